@@ -1,0 +1,205 @@
+"""The EPUB 3 edition: one XHTML document per part, packaged with ebooklib.
+
+We write each XHTML document and the navigation document ourselves (ebooklib's
+HTML items re-parse and reshape content); ebooklib writes the package document,
+the NCX and the archive, which we then re-pack with fixed timestamps so the same
+sources always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import zipfile
+from html import escape
+from urllib.parse import quote
+
+from ebooklib import epub
+from lxml import etree
+from lxml import html as lxml_html
+
+from .. import ids, theme
+from ..model import PartKind, ResolvedBook, ResolvedPart
+
+STYLE_FILE = "style/book.css"
+NAV_FILE = "nav.xhtml"
+COVER_FILE = "cover.xhtml"
+_XHTML_HEAD = (
+    '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
+    '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
+    'lang="{lang}" xml:lang="{lang}"><head><meta charset="utf-8"/><title>{title}</title>'
+    '<link rel="stylesheet" type="text/css" href="' + STYLE_FILE + '"/></head>'
+)
+_BODY_TYPE = {PartKind.FRONT: "frontmatter", PartKind.CHAPTER: "bodymatter", PartKind.BACK: "backmatter"}
+
+
+def render_epub(book: ResolvedBook) -> bytes:
+    meta = book.metadata
+    package = epub.EpubBook()
+    package.set_identifier(ids.book_identifier(meta))
+    package.set_title(meta.title)
+    package.set_language(meta.language)
+    for author in meta.authors:
+        package.add_author(author)
+    for name, value in (("publisher", meta.publisher), ("rights", meta.rights),
+                        ("description", meta.description), ("date", meta.date)):
+        if value:
+            package.add_metadata("DC", name, value)
+    for subject in meta.subjects:
+        package.add_metadata("DC", "subject", subject)
+    _accessibility_metadata(package, book)
+
+    package.add_item(epub.EpubItem(uid="style", file_name=STYLE_FILE, media_type="text/css",
+                                   content=_css(book).encode("utf-8")))
+    for image in book.images:
+        data = (book.root / image.path).read_bytes()
+        if image.path == meta.cover:
+            package.set_cover(_media_name(image.path), data, create_page=False)
+        else:
+            package.add_item(epub.EpubItem(uid=_item_id(image.path), file_name=_media_name(image.path),
+                                           media_type=image.media_type, content=data))
+
+    anchors = book.part_of_anchor()
+    documents = []
+    if meta.cover:
+        documents.append(_document("cover", COVER_FILE, _cover_page(book), []))
+    for part in book.parts:
+        documents.append(_document(part.part_id, ids.epub_file_name(part.part_id), _part_xhtml(book, part, anchors),
+                                   ["svg"] if "<svg" in part.html else []))
+    nav = _document("nav", NAV_FILE, _nav_xhtml(book), ["nav"])
+    for document in documents + [nav]:
+        package.add_item(document)
+    package.spine = documents[:1] + [nav] + documents[1:] if meta.cover else [nav] + documents
+    package.toc = [epub.Link(ids.epub_file_name(p.part_id), p.title, p.part_id) for p in book.parts if p.in_contents]
+    package.add_item(epub.EpubNcx())
+
+    out = io.BytesIO()
+    epub.write_epub(out, package, {"mtime": _modified(book), "raise_exceptions": True, "epub3_pages": False})
+    return _repack(out.getvalue(), _modified(book))
+
+
+def _document(uid: str, file_name: str, content: str, properties: list[str]) -> epub.EpubItem:
+    item = epub.EpubItem(uid=uid, file_name=file_name, media_type="application/xhtml+xml",
+                         content=content.encode("utf-8"))
+    item.properties = properties
+    return item
+
+
+def _media_name(path: str) -> str:
+    return "media/" + path
+
+
+def _item_id(path: str) -> str:
+    return "img-" + ids.slugify(path)
+
+
+def _css(book: ResolvedBook) -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in theme.stylesheets(book.root, "epub"))
+
+
+def _part_xhtml(book: ResolvedBook, part: ResolvedPart, anchors: dict[str, str]) -> str:
+    root = lxml_html.fragment_fromstring(part.html)
+    for a in root.iter("a"):
+        href = a.get("href", "")
+        if href.startswith("#"):
+            target = anchors.get(href[1:])
+            if target and target != part.part_id:
+                a.set("href", ids.epub_file_name(target) + href)
+    for img in root.iter("img"):
+        img.set("src", quote(_media_name(img.get("src", ""))))
+    _footnotes_as_asides(root)
+    body_type = _BODY_TYPE[part.kind]
+    head = _XHTML_HEAD.format(lang=escape(book.metadata.language), title=escape(part.title))
+    body = etree.tostring(root, method="xml", encoding="unicode")
+    return f'{head}<body epub:type="{body_type}">{body}</body></html>'
+
+
+def _footnotes_as_asides(root: etree._Element) -> None:
+    """Pandoc's endnote list becomes one ``aside epub:type="footnote"`` per note, for pop-up notes."""
+    section = next((s for s in root.iter("section") if "footnotes" in s.get("class", "").split()), None)
+    if section is None:
+        return
+    for ref in root.iter("a"):
+        if "footnote-ref" in ref.get("class", ""):
+            ref.set("epub:type", "noteref")
+    asides = []
+    for li in section.iter("li"):
+        aside = lxml_html.Element("aside", {"id": li.get("id", ""), "class": "footnote",
+                                           "epub:type": "footnote", "role": "doc-footnote"})
+        aside.text = li.text
+        for child in list(li):
+            aside.append(child)
+        asides.append(aside)
+    for aside in asides:
+        section.addprevious(aside)
+    section.drop_tree()
+
+
+def _cover_page(book: ResolvedBook) -> str:
+    meta = book.metadata
+    head = _XHTML_HEAD.format(lang=escape(meta.language), title="Cover")
+    alt = f"Cover of {meta.title} by {', '.join(meta.authors)}"
+    return (f'{head}<body epub:type="cover"><section class="cover">'
+            f'<img role="doc-cover" src="{quote(_media_name(meta.cover))}" alt="{escape(alt)}"/></section></body></html>')
+
+
+def _nav_xhtml(book: ResolvedBook) -> str:
+    meta = book.metadata
+    items = []
+    for part in book.parts:
+        if not part.in_contents:
+            continue
+        href = ids.epub_file_name(part.part_id)
+        sections = "".join(
+            f'<li><a href="{href}#{entry.anchor}">{escape(entry.text)}</a></li>' for entry in part.toc[1:]
+        )
+        nested = f"<ol>{sections}</ol>" if sections else ""
+        items.append(f'<li><a href="{href}">{escape(part.title)}</a>{nested}</li>')
+    first_chapter = next((p for p in book.parts if p.kind is PartKind.CHAPTER), book.parts[0])
+    landmarks = [f'<li><a epub:type="toc" href="{NAV_FILE}#toc">Contents</a></li>',
+                 f'<li><a epub:type="bodymatter" href="{ids.epub_file_name(first_chapter.part_id)}">Start of content</a></li>']
+    if meta.cover:
+        landmarks.insert(0, f'<li><a epub:type="cover" href="{COVER_FILE}">Cover</a></li>')
+    head = _XHTML_HEAD.format(lang=escape(meta.language), title="Contents")
+    return (f'{head}<body><nav epub:type="toc" id="toc" role="doc-toc"><h1>Contents</h1><ol>{"".join(items)}</ol></nav>'
+            f'<nav epub:type="landmarks" id="landmarks" hidden=""><h2>Landmarks</h2><ol>{"".join(landmarks)}</ol></nav>'
+            '</body></html>')
+
+
+def _accessibility_metadata(package: epub.EpubBook, book: ResolvedBook) -> None:
+    has_images = bool(book.images)
+    modes = ["textual"] + (["visual"] if has_images else [])
+    features = ["structuralNavigation", "tableOfContents", "readingOrder"] + (["alternativeText"] if has_images else [])
+    for mode in modes:
+        package.add_metadata(None, "meta", mode, {"property": "schema:accessMode"})
+    package.add_metadata(None, "meta", "textual", {"property": "schema:accessModeSufficient"})
+    for feature in features:
+        package.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
+    package.add_metadata(None, "meta", "none", {"property": "schema:accessibilityHazard"})
+    package.add_metadata(None, "meta", "A reflowable book with a navigable table of contents, headings in order"
+                         + (" and text descriptions of every image." if has_images else "."),
+                         {"property": "schema:accessibilitySummary"})
+
+
+def _modified(book: ResolvedBook) -> datetime.datetime:
+    """dcterms:modified and the zip timestamps: SOURCE_DATE_EPOCH, else the book's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).replace(tzinfo=None)
+    if book.metadata.date:
+        return datetime.datetime.fromisoformat(book.metadata.date)
+    return datetime.datetime(2000, 1, 1)
+
+
+def _repack(data: bytes, when: datetime.datetime) -> bytes:
+    """The same entries in the same order with one fixed timestamp: reproducible bytes."""
+    stamp = max(when, datetime.datetime(1980, 1, 1)).timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()

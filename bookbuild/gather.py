@@ -1,0 +1,133 @@
+"""Gather: find the book's files, read their front matter, put them in order."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from . import ids
+from .metadata import load_metadata, position_of_byte, read_yaml, text_value
+from .model import Book, BookError, PartKind, Problem, SourceFile, error, raise_if_errors, warning
+
+MANUSCRIPT = "manuscript"
+_CHAPTER_NAME = re.compile(r"^(\d{1,4})(?:[-_. ].*)?\.md$")
+_FRONT_MATTER_KEYS = {"title", "subtitle", "draft", "image", "image_alt", "image_credit", "contents"}
+
+
+def gather(root: Path, include_drafts: bool = False) -> Book:
+    """Read and check the whole book folder; raises BookError with every problem found."""
+    metadata, problems = load_metadata(root)
+    manuscript = root / MANUSCRIPT
+    if not manuscript.is_dir():
+        problems.append(error(MANUSCRIPT, 1, 1, "manuscript/ folder is missing: put the chapters in manuscript/NNN-slug.md"))
+        raise BookError(problems)
+
+    chapters: list[SourceFile] = []
+    by_number: dict[int, str] = {}
+    for file in sorted(manuscript.glob("*.md")):
+        rel = _relative(root, file)
+        match = _CHAPTER_NAME.match(file.name)
+        if not match:
+            problems.append(error(rel, 1, 1, f"`{file.name}` is not a numbered chapter: name it NNN-slug.md (e.g. 012-{ids.slugify(file.stem) or 'title'}.md) or move it out of manuscript/"))
+            continue
+        number = int(match.group(1))
+        if number in by_number:
+            problems.append(error(rel, 1, 1, f"chapter number {number} is used twice: {by_number[number]} and {rel}; renumber one of them"))
+            continue
+        by_number[number] = rel
+        source = _read_source(root, file, PartKind.CHAPTER, number, problems)
+        if source:
+            chapters.append(source)
+
+    front = _read_folder(root, manuscript / "front", PartKind.FRONT, problems)
+    back = _read_folder(root, manuscript / "back", PartKind.BACK, problems)
+
+    if not by_number:
+        problems.append(error(MANUSCRIPT, 1, 1, "no chapters found: add files named NNN-slug.md to manuscript/"))
+    chapters.sort(key=lambda c: c.number)
+    left_out = frozenset(c.number for c in chapters if c.draft and not include_drafts)
+    chapters = [c for c in chapters if c.number not in left_out]
+    if by_number and not chapters and not any(p.is_error for p in problems):
+        problems.append(error(MANUSCRIPT, 1, 1, "every chapter is a draft: build with --drafts, or set `draft: false`"))
+    raise_if_errors(problems)
+    assert metadata is not None
+    return Book(root, metadata, tuple(front + chapters + back), left_out, tuple(problems))
+
+
+def _read_folder(root: Path, folder: Path, kind: PartKind, problems: list[Problem]) -> list[SourceFile]:
+    if not folder.is_dir():
+        return []
+    found = [_read_source(root, file, kind, None, problems) for file in sorted(folder.glob("*.md"))]
+    return [f for f in found if f and not f.draft]
+
+
+def _relative(root: Path, file: Path) -> str:
+    return file.relative_to(root).as_posix()
+
+
+def _read_source(root: Path, file: Path, kind: PartKind, number: int | None, problems: list[Problem]) -> SourceFile | None:
+    rel = _relative(root, file)
+    if not file.resolve().is_relative_to(root.resolve()):
+        problems.append(error(rel, 1, 1, "this file is a link to somewhere outside the book folder: copy the file into the book instead"))
+        return None
+    raw = file.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = position_of_byte(raw, exc.start)
+        problems.append(error(rel, line, col, "file is not UTF-8: save it as UTF-8"))
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        problems.append(error(rel, 1, 1, "no front matter: start the file with `---`, a `title: ...` line and `---`"))
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        problems.append(error(rel, 1, 1, "front matter is not closed: add a `---` line after its last key"))
+        return None
+    doc, yaml_problems = read_yaml("\n".join(lines[1:end]), rel, first_line=2)
+    problems.extend(yaml_problems)
+    if doc is None:
+        return None
+
+    for key in doc.data:
+        if key not in _FRONT_MATTER_KEYS:
+            line, col = doc.where(str(key))
+            problems.append(warning(rel, line, col, f"unknown front matter key `{key}` is ignored"))
+    before = len(problems)
+    title = text_value(doc, "title", rel, problems)
+    if not title and len(problems) == before:
+        problems.append(error(rel, 1, 1, "front matter has no `title`: add `title: ...` between the `---` lines"))
+    flags = {}
+    for key in ("draft", "contents"):
+        value = doc.data.get(key, False)
+        if not isinstance(value, bool):
+            line, col = doc.where(key)
+            problems.append(error(rel, line, col, f"`{key}` must be true or false"))
+            value = False
+        flags[key] = value
+    image = text_value(doc, "image", rel, problems)
+    image_alt = text_value(doc, "image_alt", rel, problems)
+    image_line = doc.where("image")[0]
+    if image and not image_alt:
+        problems.append(warning(rel, image_line, 1, "the opening image has no `image_alt`: describe it for readers who cannot see it"))
+    if not title:
+        return None
+    return SourceFile(
+        path=rel,
+        kind=kind,
+        part_id=ids.part_id(kind, number, file.stem),
+        number=number,
+        title=title,
+        body="\n".join(lines[end + 1:]),
+        body_line=end + 2,
+        subtitle=text_value(doc, "subtitle", rel, problems),
+        draft=flags["draft"],
+        image=image,
+        image_alt=image_alt,
+        image_credit=text_value(doc, "image_credit", rel, problems),
+        image_line=image_line,
+        contents=flags["contents"],
+    )

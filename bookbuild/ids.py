@@ -1,0 +1,49 @@
+"""The id scheme: how parts, sections and edition files are named, in one place.
+
+Ids are namespaced per part so that every chapter may have its own
+"Final thoughts": chapter 45's is ``c045-final-thoughts`` in every edition.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+
+from .model import Metadata, PartKind
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII, runs of anything else as one '-' (accents are dropped, not the letters)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def part_id(kind: PartKind, number: int | None, stem: str) -> str:
+    if kind is PartKind.CHAPTER:
+        assert number is not None
+        return f"c{number:03d}"
+    return f"{kind.value}-{slugify(stem) or 'part'}"
+
+
+def anchor(part: str, local_id: str) -> str:
+    """The book-wide id of an element that its own file calls ``local_id``."""
+    return f"{part}-{local_id}"
+
+
+def epub_file_name(part: str) -> str:
+    return f"{part}.xhtml"
+
+
+def book_identifier(metadata: Metadata) -> str:
+    """The EPUB's unique identifier: its ISBN, else a UUID derived from title and authors,
+    so that rebuilding never changes it."""
+    if metadata.isbn_epub:
+        return f"urn:isbn:{metadata.isbn_epub}"
+    name = "\n".join((metadata.title, *metadata.authors))
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'book:' + name)}"
+
+
+def book_slug(metadata: Metadata) -> str:
+    """The editions' file name stem: ``dist/<slug>.epub``."""
+    return slugify(metadata.title) or "book"

@@ -1,0 +1,238 @@
+"""metadata.yaml and front matter: YAML read with positions, and the metadata schema."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .resources import ResourceRefused, book_resource
+from .model import Metadata, Problem, PrintSettings, error, warning
+
+METADATA_FILE = "metadata.yaml"
+
+# Enough of BCP 47 for books: language, optional script, region, variants.
+_LANGUAGE_TAG = re.compile(
+    r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|\d{3}))?(-(?:[A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$"
+)
+_LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt|px)$")
+_MARKS = {"crop", "cross", "crop cross", "cross crop", "none"}
+_KNOWN_KEYS = {
+    "title", "subtitle", "author", "language", "publisher", "date", "rights", "description",
+    "subjects", "series", "edition", "cover", "isbn", "print",
+}
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """A YAML mapping and where each key was written (dotted paths, 1-based)."""
+
+    data: dict
+    positions: dict[str, tuple[int, int]]
+
+    def where(self, key: str) -> tuple[int, int]:
+        return self.positions.get(key, (1, 1))
+
+
+def read_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlDoc | None, list[Problem]]:
+    """Parse a YAML mapping; ``first_line`` is the file line the text starts on."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        col = (mark.column + 1) if mark else 1
+        reason = (exc.problem or "invalid YAML").strip()
+        return None, [error(path, line, col, f"invalid YAML: {reason}")]
+    except yaml.YAMLError as exc:
+        return None, [error(path, first_line, 1, f"invalid YAML: {exc}")]
+    finally:
+        loader.dispose()
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, [error(path, first_line, 1, "expected a YAML mapping of `key: value` lines")]
+    positions: dict[str, tuple[int, int]] = {}
+
+    def walk(mapping_node: yaml.Node, prefix: str) -> None:
+        if not isinstance(mapping_node, yaml.MappingNode):
+            return
+        for key_node, value_node in mapping_node.value:
+            key = f"{prefix}{key_node.value}"
+            positions[key] = (first_line + key_node.start_mark.line, key_node.start_mark.column + 1)
+            walk(value_node, key + ".")
+
+    walk(node, "")
+    return YamlDoc(data, positions), []
+
+
+def text_value(doc: YamlDoc, key: str, path: str, problems: list[Problem], required: bool = False) -> str:
+    """A scalar as text; numbers and dates are accepted as their written form."""
+    parts = key.split(".")
+    value = doc.data
+    for part in parts:
+        value = value.get(part) if isinstance(value, dict) else None
+    line, col = doc.where(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.append(error(path, line, col, f"`{key}` is required: add `{key}: ...`"))
+        return ""
+    if isinstance(value, (dict, list)):
+        problems.append(error(path, line, col, f"`{key}` must be a single value, not a list or mapping"))
+        return ""
+    if isinstance(value, bool):
+        problems.append(error(path, line, col, f"`{key}` must be text, not true/false"))
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def isbn13_is_valid(isbn: str) -> bool:
+    digits = isbn.replace("-", "").replace(" ", "")
+    if not re.fullmatch(r"\d{13}", digits):
+        return False
+    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits[:12]))
+    return (10 - total % 10) % 10 == int(digits[12])
+
+
+def load_metadata(root: Path) -> tuple[Metadata | None, list[Problem]]:
+    path = METADATA_FILE
+    file = root / path
+    if not file.is_file():
+        return None, [error(path, 1, 1, "metadata.yaml is missing: every book folder needs one")]
+    raw = file.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = position_of_byte(raw, exc.start)
+        return None, [error(path, line, col, "file is not UTF-8: save it as UTF-8")]
+    doc, problems = read_yaml(text, path)
+    if doc is None:
+        return None, problems
+    metadata, problems = parse_metadata(doc, path, problems)
+    if metadata and metadata.cover:
+        try:
+            book_resource(root, "", metadata.cover)
+        except ResourceRefused as refused:
+            line, col = doc.where("cover")
+            return None, problems + [error(path, line, col, f"cover: {refused}")]
+    return metadata, problems
+
+
+def parse_metadata(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[Metadata | None, list[Problem]]:
+    for key in doc.data:
+        if key not in _KNOWN_KEYS:
+            line, col = doc.where(str(key))
+            problems.append(warning(path, line, col, f"unknown key `{key}` is ignored"))
+
+    title = text_value(doc, "title", path, problems, required=True)
+    authors = _authors(doc, path, problems)
+    language = text_value(doc, "language", path, problems, required=True)
+    if language and not _LANGUAGE_TAG.match(language):
+        line, col = doc.where("language")
+        problems.append(error(path, line, col, f"`language: {language}` is not a BCP 47 tag such as en-GB or fr"))
+
+    date = text_value(doc, "date", path, problems)
+    if date:
+        try:
+            datetime.date.fromisoformat(date)
+        except ValueError:
+            line, col = doc.where("date")
+            problems.append(error(path, line, col, f"`date: {date}` is not a date written YYYY-MM-DD"))
+
+    isbn = {}
+    if "isbn" in doc.data and not isinstance(doc.data["isbn"], dict):
+        line, col = doc.where("isbn")
+        problems.append(error(path, line, col, "`isbn` must be a mapping with `epub:` and/or `print:`"))
+    else:
+        for edition in ("epub", "print"):
+            value = text_value(doc, f"isbn.{edition}", path, problems)
+            if value and not isbn13_is_valid(value):
+                line, col = doc.where(f"isbn.{edition}")
+                problems.append(error(path, line, col, f"`isbn.{edition}: {value}` is not a valid ISBN-13 (check the digits)"))
+            isbn[edition] = value.replace("-", "").replace(" ", "")
+
+    subjects_value = doc.data.get("subjects") or []
+    if isinstance(subjects_value, str):
+        subjects_value = [subjects_value]
+    if not isinstance(subjects_value, list):
+        line, col = doc.where("subjects")
+        problems.append(error(path, line, col, "`subjects` must be a list"))
+        subjects_value = []
+
+    metadata = Metadata(
+        title=title,
+        authors=authors,
+        language=language,
+        subtitle=text_value(doc, "subtitle", path, problems),
+        publisher=text_value(doc, "publisher", path, problems),
+        date=date,
+        rights=text_value(doc, "rights", path, problems),
+        description=text_value(doc, "description", path, problems),
+        subjects=tuple(str(s) for s in subjects_value),
+        series=text_value(doc, "series", path, problems),
+        edition=text_value(doc, "edition", path, problems),
+        cover=text_value(doc, "cover", path, problems),
+        isbn_epub=isbn.get("epub", ""),
+        isbn_print=isbn.get("print", ""),
+        print=_print_settings(doc, path, problems),
+    )
+    if any(p.is_error for p in problems):
+        return None, problems
+    return metadata, problems
+
+
+def _authors(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[str, ...]:
+    value = doc.data.get("author")
+    line, col = doc.where("author")
+    if isinstance(value, list):
+        names = tuple(str(v).strip() for v in value if v is not None and str(v).strip())
+    elif isinstance(value, str):
+        names = (value.strip(),) if value.strip() else ()
+    else:
+        names = ()
+    if not names:
+        problems.append(error(path, line, col, "`author` is required: a name, or a list of names"))
+    return names
+
+
+def _print_settings(doc: YamlDoc, path: str, problems: list[Problem]) -> PrintSettings:
+    default = PrintSettings("6in", "9in", "0.125in", "crop")
+    section = doc.data.get("print")
+    if section is None:
+        return default
+    if not isinstance(section, dict):
+        line, col = doc.where("print")
+        problems.append(error(path, line, col, "`print` must be a mapping (trim, bleed, marks)"))
+        return default
+    width, height = default.trim_width, default.trim_height
+    trim = text_value(doc, "print.trim", path, problems)
+    if trim:
+        sizes = trim.split()
+        if len(sizes) != 2 or not all(_LENGTH.match(s) for s in sizes):
+            line, col = doc.where("print.trim")
+            problems.append(error(path, line, col, f"`trim: {trim}` must be a width and a height, e.g. `6in 9in` or `148mm 210mm`"))
+        else:
+            width, height = sizes
+    bleed = text_value(doc, "print.bleed", path, problems) or default.bleed
+    if bleed != "0" and not _LENGTH.match(bleed):
+        line, col = doc.where("print.bleed")
+        problems.append(error(path, line, col, f"`bleed: {bleed}` must be a length, e.g. `0.125in` or `3mm`"))
+    marks = text_value(doc, "print.marks", path, problems) or default.marks
+    if marks not in _MARKS:
+        line, col = doc.where("print.marks")
+        problems.append(error(path, line, col, f"`marks: {marks}` must be one of crop, cross, none"))
+    return PrintSettings(width, height, bleed, marks)
+
+
+def position_of_byte(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column of a byte offset, for undecodable files."""
+    line = raw.count(b"\n", 0, offset) + 1
+    col = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+    return line, col

@@ -1,0 +1,214 @@
+"""The data that flows between the pipeline stages, and the one error type.
+
+Every stage takes and returns these frozen dataclasses, so a stage can run in a
+worker process, be cached by a hash of its inputs, and be tested on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """Something wrong in the book, at a place an author can go to."""
+
+    path: str  # relative to the book folder, with forward slashes
+    line: int
+    col: int
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+def error(path: str, line: int, col: int, message: str) -> Problem:
+    return Problem(path, line, col, Severity.ERROR, message)
+
+
+def warning(path: str, line: int, col: int, message: str) -> Problem:
+    return Problem(path, line, col, Severity.WARNING, message)
+
+
+class BookError(Exception):
+    """The book cannot be built as it stands; carries every problem found."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
+        self.problems = tuple(sorted(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def raise_if_errors(problems: list[Problem] | tuple[Problem, ...]) -> None:
+    if any(p.is_error for p in problems):
+        raise BookError(problems)
+
+
+# --- metadata ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    trim_width: str  # CSS lengths, e.g. "6in"
+    trim_height: str
+    bleed: str
+    marks: str  # "crop", "cross", "crop cross" or "none"
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    authors: tuple[str, ...]
+    language: str
+    subtitle: str = ""
+    publisher: str = ""
+    date: str = ""  # YYYY-MM-DD
+    rights: str = ""
+    description: str = ""
+    subjects: tuple[str, ...] = ()
+    series: str = ""
+    edition: str = ""
+    cover: str = ""  # book-relative path of the cover image
+    isbn_epub: str = ""
+    isbn_print: str = ""
+    print: PrintSettings = field(default_factory=lambda: PrintSettings("6in", "9in", "0.125in", "crop"))
+
+
+# --- gather -------------------------------------------------------------------
+
+
+class PartKind(str, Enum):
+    FRONT = "front"
+    CHAPTER = "chapter"
+    BACK = "back"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One Markdown file of the manuscript, its front matter read and checked."""
+
+    path: str  # relative to the book folder, e.g. "manuscript/045-listen-first.md"
+    kind: PartKind
+    part_id: str  # see ids.part_id
+    number: int | None  # chapters only
+    title: str
+    body: str  # the Markdown after the front matter
+    body_line: int  # the file's line number on which the body starts
+    subtitle: str = ""
+    draft: bool = False
+    image: str = ""  # as written in the front matter, relative to the file
+    image_alt: str = ""
+    image_credit: str = ""
+    image_line: int = 1  # where the image key is, for messages
+    contents: bool = False
+
+
+@dataclass(frozen=True)
+class Book:
+    root: Path
+    metadata: Metadata
+    files: tuple[SourceFile, ...]  # front matter, chapters by number, back matter
+    drafts_left_out: frozenset[int] = frozenset()  # chapter numbers of drafts not built
+    problems: tuple[Problem, ...] = ()  # warnings found while gathering
+
+    @property
+    def chapters(self) -> tuple[SourceFile, ...]:
+        return tuple(f for f in self.files if f.kind is PartKind.CHAPTER)
+
+
+# --- parse --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 2 for a section of a chapter, 3 below it, ...
+    id: str  # local to its part
+    text: str
+
+
+@dataclass(frozen=True)
+class LinkRef:
+    """A link as written: resolve decides whether it is a cross-reference."""
+
+    index: int  # the link's data-ref number in ParsedPart.html
+    target: str  # href as pandoc read it
+    wikilink: bool
+    has_text: bool
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    index: int  # the image's data-img number in ParsedPart.html
+    src: str
+    alt: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class ParsedPart:
+    """One file after pandoc: HTML with local ids, and what it refers to."""
+
+    source: SourceFile
+    html: str  # HTML fragment; links carry data-ref, images data-img
+    headings: tuple[Heading, ...]
+    ids: frozenset[str]
+    links: tuple[LinkRef, ...]
+    images: tuple[ImageRef, ...]
+    problems: tuple[Problem, ...] = ()
+
+
+# --- resolve ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Image:
+    path: str  # relative to the book folder
+    media_type: str
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    anchor: str
+    text: str
+    level: int  # 1 for a part, 2 for a section
+
+
+@dataclass(frozen=True)
+class ResolvedPart:
+    """A part ready for any edition: ids namespaced, links point at #anchors."""
+
+    part_id: str
+    kind: PartKind  # generated parts count as front or back matter
+    title: str  # as shown in contents and running heads, e.g. "45. Listen first"
+    html: str  # complete <section> for this part
+    toc: tuple[TocEntry, ...]  # the part itself first, then its sections
+    anchors: frozenset[str]
+    source_path: str = ""  # empty for generated parts
+    epub_type: str = "chapter"
+    in_contents: bool = True
+
+
+@dataclass(frozen=True)
+class ResolvedBook:
+    root: Path
+    metadata: Metadata
+    parts: tuple[ResolvedPart, ...]
+    images: tuple[Image, ...]
+    problems: tuple[Problem, ...] = ()  # warnings that did not stop the build
+
+    def part_of_anchor(self) -> dict[str, str]:
+        return {a: p.part_id for p in self.parts for a in p.anchors}

@@ -1,0 +1,179 @@
+"""Parse: one Markdown file -> HTML with local ids and a list of what it refers to.
+
+Each file is parsed on its own (one pandoc process), from inputs that can be
+hashed, so files can be parsed in parallel and cached.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import pypandoc
+from lxml import etree
+from lxml import html as lxml_html
+
+from .model import BookError, Heading, ImageRef, LinkRef, ParsedPart, Problem, SourceFile, error, warning
+from .sanitize import sanitize
+
+PANDOC_FROM = "markdown+wikilinks_title_after_pipe-yaml_metadata_block"
+PANDOC_ARGS = ("-t", "html5", "--wrap=none", "--syntax-highlighting=none")
+_HEADING = re.compile(r"^h([1-6])$")
+
+
+def parse_all(files: tuple[SourceFile, ...], jobs: int) -> list[ParsedPart]:
+    """Parse every file, in parallel; pandoc runs as a subprocess, so threads suffice."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(parse, files))
+
+
+def parse(source: SourceFile) -> ParsedPart:
+    html_text = run_pandoc(source.body, source.path)
+    if html_text.strip():
+        root = lxml_html.fragment_fromstring(html_text, create_parent="div")
+    else:
+        root = lxml_html.Element("div")
+    locator = Locator(source.body, source.body_line)
+    problems: list[Problem] = []
+
+    def report_removal(needle: str, message: str) -> None:
+        line, col = locator.find(needle, ignore_case=True)
+        problems.append(warning(source.path, line, col, message))
+
+    sanitize(root, report_removal)
+    headings = _normalise_headings(root)
+    links = _collect_links(root, locator)
+    images = _collect_images(root, locator)
+    ids = frozenset(el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id"))
+    body_html = "".join(_serialise(child) for child in root)
+    if root.text and root.text.strip():
+        body_html = f"<p>{_escape(root.text)}</p>" + body_html
+    return ParsedPart(source, body_html, headings, ids, links, images, tuple(problems))
+
+
+def run_pandoc(markdown: str, path: str) -> str:
+    try:
+        done = subprocess.run(
+            [pypandoc.get_pandoc_path(), "-f", PANDOC_FROM, *PANDOC_ARGS],
+            input=markdown.encode("utf-8"),
+            capture_output=True,
+            timeout=300,
+        )
+    except subprocess.TimeoutExpired:
+        raise BookError([error(path, 1, 1, "pandoc took more than 5 minutes on this file: is it enormous?")])
+    stderr = done.stderr.decode("utf-8", "replace").strip()
+    if done.returncode != 0:
+        raise BookError([error(path, 1, 1, f"pandoc could not read this file (exit {done.returncode}): {stderr}")])
+    return done.stdout.decode("utf-8")
+
+
+class Locator:
+    """Finds constructs in the Markdown source: pandoc's HTML has no positions.
+
+    The n-th search for the same needle finds its n-th occurrence, so repeated
+    references to one target are each located at their own place.
+    """
+
+    def __init__(self, text: str, first_line: int):
+        self.text = text
+        self.lower = text.lower()
+        self.first_line = first_line
+        self.next_start: dict[tuple[str, bool], int] = {}
+
+    def find(self, *needles: str, ignore_case: bool = False) -> tuple[int, int]:
+        haystack = self.lower if ignore_case else self.text
+        for needle in needles:
+            if not needle:
+                continue
+            key = (needle.lower() if ignore_case else needle, ignore_case)
+            offset = haystack.find(key[0], self.next_start.get(key, 0))
+            if offset >= 0:
+                self.next_start[key] = offset + 1
+                return self.position(offset)
+        return self.first_line, 1
+
+    def find_link(self, target: str, wikilink: bool) -> tuple[int, int]:
+        if wikilink:
+            return self.find(f"[[{target}]]", f"[[{target}|", f"[[{target}")
+        for needle in (f"]({target}", f"](<{target}>", f"]: {target}"):
+            key = (needle, False)
+            offset = self.text.find(needle, self.next_start.get(key, 0))
+            if offset >= 0:
+                self.next_start[key] = offset + 1
+                return self.position(_opening_bracket(self.text, offset))
+        return self.find(target)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = self.text.count("\n", 0, offset)
+        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return self.first_line + line, col
+
+
+def _opening_bracket(text: str, close: int) -> int:
+    """The '[' that opens the link text ending at ``close`` (the ']' of '](')."""
+    depth = 0
+    for i in range(close - 1, max(-1, close - 5000), -1):
+        char = text[i]
+        if char == "]":
+            depth += 1
+        elif char == "[":
+            if depth == 0:
+                return i - 1 if i > 0 and text[i - 1] == "!" else i
+            depth -= 1
+    return close
+
+
+def _normalise_headings(root: lxml_html.HtmlElement) -> tuple[Heading, ...]:
+    """Sections start at h2 (the part title is the h1), whatever level the author began with."""
+    elements = [el for el in root.iter() if isinstance(el.tag, str) and _HEADING.match(el.tag)]
+    if not elements:
+        return ()
+    shift = 2 - min(int(el.tag[1]) for el in elements)
+    headings = []
+    taken = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    for n, el in enumerate(elements, start=1):
+        level = min(6, int(el.tag[1]) + shift)
+        el.tag = f"h{level}"
+        if not el.get("id"):
+            new_id = f"section-{n}"
+            while new_id in taken:
+                new_id += "-1"
+            taken.add(new_id)
+            el.set("id", new_id)
+        text = " ".join(el.text_content().split())
+        headings.append(Heading(level, el.get("id"), text))
+    return tuple(headings)
+
+
+def _collect_links(root: lxml_html.HtmlElement, locator: Locator) -> tuple[LinkRef, ...]:
+    links = []
+    for index, a in enumerate(root.iter("a")):
+        href = a.get("href")
+        if href is None or "footnote-ref" in a.get("class", "") or "footnote-back" in a.get("class", ""):
+            continue
+        a.set("data-ref", str(index))
+        wikilink = "wikilink" in a.get("class", "").split()
+        text = a.text_content()
+        has_text = bool(text.strip()) and not (wikilink and text == href)
+        line, col = locator.find_link(href, wikilink)
+        links.append(LinkRef(index, href, wikilink, has_text, line, col))
+    return tuple(links)
+
+
+def _collect_images(root: lxml_html.HtmlElement, locator: Locator) -> tuple[ImageRef, ...]:
+    images = []
+    for index, img in enumerate(root.iter("img")):
+        src = img.get("src", "")
+        img.set("data-img", str(index))
+        line, col = locator.find_link(src, wikilink=False)
+        images.append(ImageRef(index, src, img.get("alt", ""), line, col))
+    return tuple(images)
+
+
+def _serialise(element: etree._Element) -> str:
+    return etree.tostring(element, method="xml", encoding="unicode")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,59 @@
+"""The build, stage by stage: gather, parse, resolve, render each edition, write.
+
+Everything is read and checked before anything is written, so a book with
+errors never touches the editions of the last good build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ids
+from .editions.epub import render_epub
+from .editions.pdf import PRINT, SCREEN, render_pdf
+from .gather import gather
+from .model import Problem, ResolvedBook
+from .output import write_atomically
+from .parse import parse_all
+from .resolve import resolve
+
+FORMATS = ("epub", PRINT, SCREEN)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    book: Path
+    out: Path
+    formats: tuple[str, ...] = FORMATS
+    drafts: bool = False
+    jobs: int = 1
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    written: tuple[Path, ...]
+    problems: tuple[Problem, ...]  # warnings only: errors raise BookError
+    notes: tuple[str, ...] = field(default=())
+
+
+def check(book_dir: Path, drafts: bool = False, jobs: int = 1) -> ResolvedBook:
+    """Gather, parse and resolve: every problem a build would report, without rendering."""
+    book = gather(book_dir, include_drafts=drafts)
+    return resolve(book, parse_all(book.files, jobs))
+
+
+def build(options: BuildOptions) -> BuildResult:
+    book = check(options.book, options.drafts, options.jobs)
+    slug = ids.book_slug(book.metadata)
+    editions: dict[str, bytes] = {}
+    notes: list[str] = []
+    for variant in (PRINT, SCREEN):
+        if variant in options.formats:
+            pdf = render_pdf(book, variant)
+            editions[f"{slug}-{variant}.pdf"] = pdf.data
+            notes.extend(f"{variant} PDF: WeasyPrint: {message}" for message in pdf.warnings)
+    if "epub" in options.formats:
+        editions[f"{slug}.epub"] = render_epub(book)
+    written = write_atomically(options.out, editions)
+    return BuildResult(tuple(written), book.problems, tuple(notes))

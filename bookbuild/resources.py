@@ -1,0 +1,88 @@
+"""Which files a book may use as resources: only real images inside the book folder.
+
+A manuscript may come from an imported blog: remote URLs, ``file:`` URLs,
+absolute paths and paths or symlinks leading out of the book are refused
+before anything reads them.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+class ResourceRefused(ValueError):
+    """The message says why the resource cannot be used and how to fix it."""
+
+
+def book_resource(root: Path, base: str, src: str) -> tuple[str, str]:
+    """Check an image reference written in file ``base`` (book-relative).
+
+    Returns the image's book-relative path and media type.
+    """
+    src = src.strip()
+    if not src:
+        raise ResourceRefused("image has no file name")
+    if _SCHEME.match(src) and not re.match(r"^[A-Za-z]:[\\/]", src):
+        scheme = src.split(":", 1)[0].lower()
+        if scheme in ("http", "https", "ftp"):
+            raise ResourceRefused(f"remote image `{src}` is not fetched: download it into the book folder (e.g. manuscript/images/) and use its relative path")
+        raise ResourceRefused(f"`{src}`: {scheme}: URLs are not allowed for images; use a path relative to the Markdown file")
+    if src.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", src):
+        raise ResourceRefused(f"absolute path `{src}` is not allowed: use a path relative to the Markdown file, inside the book folder")
+    relative = posixpath.normpath(posixpath.join(posixpath.dirname(base), unquote(src.split("#")[0].split("?")[0])))
+    if relative == ".." or relative.startswith("../"):
+        raise ResourceRefused(f"image `{src}` is outside the book folder: copy it into the book (e.g. manuscript/images/)")
+    file = root / relative
+    if file.is_symlink() or any(p.is_symlink() for p in file.parents if p.is_relative_to(root) and p != root):
+        if not file.resolve().is_relative_to(root.resolve()):
+            raise ResourceRefused(f"image `{src}` is a link to a file outside the book folder: copy the file in instead")
+    if not file.is_file():
+        raise ResourceRefused(f"no image file `{relative}` (referenced as `{src}`)")
+    return relative, media_type(file, src)
+
+
+def media_type(file: Path, src: str) -> str:
+    with file.open("rb") as handle:
+        head = handle.read(512)
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if b"<svg" in head.lower() or (head.lstrip().startswith(b"<?xml") and file.suffix.lower() == ".svg"):
+        return "image/svg+xml"
+    raise ResourceRefused(f"`{src}` is not an image this book can use: use PNG, JPEG, GIF, WebP or SVG")
+
+
+def book_url_fetcher(allowed: list[Path]):
+    """A WeasyPrint URL fetcher that reads only files inside ``allowed`` folders.
+
+    Remote URLs and files elsewhere are refused before any connection or read.
+    """
+    from weasyprint.urls import URLFetcher
+
+    folders = [folder.resolve() for folder in allowed]
+
+    class BookOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme != "file":
+                raise ValueError(f"refused to fetch {url}: books may only use files inside the book folder")
+            path = Path(url2pathname(unquote(parts.path))).resolve()
+            if not any(path.is_relative_to(folder) for folder in folders):
+                raise ValueError(f"refused to read {path}: it is outside the book folder")
+            return super().fetch(url, headers)
+
+    return BookOnlyFetcher()
