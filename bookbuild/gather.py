@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from . import ids
 from .metadata import load_metadata, position_of_byte, read_yaml, text_value
-from .model import Book, BookError, PartKind, Problem, SourceFile, error, raise_if_errors, warning
+from .model import Book, BookError, PartKind, Problem, SourceFile, error, warning
 
 MANUSCRIPT = "manuscript"
-_CHAPTER_NAME = re.compile(r"^(\d{1,4})(?:[-_. ].*)?\.md$")
+_CHAPTER_NAME = re.compile(r"^(\d{1,4})(?:[-_. ].*)?\.md$", re.IGNORECASE)
 _FRONT_MATTER_KEYS = {"title", "subtitle", "draft", "image", "image_alt", "image_credit", "contents"}
 
 
 def gather(root: Path, include_drafts: bool = False) -> Book:
-    """Read and check the whole book folder; raises BookError with every problem found."""
+    """Read and check the whole book folder.
+
+    Problems are collected, not raised, so that parse and resolve can report theirs in
+    the same run; only a book with no manuscript/ folder at all stops here.
+    """
     metadata, problems = load_metadata(root)
     manuscript = root / MANUSCRIPT
     if not manuscript.is_dir():
@@ -24,7 +29,7 @@ def gather(root: Path, include_drafts: bool = False) -> Book:
 
     chapters: list[SourceFile] = []
     by_number: dict[int, str] = {}
-    for file in sorted(manuscript.glob("*.md")):
+    for file in _markdown_files(manuscript):
         rel = _relative(root, file)
         match = _CHAPTER_NAME.match(file.name)
         if not match:
@@ -35,9 +40,7 @@ def gather(root: Path, include_drafts: bool = False) -> Book:
             problems.append(error(rel, 1, 1, f"chapter number {number} is used twice: {by_number[number]} and {rel}; renumber one of them"))
             continue
         by_number[number] = rel
-        source = _read_source(root, file, PartKind.CHAPTER, number, problems)
-        if source:
-            chapters.append(source)
+        chapters.append(_read_source(root, file, PartKind.CHAPTER, number, problems))
 
     front = _read_folder(root, manuscript / "front", PartKind.FRONT, problems)
     back = _read_folder(root, manuscript / "back", PartKind.BACK, problems)
@@ -49,48 +52,53 @@ def gather(root: Path, include_drafts: bool = False) -> Book:
     chapters = [c for c in chapters if c.number not in left_out]
     if by_number and not chapters and not any(p.is_error for p in problems):
         problems.append(error(MANUSCRIPT, 1, 1, "every chapter is a draft: build with --drafts, or set `draft: false`"))
-    raise_if_errors(problems)
-    assert metadata is not None
     return Book(root, metadata, tuple(front + chapters + back), left_out, tuple(problems))
 
 
 def _read_folder(root: Path, folder: Path, kind: PartKind, problems: list[Problem]) -> list[SourceFile]:
     if not folder.is_dir():
         return []
-    found = [_read_source(root, file, kind, None, problems) for file in sorted(folder.glob("*.md"))]
-    return [f for f in found if f and not f.draft]
+    found = [_read_source(root, file, kind, None, problems) for file in _markdown_files(folder)]
+    return [f for f in found if not f.draft]
+
+
+def _markdown_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".md" and not p.is_dir())
 
 
 def _relative(root: Path, file: Path) -> str:
     return file.relative_to(root).as_posix()
 
 
-def _read_source(root: Path, file: Path, kind: PartKind, number: int | None, problems: list[Problem]) -> SourceFile | None:
+def _read_source(root: Path, file: Path, kind: PartKind, number: int | None, problems: list[Problem]) -> SourceFile:
+    """Read one file. A file with problems still stands in the book (with what could be
+    read of it), so references to it resolve and its own references are still checked."""
     rel = _relative(root, file)
+    placeholder = SourceFile(rel, kind, ids.part_id(kind, number, file.stem), number, title="", body="", body_line=1)
     if not file.resolve().is_relative_to(root.resolve()):
         problems.append(error(rel, 1, 1, "this file is a link to somewhere outside the book folder: copy the file into the book instead"))
-        return None
+        return placeholder
     raw = file.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, col = position_of_byte(raw, exc.start)
         problems.append(error(rel, line, col, "file is not UTF-8: save it as UTF-8"))
-        return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return placeholder
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
-    lines = text.split("\n")
-    if not lines or lines[0].rstrip() != "---":
+    if lines[0].rstrip() != "---":
         problems.append(error(rel, 1, 1, "no front matter: start the file with `---`, a `title: ...` line and `---`"))
-        return None
+        return replace(placeholder, body="\n".join(lines))
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
         problems.append(error(rel, 1, 1, "front matter is not closed: add a `---` line after its last key"))
-        return None
+        return placeholder
+    placeholder = replace(placeholder, body="\n".join(lines[end + 1:]), body_line=end + 2)
     doc, yaml_problems = read_yaml("\n".join(lines[1:end]), rel, first_line=2)
     problems.extend(yaml_problems)
     if doc is None:
-        return None
+        return placeholder
 
     for key in doc.data:
         if key not in _FRONT_MATTER_KEYS:
@@ -113,16 +121,9 @@ def _read_source(root: Path, file: Path, kind: PartKind, number: int | None, pro
     image_line = doc.where("image")[0]
     if image and not image_alt:
         problems.append(warning(rel, image_line, 1, "the opening image has no `image_alt`: describe it for readers who cannot see it"))
-    if not title:
-        return None
-    return SourceFile(
-        path=rel,
-        kind=kind,
-        part_id=ids.part_id(kind, number, file.stem),
-        number=number,
+    return replace(
+        placeholder,
         title=title,
-        body="\n".join(lines[end + 1:]),
-        body_line=end + 2,
         subtitle=text_value(doc, "subtitle", rel, problems),
         draft=flags["draft"],
         image=image,

@@ -44,11 +44,12 @@ def read_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlDoc | None
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        reason = (exc.problem or "invalid YAML").strip()
+        # An unclosed quote or bracket is noticed at the end: point at where it opened.
+        mark = exc.context_mark if "end of stream" in reason and exc.context_mark else exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
         col = (mark.column + 1) if mark else 1
-        reason = (exc.problem or "invalid YAML").strip()
-        return None, [error(path, line, col, f"invalid YAML: {reason}")]
+        return None, [error(path, line, col, f"invalid YAML: {reason}{_yaml_hint(reason, exc.context)}")]
     except yaml.YAMLError as exc:
         return None, [error(path, first_line, 1, f"invalid YAML: {exc}")]
     finally:
@@ -69,6 +70,16 @@ def read_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlDoc | None
 
     walk(node, "")
     return YamlDoc(data, positions), []
+
+
+def _yaml_hint(reason: str, context: str | None) -> str:
+    if "mapping values are not allowed" in reason:
+        return " (a value containing `: ` must be in quotes)"
+    if "end of stream" in reason and context:
+        return f" ({context.strip()} that is never closed: close it or remove it)"
+    if "found character '\\t'" in reason:
+        return " (indent with spaces, not tabs)"
+    return " (check the quotes, colons and indentation on this line)"
 
 
 def text_value(doc: YamlDoc, key: str, path: str, problems: list[Problem], required: bool = False) -> str:
@@ -233,6 +244,5 @@ def _print_settings(doc: YamlDoc, path: str, problems: list[Problem]) -> PrintSe
 
 def position_of_byte(raw: bytes, offset: int) -> tuple[int, int]:
     """1-based line and column of a byte offset, for undecodable files."""
-    line = raw.count(b"\n", 0, offset) + 1
-    col = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
-    return line, col
+    before = raw[:offset].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return before.count(b"\n") + 1, len(before) - (before.rfind(b"\n") + 1) + 1

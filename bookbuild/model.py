@@ -117,10 +117,10 @@ class SourceFile:
 @dataclass(frozen=True)
 class Book:
     root: Path
-    metadata: Metadata
+    metadata: Metadata | None  # None when metadata.yaml has errors (then problems says why)
     files: tuple[SourceFile, ...]  # front matter, chapters by number, back matter
     drafts_left_out: frozenset[int] = frozenset()  # chapter numbers of drafts not built
-    problems: tuple[Problem, ...] = ()  # warnings found while gathering
+    problems: tuple[Problem, ...] = ()  # found while gathering; errors stop the build after resolve
 
     @property
     def chapters(self) -> tuple[SourceFile, ...]:

@@ -76,8 +76,8 @@ class Locator:
     """
 
     def __init__(self, text: str, first_line: int):
-        self.text = text
-        self.lower = text.lower()
+        self.text = _mask_code(text)
+        self.lower = self.text.lower()
         self.first_line = first_line
         self.next_start: dict[tuple[str, bool], int] = {}
 
@@ -108,6 +108,18 @@ class Locator:
         line = self.text.count("\n", 0, offset)
         col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
         return self.first_line + line, col
+
+
+_FENCE = re.compile(r"^(```+|~~~+)[^\n]*\n.*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+
+
+def _mask_code(text: str) -> str:
+    """Blank out code, keeping offsets: a reference quoted in code is not the reference."""
+    def blank(match: re.Match) -> str:
+        return "".join(c if c == "\n" else " " for c in match.group(0))
+
+    return _CODE_SPAN.sub(blank, _FENCE.sub(blank, text))
 
 
 def _opening_bracket(text: str, close: int) -> int:

@@ -97,6 +97,7 @@ def resolve(book: Book, parsed: list[ParsedPart]) -> ResolvedBook:
     images: dict[str, Image] = {}
     resolved = [_resolve_part(part, index, book, images, problems) for part in parsed]
     raise_if_errors(problems)
+    assert book.metadata is not None  # metadata.yaml errors are among the problems raised above
 
     credits = [(generated.display_title(p.source), p.source.image_credit) for p in parsed if p.source.image and p.source.image_credit]
     front = [r for r in resolved if r.kind is PartKind.FRONT]

@@ -1,0 +1,164 @@
+"""Bad books: each fixture in tests/books/bad/ has one defect an author could make.
+
+`build.py check` must exit 1 and print every problem as
+`path:line:col: error: message` (paths relative to the book folder), the message
+saying what to fix, and never a traceback. A failed *build* writes nothing.
+Wrong usage exits 2.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+import pytest
+
+from conftest import BOOKS, run_build
+
+BAD = BOOKS / "bad"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One error line: it starts with ``prefix`` and contains every phrase."""
+
+    prefix: str
+    phrases: tuple[str, ...]
+
+
+def E(prefix: str, *phrases: str) -> Expected:
+    return Expected(prefix, phrases)
+
+
+# case -> every error `check` must print for it (and no others).
+CASES: dict[str, tuple[Expected, ...]] = {
+    # line 2 is `subtitle: Part two: the sequel`: the second colon is at column 19
+    "bad-yaml": (E("metadata.yaml:2:19: error:", "invalid YAML", "mapping values are not allowed here"),),
+    "metadata-missing-keys": (
+        E("metadata.yaml:1:1: error:", "`title` is required", "add `title: ...`"),
+        E("metadata.yaml:1:1: error:", "`author` is required", "a name, or a list of names"),
+        E("metadata.yaml:1:1: error:", "`language` is required", "add `language: ...`"),
+    ),
+    "bad-language": (E("metadata.yaml:3:1: error:", "`language: english please`", "is not a BCP 47 tag", "en-GB"),),
+    # line 4 is `isbn: {epub: 9780000000000}` (the check digit should be 2)
+    "bad-isbn": (E("metadata.yaml:4:8: error:", "`isbn.epub: 9780000000000`", "not a valid ISBN-13", "check the digits"),),
+    "no-front-matter": (E("manuscript/002-bare.md:1:1: error:", "no front matter", "start the file with `---`", "`title: ...`"),),
+    "unterminated-front-matter": (E("manuscript/002-open.md:1:1: error:", "front matter is not closed", "add a `---` line"),),
+    "no-title": (E("manuscript/002-untitled.md:1:1: error:", "no `title`", "add `title: ...`"),),
+    # line 3 of the file is `subtitle: one: two`: the second colon is at column 14
+    "bad-front-matter-yaml": (E("manuscript/002-broken.md:3:14: error:", "invalid YAML", "mapping values are not allowed here"),),
+    # line 5 is b"One coffee at the caf\xe9, please.": the byte 0xE9 is at column 22
+    "non-utf8": (E("manuscript/002-latin1.md:5:22: error:", "not UTF-8", "save it as UTF-8"),),
+    "duplicate-numbers": (
+        E("manuscript/12-b.md:1:1: error:", "chapter number 12 is used twice", "manuscript/012-a.md", "renumber one of them"),
+    ),
+    "unnumbered": (E("manuscript/notes.md:1:1: error:", "`notes.md` is not a numbered chapter", "name it NNN-slug.md", "move it out of manuscript/"),),
+    "empty-manuscript": (E("manuscript:1:1: error:", "no chapters found", "NNN-slug.md"),),
+}
+
+# tests/books/bad/broken-refs/manuscript/001-a.md: each reference is alone on its
+# line, at a known column; every one must be reported in the same run.
+BROKEN_REFS: tuple[Expected, ...] = (
+    E("manuscript/001-a.md:7:5: error:", "no chapter 145", "[[145]]"),
+    E("manuscript/001-a.md:9:5: error:", "no section `#nowhere` in chapter 2", "[[2#nowhere]]"),
+    E("manuscript/001-a.md:11:6: error:", "no section `#nope` in chapter 2", "002-b.md#nope"),
+    E("manuscript/001-a.md:13:6: error:", "no section `#missing-here`", "#missing-here"),
+    E("manuscript/001-a.md:15:8: error:", "no image file", "images/missing.png"),
+    E("manuscript/001-a.md:17:8: error:", "remote image", "https://example.com/x.png", "download it into the book folder"),
+    E("manuscript/001-a.md:19:9: error:", "outside the book folder", "../../outside.png", "copy it into the book"),
+)
+CASES["broken-refs"] = BROKEN_REFS
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if ": error: " in line]
+
+
+def assert_no_traceback(process: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in process.stdout, process.stdout
+    assert "Traceback" not in process.stderr, process.stderr
+    assert "internal error" not in process.stderr, process.stderr
+
+
+def assert_errors(process: subprocess.CompletedProcess, expected: tuple[Expected, ...]) -> None:
+    """Every expected error is printed once, on its own line, and no other error is."""
+    lines = error_lines(process.stderr)
+    unmatched = list(lines)
+    for want in expected:
+        hits = [line for line in unmatched if line.startswith(want.prefix) and all(p in line for p in want.phrases)]
+        assert hits, f"expected a line starting {want.prefix!r} containing {want.phrases!r}; stderr was:\n{process.stderr}"
+        unmatched.remove(hits[0])
+    assert not unmatched, f"unexpected errors: {unmatched}\nstderr was:\n{process.stderr}"
+    count = len(expected)
+    assert f"{count} error{'s' if count != 1 else ''}: nothing was written" in process.stderr, process.stderr
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_check_reports_the_defect(case: str) -> None:
+    process = run_build("check", "--book", BAD / case)
+    assert_no_traceback(process)
+    assert process.returncode == 1, (process.stdout, process.stderr)
+    assert_errors(process, CASES[case])
+    assert "no errors" not in process.stdout
+
+
+def test_every_fixture_has_a_test() -> None:
+    folders = {p.name for p in BAD.iterdir() if p.is_dir()}
+    assert folders == set(CASES) | {"bom"}
+
+
+def test_non_utf8_fixture_really_holds_a_latin1_byte_on_line_5() -> None:
+    raw = (BAD / "non-utf8" / "manuscript" / "002-latin1.md").read_bytes()
+    line5 = raw.split(b"\n")[4]
+    assert line5.index(b"caf\xe9") + len(b"caf") + 1 == 22
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+
+
+def test_chapter_with_a_bom_builds() -> None:
+    raw = (BAD / "bom" / "manuscript" / "001-bom.md").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf---\n")
+    process = run_build("check", "--book", BAD / "bom")
+    assert_no_traceback(process)
+    assert process.returncode == 0, process.stderr
+    assert error_lines(process.stderr) == []
+    assert "2 chapters, no errors" in process.stdout
+
+
+def test_failed_build_reports_everything_and_writes_nothing(tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    old = bytes(range(256)) * 4
+    (out / "old.epub").write_bytes(old)
+    book = BAD / "broken-refs"
+
+    process = run_build("--book", book, "--out", out)
+
+    assert_no_traceback(process)
+    assert process.returncode == 1, (process.stdout, process.stderr)
+    assert_errors(process, BROKEN_REFS)
+    assert (out / "old.epub").read_bytes() == old
+    assert sorted(p.name for p in out.iterdir()) == ["old.epub"]
+    assert not (book / "dist").exists()
+
+
+def test_unknown_format_is_wrong_usage(tmp_path) -> None:
+    # A valid book as the current folder: only the option is wrong.
+    book = tmp_path / "book"
+    shutil.copytree(BAD / "bom", book)
+    process = run_build("--formats", "nonsense", cwd=book)
+    assert_no_traceback(process)
+    assert process.returncode == 2, (process.stdout, process.stderr)
+    assert "usage:" in process.stderr
+    assert "nonsense" in process.stderr
+    assert not (book / "dist").exists()
+
+
+@pytest.mark.parametrize("command", [(), ("check",)], ids=["build", "check"])
+def test_missing_book_folder_is_wrong_usage(command: tuple[str, ...]) -> None:
+    process = run_build(*command, "--book", "/nonexistent")
+    assert_no_traceback(process)
+    assert process.returncode == 2, (process.stdout, process.stderr)
+    assert "usage:" in process.stderr
+    assert "/nonexistent" in process.stderr
