@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         result = build(BuildOptions(book_dir, out, formats, options.drafts, options.jobs))
         _print_problems(result.problems)
         for note in result.notes:
-            print(f"warning: {note}", file=sys.stderr)
+            print(note, file=sys.stderr)
         for path in result.written:
             print(f"wrote {_shown(path)} ({path.stat().st_size / 1024:.0f} KB)")
         print(f"built in {time.monotonic() - started:.1f} s")

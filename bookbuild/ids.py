@@ -44,6 +44,14 @@ def book_identifier(metadata: Metadata) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'book:' + name)}"
 
 
+def print_identifier(metadata: Metadata) -> str:
+    """The print edition's identifier: the EPUB's page-list names it as its page source."""
+    if metadata.isbn_print:
+        return f"urn:isbn:{metadata.isbn_print}"
+    name = "\n".join((metadata.title, *metadata.authors, "print"))
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'book:' + name)}"
+
+
 def book_slug(metadata: Metadata) -> str:
     """The editions' file name stem: ``dist/<slug>.epub``."""
     return slugify(metadata.title) or "book"

@@ -48,12 +48,17 @@ def build(options: BuildOptions) -> BuildResult:
     slug = ids.book_slug(book.metadata)
     editions: dict[str, bytes] = {}
     notes: list[str] = []
+    page_starts = ()
     for variant in (PRINT, SCREEN):
         if variant in options.formats:
             pdf = render_pdf(book, variant)
             editions[f"{slug}-{variant}.pdf"] = pdf.data
-            notes.extend(f"{variant} PDF: WeasyPrint: {message}" for message in pdf.warnings)
+            notes.extend(f"warning: {variant} PDF: WeasyPrint: {message}" for message in pdf.warnings)
+            if variant == PRINT:
+                page_starts = pdf.page_starts
     if "epub" in options.formats:
-        editions[f"{slug}.epub"] = render_epub(book)
+        editions[f"{slug}.epub"] = render_epub(book, page_starts)
+        if not page_starts:
+            notes.append("note: the EPUB has no page-list: its print page numbers come from the print edition (add print to --formats)")
     written = write_atomically(options.out, editions)
     return BuildResult(tuple(written), book.problems, tuple(notes))

@@ -3,7 +3,7 @@
 import zipfile
 
 import pytest
-from conftest import XHTML, epub_names, epub_spine, epub_xhtml, epubcheck, epubcheck_summary, text_of, run_build, BOOKS
+from conftest import BOOKS, XHTML, epub_names, epub_spine, epub_xhtml, epubcheck, epubcheck_summary, pdf_page_texts, run_build, text_of
 
 
 def xrefs(epub, name):
@@ -97,3 +97,58 @@ def test_sample_book_has_cover_images_and_every_chapter(sample):
     ]
     with zipfile.ZipFile(sample.epub) as archive:
         assert archive.getinfo("mimetype").compress_type == zipfile.ZIP_STORED
+
+
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+
+
+def page_list(epub):
+    nav = epub_xhtml(epub, "nav.xhtml")
+    pages = next(n for n in nav.iter(f"{XHTML}nav") if n.get(EPUB_TYPE) == "page-list")
+    return [(int(text_of(a)), a.get("href")) for a in pages.iter(f"{XHTML}a")]
+
+
+def words_after(document, marker, count):
+    """The first words of the text that follows ``marker`` in reading order."""
+    words = []
+    for text in marker.xpath("following::text()"):
+        words += text.split()
+        if len(words) >= count:
+            break
+    return words[:count]
+
+
+def test_page_list_agrees_with_the_print_pdf(sample):
+    pdf_pages = [text.replace("\u2010 ", "").replace("- ", "") for text in pdf_page_texts(sample.print_pdf)]
+    entries = page_list(sample.epub)
+    assert [page for page, _ in entries] == list(range(1, len(pdf_pages) + 1))
+    checked = 0
+    for page, href in entries:
+        name, _, marker_id = href.partition("#")
+        document = epub_xhtml(sample.epub, name)
+        marker = next(el for el in document.iter() if el.get("id") == marker_id)
+        assert marker.get(EPUB_TYPE) == "pagebreak" and marker.get("aria-label") == str(page)
+        following = marker.getnext()
+        if not (marker.tail or "").strip() and following is not None and following.get(EPUB_TYPE) == "pagebreak":
+            continue  # a page with nothing of its own (blank, or the printed contents) shares the next one's place
+        words = words_after(document, marker, 5)
+        # The page may begin inside a hyphenated word: compare from the second word on.
+        assert " ".join(words[1:4]) in pdf_pages[page - 1][:250], (page, words, pdf_pages[page - 1][:250])
+        checked += 1
+    assert checked >= 20
+
+
+def test_page_list_names_the_print_edition_as_its_source(sample):
+    opf = epub_xhtml(sample.epub, "content.opf")
+    properties = {m.get("property"): m.text for m in opf.iter("{http://www.idpf.org/2007/opf}meta")}
+    assert properties["pageBreakSource"].startswith("urn:")
+    features = [m.text for m in opf.iter("{http://www.idpf.org/2007/opf}meta") if m.get("property") == "schema:accessibilityFeature"]
+    assert {"pageNavigation", "printPageNumbers"} <= set(features)
+
+
+def test_epub_only_build_has_no_page_list_and_says_so(tmp_path):
+    done = run_build("--book", BOOKS / "refs", "--out", tmp_path, "--formats", "epub")
+    assert done.returncode == 0, done.stderr
+    assert "no page-list" in done.stderr and len([l for l in done.stderr.splitlines() if "page-list" in l]) == 1
+    nav = epub_xhtml(tmp_path / "cross-references.epub", "nav.xhtml")
+    assert not [n for n in nav.iter(f"{XHTML}nav") if n.get(EPUB_TYPE) == "page-list"]

@@ -21,6 +21,7 @@ from lxml import html as lxml_html
 
 from .. import ids, theme
 from ..model import PartKind, ResolvedBook, ResolvedPart
+from ..pagemap import PageStart, Placement, insert_page_markers, placements
 
 STYLE_FILE = "style/book.css"
 NAV_FILE = "nav.xhtml"
@@ -34,7 +35,8 @@ _XHTML_HEAD = (
 _BODY_TYPE = {PartKind.FRONT: "frontmatter", PartKind.CHAPTER: "bodymatter", PartKind.BACK: "backmatter"}
 
 
-def render_epub(book: ResolvedBook) -> bytes:
+def render_epub(book: ResolvedBook, page_starts: tuple[PageStart, ...] = ()) -> bytes:
+    """The EPUB; with the print edition's ``page_starts``, a page-list of its pages."""
     meta = book.metadata
     package = epub.EpubBook()
     package.set_identifier(ids.book_identifier(meta))
@@ -48,7 +50,9 @@ def render_epub(book: ResolvedBook) -> bytes:
             package.add_metadata("DC", name, value)
     for subject in meta.subjects:
         package.add_metadata("DC", "subject", subject)
-    _accessibility_metadata(package, book)
+    _accessibility_metadata(package, book, bool(page_starts))
+    if page_starts:
+        package.add_metadata(None, "meta", ids.print_identifier(meta), {"property": "pageBreakSource"})
 
     package.add_item(epub.EpubItem(uid="style", file_name=STYLE_FILE, media_type="text/css",
                                    content=_css(book).encode("utf-8")))
@@ -61,13 +65,15 @@ def render_epub(book: ResolvedBook) -> bytes:
                                            media_type=image.media_type, content=data))
 
     anchors = book.part_of_anchor()
+    pages = placements(list(page_starts), {p.part_id for p in book.parts})
     documents = []
     if meta.cover:
         documents.append(_document("cover", COVER_FILE, _cover_page(book), []))
     for part in book.parts:
-        documents.append(_document(part.part_id, ids.epub_file_name(part.part_id), _part_xhtml(book, part, anchors),
+        here = [placement for placement in pages if placement.part_id == part.part_id]
+        documents.append(_document(part.part_id, ids.epub_file_name(part.part_id), _part_xhtml(book, part, anchors, here),
                                    ["svg"] if "<svg" in part.html else []))
-    nav = _document("nav", NAV_FILE, _nav_xhtml(book), ["nav"])
+    nav = _document("nav", NAV_FILE, _nav_xhtml(book, pages), ["nav"])
     for document in documents + [nav]:
         package.add_item(document)
     package.spine = documents[:1] + [nav] + documents[1:] if meta.cover else [nav] + documents
@@ -98,8 +104,9 @@ def _css(book: ResolvedBook) -> str:
     return "\n".join(path.read_text(encoding="utf-8") for path in theme.stylesheets(book.root, "epub"))
 
 
-def _part_xhtml(book: ResolvedBook, part: ResolvedPart, anchors: dict[str, str]) -> str:
+def _part_xhtml(book: ResolvedBook, part: ResolvedPart, anchors: dict[str, str], pages: list[Placement]) -> str:
     root = lxml_html.fragment_fromstring(part.html)
+    insert_page_markers(root, pages, _page_marker)
     for a in root.iter("a"):
         href = a.get("href", "")
         if href.startswith("#"):
@@ -113,6 +120,11 @@ def _part_xhtml(book: ResolvedBook, part: ResolvedPart, anchors: dict[str, str])
     head = _XHTML_HEAD.format(lang=escape(book.metadata.language), title=escape(part.title))
     body = etree.tostring(root, method="xml", encoding="unicode")
     return f'{head}<body epub:type="{body_type}">{body}</body></html>'
+
+
+def _page_marker(page: int) -> etree._Element:
+    return lxml_html.Element("span", {"id": f"page-{page}", "epub:type": "pagebreak",
+                                      "role": "doc-pagebreak", "aria-label": str(page)})
 
 
 def _footnotes_as_asides(root: etree._Element) -> None:
@@ -144,7 +156,7 @@ def _cover_page(book: ResolvedBook) -> str:
             f'<img role="doc-cover" src="{quote(_media_name(meta.cover))}" alt="{escape(alt)}"/></section></body></html>')
 
 
-def _nav_xhtml(book: ResolvedBook) -> str:
+def _nav_xhtml(book: ResolvedBook, pages: list[Placement]) -> str:
     meta = book.metadata
     items = []
     for part in book.parts:
@@ -161,16 +173,25 @@ def _nav_xhtml(book: ResolvedBook) -> str:
                  f'<li><a epub:type="bodymatter" href="{ids.epub_file_name(first_chapter.part_id)}">Start of content</a></li>']
     if meta.cover:
         landmarks.insert(0, f'<li><a epub:type="cover" href="{COVER_FILE}">Cover</a></li>')
+    page_list = ""
+    if pages:
+        entries = "".join(
+            f'<li><a href="{ids.epub_file_name(placement.part_id)}#page-{page}">{page}</a></li>'
+            for placement in pages for page in placement.pages
+        )
+        page_list = f'<nav epub:type="page-list" id="page-list" role="doc-pagelist" hidden=""><h2>Pages</h2><ol>{entries}</ol></nav>'
     head = _XHTML_HEAD.format(lang=escape(meta.language), title="Contents")
     return (f'{head}<body><nav epub:type="toc" id="toc" role="doc-toc"><h1>Contents</h1><ol>{"".join(items)}</ol></nav>'
             f'<nav epub:type="landmarks" id="landmarks" hidden=""><h2>Landmarks</h2><ol>{"".join(landmarks)}</ol></nav>'
-            '</body></html>')
+            f'{page_list}</body></html>')
 
 
-def _accessibility_metadata(package: epub.EpubBook, book: ResolvedBook) -> None:
+def _accessibility_metadata(package: epub.EpubBook, book: ResolvedBook, has_page_list: bool) -> None:
     has_images = bool(book.images)
     modes = ["textual"] + (["visual"] if has_images else [])
-    features = ["structuralNavigation", "tableOfContents", "readingOrder"] + (["alternativeText"] if has_images else [])
+    features = ["structuralNavigation", "tableOfContents", "readingOrder"]
+    features += ["alternativeText"] if has_images else []
+    features += ["pageNavigation", "printPageNumbers"] if has_page_list else []
     for mode in modes:
         package.add_metadata(None, "meta", mode, {"property": "schema:accessMode"})
     package.add_metadata(None, "meta", "textual", {"property": "schema:accessModeSufficient"})

@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 from .. import theme
 from ..ids import book_identifier
 from ..model import ResolvedBook, ResolvedPart
+from ..pagemap import PageStart, find_page_starts, tag_blocks
 from ..resources import book_url_fetcher
 
 PRINT = "print"
@@ -28,6 +29,7 @@ class PdfEdition:
     data: bytes
     page_of_anchor: dict[str, int]  # book-wide anchor -> 1-based page number
     page_count: int
+    page_starts: tuple[PageStart, ...]  # what each page begins with, for the EPUB's page-list
     warnings: tuple[str, ...]
 
 
@@ -51,7 +53,7 @@ def render_pdf(book: ResolvedBook, variant: str) -> PdfEdition:
     for number, page in enumerate(document.pages, start=1):
         for anchor in page.anchors:
             pages.setdefault(anchor, number)
-    return PdfEdition(data, pages, len(document.pages), tuple(warnings))
+    return PdfEdition(data, pages, len(document.pages), tuple(find_page_starts(document.pages)), tuple(warnings))
 
 
 def book_html(book: ResolvedBook, variant: str) -> str:
@@ -87,6 +89,7 @@ def _contents(book: ResolvedBook) -> str:
 def _for_pdf(part: ResolvedPart, variant: str) -> str:
     """Footnotes to the foot of their page; in print, web addresses into footnotes too."""
     root = lxml_html.fragment_fromstring(part.html)
+    tag_blocks(root)
     notes_section = next((s for s in root.iter("section") if "footnotes" in s.get("class", "").split()), None)
     if notes_section is not None:
         notes = {li.get("id"): li for li in notes_section.iter("li")}
