@@ -6,8 +6,11 @@ so its rules win; ``book.css`` applies to every edition.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+BODY_FAMILY = "Source Serif Pro"
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "styles"
 EDITION_FILES = {
     "epub": ("book.css", "epub.css"),
@@ -24,3 +27,28 @@ def stylesheets(book_root: Path, edition: str) -> list[Path]:
         folders.append(own)
     return [folder / name for folder in folders for name in EDITION_FILES[edition] if (folder / name).is_file()]
 
+
+
+@dataclass(frozen=True)
+class FontFace:
+    family: str
+    weight: int
+    style: str  # "normal" or "italic"
+    path: Path
+
+
+def theme_fonts() -> tuple[FontFace, ...]:
+    """The default theme's text face, Source Serif Pro (SIL OFL), from its PyPI package."""
+    import font_source_serif_pro
+
+    folder = Path(font_source_serif_pro.font_directory)
+    faces = (("Regular", 400, "normal"), ("It", 400, "italic"), ("Bold", 700, "normal"), ("BoldIt", 700, "italic"))
+    return tuple(FontFace(BODY_FAMILY, weight, style, folder / f"SourceSerifPro-{name}.ttf") for name, weight, style in faces)
+
+
+def font_face_css(url_of: Callable[[FontFace], str]) -> str:
+    return "\n".join(
+        f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; font-style: {face.style}; '
+        f'src: url("{url_of(face)}"); }}'
+        for face in theme_fonts()
+    )

@@ -118,8 +118,10 @@ def epubcheck_summary(report: dict) -> tuple[int, int, int, list[str]]:
 
 
 def pdf_page_texts(pdf: Path) -> list[str]:
-    """The text of each page, whitespace folded (index 0 is page 1)."""
-    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(str(pdf)).pages]
+    """The text of each page, whitespace folded and words hyphenated at line ends
+    joined again (index 0 is page 1)."""
+    texts = [" ".join((page.extract_text() or "").split()) for page in PdfReader(str(pdf)).pages]
+    return [text.replace("\u2010 ", "") for text in texts]
 
 
 def pdf_destinations(pdf: Path) -> dict[str, int]:

@@ -119,7 +119,7 @@ def words_after(document, marker, count):
 
 
 def test_page_list_agrees_with_the_print_pdf(sample):
-    pdf_pages = [text.replace("\u2010 ", "").replace("- ", "") for text in pdf_page_texts(sample.print_pdf)]
+    pdf_pages = pdf_page_texts(sample.print_pdf)
     entries = page_list(sample.epub)
     assert [page for page, _ in entries] == list(range(1, len(pdf_pages) + 1))
     checked = 0
@@ -152,3 +152,13 @@ def test_epub_only_build_has_no_page_list_and_says_so(tmp_path):
     assert "no page-list" in done.stderr and len([l for l in done.stderr.splitlines() if "page-list" in l]) == 1
     nav = epub_xhtml(tmp_path / "cross-references.epub", "nav.xhtml")
     assert not [n for n in nav.iter(f"{XHTML}nav") if n.get(EPUB_TYPE) == "page-list"]
+
+
+def test_body_font_is_embedded_and_used(refs):
+    names = epub_names(refs.epub)
+    fonts = [n for n in names if n.startswith("EPUB/fonts/")]
+    assert {"EPUB/fonts/SourceSerifPro-Regular.ttf", "EPUB/fonts/SourceSerifPro-It.ttf"} <= set(fonts)
+    with zipfile.ZipFile(refs.epub) as archive:
+        css = archive.read("EPUB/style/book.css").decode()
+        assert 'src: url("../fonts/SourceSerifPro-Regular.ttf")' in css
+        assert archive.read("EPUB/fonts/SourceSerifPro-Regular.ttf")[:4] == b"\x00\x01\x00\x00"  # a TrueType font

@@ -96,3 +96,15 @@ def test_sample_book_pdfs(sample):
         assert any("Let some of them go" in text for text in texts)
     # web links print their address in a footnote in print, and stay links on screen
     assert any("https://www.rhs.org.uk/" in text for text in pdf_page_texts(sample.print_pdf))
+
+
+@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
+def test_fonts_are_embedded(refs, edition):
+    with pikepdf.open(getattr(refs, edition)) as document:
+        fonts = {}
+        for page in document.pages:
+            for font in page.Resources.get("/Font", {}).values():
+                descriptor = font.DescendantFonts[0].FontDescriptor if "/DescendantFonts" in font else font.FontDescriptor
+                fonts[str(font.BaseFont)] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert fonts and all(fonts.values()), fonts
+    assert any("Source-Serif-Pro" in name for name in fonts)

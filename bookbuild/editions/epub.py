@@ -56,6 +56,10 @@ def render_epub(book: ResolvedBook, page_starts: tuple[PageStart, ...] = ()) -> 
 
     package.add_item(epub.EpubItem(uid="style", file_name=STYLE_FILE, media_type="text/css",
                                    content=_css(book).encode("utf-8")))
+    documents_text = "".join(part.html for part in book.parts)
+    for face in theme.theme_fonts():
+        package.add_item(epub.EpubItem(uid=_item_id(face.path.name), file_name=_font_name(face),
+                                       media_type="font/ttf", content=_subset_font(face.path, documents_text)))
     for image in book.images:
         data = (book.root / image.path).read_bytes()
         if image.path == meta.cover:
@@ -100,8 +104,29 @@ def _item_id(path: str) -> str:
     return "img-" + ids.slugify(path)
 
 
+def _font_name(face: theme.FontFace) -> str:
+    return "fonts/" + face.path.name
+
+
 def _css(book: ResolvedBook) -> str:
-    return "\n".join(path.read_text(encoding="utf-8") for path in theme.stylesheets(book.root, "epub"))
+    faces = theme.font_face_css(lambda face: "../" + _font_name(face))
+    return "\n".join([faces] + [path.read_text(encoding="utf-8") for path in theme.stylesheets(book.root, "epub")])
+
+
+def _subset_font(path, text: str) -> bytes:
+    """Only the glyphs the book uses (plus printable ASCII), so the EPUB stays small."""
+    from fontTools import subset
+
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]  # keep the copyright and licence names the OFL asks for
+    font = subset.load_font(str(path), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text + "".join(map(chr, range(0x20, 0x7F))) + "‘’“”–—…")
+    subsetter.subset(font)
+    out = io.BytesIO()
+    subset.save_font(font, out, options)
+    return out.getvalue()
 
 
 def _part_xhtml(book: ResolvedBook, part: ResolvedPart, anchors: dict[str, str], pages: list[Placement]) -> str:

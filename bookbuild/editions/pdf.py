@@ -37,13 +37,21 @@ def render_pdf(book: ResolvedBook, variant: str) -> PdfEdition:
     import weasyprint  # slow to import (about 1 s): only builds that make a PDF pay for it
 
     html = book_html(book, variant)
-    fetcher = book_url_fetcher([book.root, theme.DEFAULT_THEME])
-    css = [weasyprint.CSS(string=_page_css(book, variant))] + [
-        weasyprint.CSS(filename=str(path), url_fetcher=fetcher) for path in theme.stylesheets(book.root, variant)
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()  # @font-face rules only apply through one of these
+    fonts = theme.theme_fonts()
+    fetcher = book_url_fetcher([book.root, theme.DEFAULT_THEME] + [face.path.parent for face in fonts])
+    css = [
+        weasyprint.CSS(string=theme.font_face_css(lambda face: face.path.as_uri()), url_fetcher=fetcher,
+                       font_config=font_config),
+        weasyprint.CSS(string=_page_css(book, variant)),
+    ] + [
+        weasyprint.CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config) for path in theme.stylesheets(book.root, variant)
     ]
     with _collected_warnings() as warnings:
         document = weasyprint.HTML(string=html, base_url=book.root.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=css
+            stylesheets=css, font_config=font_config
         )
         data = document.write_pdf(
             pdf_identifier=book_identifier(book.metadata).encode("utf-8"),
