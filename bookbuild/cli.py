@@ -9,7 +9,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .model import BookError, Problem
+from .model import BookError, PartKind, Problem
 from .pipeline import FORMATS, BuildOptions, build, check
 
 EXIT_OK, EXIT_BOOK_ERRORS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
@@ -25,14 +25,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--book {options.book}: no such folder")
     try:
         if checking:
-            resolved = check(book_dir, options.drafts, options.jobs)
+            resolved = check(book_dir, options.drafts, options.jobs, options.strict)
             _print_problems(resolved.problems)
-            print(f"{book_dir.name}: {sum(1 for p in resolved.parts if p.kind.value == 'chapter')} chapters, no errors")
+            chapters = sum(1 for p in resolved.parts if p.kind is PartKind.CHAPTER)
+            print(f"{book_dir.name}: {chapters} chapter{'s' if chapters != 1 else ''}, no errors")
             return EXIT_OK
         started = time.monotonic()
         formats = _formats(parser, options.formats)
         out = Path(options.out).resolve() if options.out else book_dir / "dist"
-        result = build(BuildOptions(book_dir, out, formats, options.drafts, options.jobs))
+        result = build(BuildOptions(book_dir, out, formats, options.drafts, options.jobs, options.strict))
         _print_problems(result.problems)
         for note in result.notes:
             print(note, file=sys.stderr)
@@ -72,6 +73,8 @@ def _shown(path: Path) -> str:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--book", default=".", metavar="DIR", help="the book folder (default: the current folder)")
     parser.add_argument("--drafts", action="store_true", help="include chapters marked draft: true")
+    parser.add_argument("--strict", action="store_true",
+                        help="treat warnings (such as an image without alt text) as errors")
     parser.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
                         help="files parsed at once (default: all cores)")
 

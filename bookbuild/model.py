@@ -50,7 +50,10 @@ class BookError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def raise_if_errors(problems: list[Problem] | tuple[Problem, ...]) -> None:
+def raise_if_errors(problems: list[Problem] | tuple[Problem, ...], strict: bool = False) -> None:
+    """Raise when there are errors; with ``strict``, warnings count as errors."""
+    if strict:
+        problems = [Problem(p.path, p.line, p.col, Severity.ERROR, p.message) for p in problems]
     if any(p.is_error for p in problems):
         raise BookError(problems)
 

@@ -28,6 +28,7 @@ class BuildOptions:
     formats: tuple[str, ...] = FORMATS
     drafts: bool = False
     jobs: int = 1
+    strict: bool = False  # warnings are errors
 
 
 @dataclass(frozen=True)
@@ -37,14 +38,14 @@ class BuildResult:
     notes: tuple[str, ...] = field(default=())
 
 
-def check(book_dir: Path, drafts: bool = False, jobs: int = 1) -> ResolvedBook:
+def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = False) -> ResolvedBook:
     """Gather, parse and resolve: every problem a build would report, without rendering."""
     book = gather(book_dir, include_drafts=drafts)
-    return resolve(book, parse_all(book.files, jobs))
+    return resolve(book, parse_all(book.files, jobs), strict)
 
 
 def build(options: BuildOptions) -> BuildResult:
-    book = check(options.book, options.drafts, options.jobs)
+    book = check(options.book, options.drafts, options.jobs, options.strict)
     slug = ids.book_slug(book.metadata)
     editions: dict[str, bytes] = {}
     notes: list[str] = []

@@ -90,13 +90,13 @@ class _Index:
         return _Target(ids.anchor(target.source.part_id, fragment), text)
 
 
-def resolve(book: Book, parsed: list[ParsedPart]) -> ResolvedBook:
+def resolve(book: Book, parsed: list[ParsedPart], strict: bool = False) -> ResolvedBook:
     """Resolve every part; raises BookError listing every broken reference in the book."""
     index = _Index(book, parsed)
     problems: list[Problem] = list(book.problems) + [p for part in parsed for p in part.problems]
     images: dict[str, Image] = {}
     resolved = [_resolve_part(part, index, book, images, problems) for part in parsed]
-    raise_if_errors(problems)
+    raise_if_errors(problems, strict)
     assert book.metadata is not None  # metadata.yaml errors are among the problems raised above
 
     credits = [(generated.display_title(p.source), p.source.image_credit) for p in parsed if p.source.image and p.source.image_credit]

@@ -25,7 +25,8 @@ def test_epubcheck_reports_nothing(book, request):
 
 def test_spine_follows_chapter_numbers(refs):
     spine = epub_spine(refs.epub)
-    assert spine == ["nav.xhtml", "front-title-page.xhtml", "front-copyright.xhtml", "c001.xhtml", "c007.xhtml", "c012.xhtml"]
+    assert spine == ["cover.xhtml", "front-title-page.xhtml", "front-copyright.xhtml", "nav.xhtml",
+                     "c001.xhtml", "c007.xhtml", "c012.xhtml"]
 
 
 def test_every_reference_form_lands_on_its_chapter_and_section(refs):

@@ -20,6 +20,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from .. import ids, theme
+from ..cover import typographic_cover
 from ..model import PartKind, ResolvedBook, ResolvedPart
 from ..pagemap import PageStart, Placement, insert_page_markers, placements
 
@@ -37,8 +38,17 @@ _BODY_TYPE = {PartKind.FRONT: "frontmatter", PartKind.CHAPTER: "bodymatter", Par
 
 def render_epub(book: ResolvedBook, page_starts: tuple[PageStart, ...] = ()) -> bytes:
     """The EPUB; with the print edition's ``page_starts``, a page-list of its pages."""
-    meta = book.metadata
     package = epub.EpubBook()
+    _describe(package, book, has_page_list=bool(page_starts))
+    _add_resources(package, book)
+    _add_documents(package, book, placements(list(page_starts), {p.part_id for p in book.parts}))
+    out = io.BytesIO()
+    epub.write_epub(out, package, {"mtime": _modified(book), "raise_exceptions": True, "epub3_pages": False})
+    return _repack(out.getvalue(), _modified(book), book.metadata.language)
+
+
+def _describe(package: epub.EpubBook, book: ResolvedBook, has_page_list: bool) -> None:
+    meta = book.metadata
     package.set_identifier(ids.book_identifier(meta))
     package.set_title(meta.title)
     package.set_language(meta.language)
@@ -50,10 +60,13 @@ def render_epub(book: ResolvedBook, page_starts: tuple[PageStart, ...] = ()) -> 
             package.add_metadata("DC", name, value)
     for subject in meta.subjects:
         package.add_metadata("DC", "subject", subject)
-    _accessibility_metadata(package, book, bool(page_starts))
-    if page_starts:
+    _accessibility_metadata(package, book, has_page_list)
+    if has_page_list:
         package.add_metadata(None, "meta", ids.print_identifier(meta), {"property": "pageBreakSource"})
 
+
+def _add_resources(package: epub.EpubBook, book: ResolvedBook) -> None:
+    """Styles, the subset body font, the images and the cover image."""
     package.add_item(epub.EpubItem(uid="style", file_name=STYLE_FILE, media_type="text/css",
                                    content=_css(book).encode("utf-8")))
     documents_text = "".join(part.html for part in book.parts)
@@ -61,32 +74,34 @@ def render_epub(book: ResolvedBook, page_starts: tuple[PageStart, ...] = ()) -> 
         package.add_item(epub.EpubItem(uid=_item_id(face.path.name), file_name=_font_name(face),
                                        media_type="font/ttf", content=_subset_font(face.path, documents_text)))
     for image in book.images:
-        data = (book.root / image.path).read_bytes()
-        if image.path == meta.cover:
-            package.set_cover(_media_name(image.path), data, create_page=False)
-        else:
+        if image.path != book.metadata.cover:
             package.add_item(epub.EpubItem(uid=_item_id(image.path), file_name=_media_name(image.path),
-                                           media_type=image.media_type, content=data))
+                                           media_type=image.media_type, content=(book.root / image.path).read_bytes()))
+    cover = book.metadata.cover
+    data = (book.root / cover).read_bytes() if cover else typographic_cover(book.metadata)
+    package.set_cover(_cover_image_name(book), data, create_page=False)
 
+
+def _add_documents(package: epub.EpubBook, book: ResolvedBook, pages: list[Placement]) -> None:
+    """The cover page, one document per part, the navigation document, and the reading order."""
     anchors = book.part_of_anchor()
-    pages = placements(list(page_starts), {p.part_id for p in book.parts})
-    documents = []
-    if meta.cover:
-        documents.append(_document("cover", COVER_FILE, _cover_page(book), []))
+    documents = [_document("cover", COVER_FILE, _cover_page(book), [])]
     for part in book.parts:
         here = [placement for placement in pages if placement.part_id == part.part_id]
-        documents.append(_document(part.part_id, ids.epub_file_name(part.part_id), _part_xhtml(book, part, anchors, here),
-                                   ["svg"] if "<svg" in part.html else []))
+        documents.append(_document(part.part_id, ids.epub_file_name(part.part_id),
+                                   _part_xhtml(book, part, anchors, here), ["svg"] if "<svg" in part.html else []))
     nav = _document("nav", NAV_FILE, _nav_xhtml(book, pages), ["nav"])
     for document in documents + [nav]:
         package.add_item(document)
-    package.spine = documents[:1] + [nav] + documents[1:] if meta.cover else [nav] + documents
+    # Cover, title page and copyright, then the contents where a printed book has it.
+    opening = 1 + sum(1 for p in book.parts if not p.in_contents and p.kind is PartKind.FRONT)
+    package.spine = documents[:opening] + [nav] + documents[opening:]
     package.toc = [epub.Link(ids.epub_file_name(p.part_id), p.title, p.part_id) for p in book.parts if p.in_contents]
     package.add_item(epub.EpubNcx())
 
-    out = io.BytesIO()
-    epub.write_epub(out, package, {"mtime": _modified(book), "raise_exceptions": True, "epub3_pages": False})
-    return _repack(out.getvalue(), _modified(book))
+
+def _cover_image_name(book: ResolvedBook) -> str:
+    return _media_name(book.metadata.cover) if book.metadata.cover else "media/generated-cover.png"
 
 
 def _document(uid: str, file_name: str, content: str, properties: list[str]) -> epub.EpubItem:
@@ -176,9 +191,9 @@ def _footnotes_as_asides(root: etree._Element) -> None:
 def _cover_page(book: ResolvedBook) -> str:
     meta = book.metadata
     head = _XHTML_HEAD.format(lang=escape(meta.language), title="Cover")
-    alt = f"Cover of {meta.title} by {', '.join(meta.authors)}"
+    alt = f"Cover of {meta.title} by {' and '.join(meta.authors)}"
     return (f'{head}<body epub:type="cover"><section class="cover">'
-            f'<img role="doc-cover" src="{quote(_media_name(meta.cover))}" alt="{escape(alt)}"/></section></body></html>')
+            f'<img role="doc-cover" src="{quote(_cover_image_name(book))}" alt="{escape(alt)}"/></section></body></html>')
 
 
 def _nav_xhtml(book: ResolvedBook, pages: list[Placement]) -> str:
@@ -193,11 +208,14 @@ def _nav_xhtml(book: ResolvedBook, pages: list[Placement]) -> str:
         )
         nested = f"<ol>{sections}</ol>" if sections else ""
         items.append(f'<li><a href="{href}">{escape(part.title)}</a>{nested}</li>')
-    first_chapter = next((p for p in book.parts if p.kind is PartKind.CHAPTER), book.parts[0])
-    landmarks = [f'<li><a epub:type="toc" href="{NAV_FILE}#toc">Contents</a></li>',
-                 f'<li><a epub:type="bodymatter" href="{ids.epub_file_name(first_chapter.part_id)}">Start of content</a></li>']
-    if meta.cover:
-        landmarks.insert(0, f'<li><a epub:type="cover" href="{COVER_FILE}">Cover</a></li>')
+    landmarks = [(COVER_FILE, "cover", "Cover"), (f"{NAV_FILE}#toc", "toc", "Contents")]
+    first_chapter = next(p for p in book.parts if p.kind is PartKind.CHAPTER)
+    for part in book.parts:
+        if part is first_chapter:
+            landmarks.append((ids.epub_file_name(part.part_id), "bodymatter", "Start of content"))
+        elif part.kind is not PartKind.CHAPTER:
+            landmarks.append((ids.epub_file_name(part.part_id), part.epub_type, part.title))
+    landmark_items = "".join(f'<li><a epub:type="{kind}" href="{href}">{escape(text)}</a></li>' for href, kind, text in landmarks)
     page_list = ""
     if pages:
         entries = "".join(
@@ -207,7 +225,7 @@ def _nav_xhtml(book: ResolvedBook, pages: list[Placement]) -> str:
         page_list = f'<nav epub:type="page-list" id="page-list" role="doc-pagelist" hidden=""><h2>Pages</h2><ol>{entries}</ol></nav>'
     head = _XHTML_HEAD.format(lang=escape(meta.language), title="Contents")
     return (f'{head}<body><nav epub:type="toc" id="toc" role="doc-toc"><h1>Contents</h1><ol>{"".join(items)}</ol></nav>'
-            f'<nav epub:type="landmarks" id="landmarks" hidden=""><h2>Landmarks</h2><ol>{"".join(landmarks)}</ol></nav>'
+            f'<nav epub:type="landmarks" id="landmarks" hidden=""><h2>Landmarks</h2><ol>{landmark_items}</ol></nav>'
             f'{page_list}</body></html>')
 
 
@@ -223,6 +241,7 @@ def _accessibility_metadata(package: epub.EpubBook, book: ResolvedBook, has_page
     for feature in features:
         package.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
     package.add_metadata(None, "meta", "none", {"property": "schema:accessibilityHazard"})
+    package.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA", {"property": "dcterms:conformsTo"})
     package.add_metadata(None, "meta", "A reflowable book with a navigable table of contents, headings in order"
                          + (" and text descriptions of every image." if has_images else "."),
                          {"property": "schema:accessibilitySummary"})
@@ -238,8 +257,11 @@ def _modified(book: ResolvedBook) -> datetime.datetime:
     return datetime.datetime(2000, 1, 1)
 
 
-def _repack(data: bytes, when: datetime.datetime) -> bytes:
-    """The same entries in the same order with one fixed timestamp: reproducible bytes."""
+def _repack(data: bytes, when: datetime.datetime, language: str) -> bytes:
+    """The same entries in the same order with one fixed timestamp: reproducible bytes.
+
+    The package document also gets the book's language, which ebooklib leaves out
+    and accessibility checkers ask for."""
     stamp = max(when, datetime.datetime(1980, 1, 1)).timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
@@ -247,5 +269,8 @@ def _repack(data: bytes, when: datetime.datetime) -> bytes:
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
             entry.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename))
+            content = source.read(info.filename)
+            if info.filename.endswith(".opf"):
+                content = content.replace(b"<package ", f'<package xml:lang="{escape(language)}" '.encode(), 1)
+            target.writestr(entry, content)
     return out.getvalue()
