@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 import traceback
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     book_dir = Path(options.book).resolve()
     if not book_dir.is_dir():
         parser.error(f"--book {options.book}: no such folder")
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         if checking:
             resolved = check(book_dir, options.drafts, options.jobs, options.strict)
@@ -33,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         formats = _formats(parser, options.formats)
         out = Path(options.out).resolve() if options.out else book_dir / "dist"
-        result = build(BuildOptions(book_dir, out, formats, options.drafts, options.jobs, options.strict))
+        result = build(BuildOptions(book_dir, out, formats, options.drafts, options.jobs, options.strict),
+                       on_wait=lambda: print(f"waiting: another build is writing to {_shown(out)}", file=sys.stderr))
         _print_problems(result.problems)
         for note in result.notes:
             print(note, file=sys.stderr)
@@ -47,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{errors} error{'s' if errors != 1 else ''}: nothing was written", file=sys.stderr)
         return EXIT_BOOK_ERRORS
     except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
+        print("interrupted: nothing was written; the previous editions are as they were", file=sys.stderr)
         return 130
     except OSError as failure:
         print(f"error: {failure}", file=sys.stderr)
@@ -56,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         print("internal error: this is a bug in the build tool, not in your book; please report it", file=sys.stderr)
         return EXIT_BUG
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the build the way Ctrl-C does: cleanly
 
 
 def _print_problems(problems: tuple[Problem, ...]) -> None:

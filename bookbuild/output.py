@@ -1,12 +1,38 @@
 """Write editions atomically: every file goes to a temporary name first and is
-renamed into place only when all of them are complete, so a failed build leaves
-the last good editions as they were."""
+renamed into place only when all of them are complete, so a failed or
+interrupted build leaves the last good editions as they were. One build at a
+time writes to an output folder."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import signal
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def lock_path(out_dir: Path) -> Path:
+    """Outside the output folder, which holds only editions; one per output folder."""
+    key = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"bookbuild-{key}.lock"
+
+
+@contextmanager
+def output_lock(out_dir: Path, on_wait: Callable[[], None]) -> Iterator[None]:
+    """Hold the output folder for this build; a second build waits (after ``on_wait``)."""
+    with open(lock_path(out_dir), "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
@@ -20,9 +46,14 @@ def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-        for temp, final in staged:
-            os.chmod(temp, 0o644)
-            os.replace(temp, final)
+        # All or nothing: an interrupt waits until every edition is in place.
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            for temp, final in staged:
+                os.chmod(temp, 0o644)
+                os.replace(temp, final)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     finally:
         for temp, _ in staged:
             if os.path.exists(temp):

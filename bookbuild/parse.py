@@ -11,6 +11,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pypandoc
+import tinyhtml5
 from lxml import etree
 from lxml import html as lxml_html
 
@@ -30,10 +31,7 @@ def parse_all(files: tuple[SourceFile, ...], jobs: int) -> list[ParsedPart]:
 
 def parse(source: SourceFile) -> ParsedPart:
     html_text = run_pandoc(source.body, source.path)
-    if html_text.strip():
-        root = lxml_html.fragment_fromstring(html_text, create_parent="div")
-    else:
-        root = lxml_html.Element("div")
+    root = html_tree(html_text)
     locator = Locator(source.body, source.body_line)
     problems: list[Problem] = []
 
@@ -45,7 +43,7 @@ def parse(source: SourceFile) -> ParsedPart:
     headings = _normalise_headings(root)
     links = _collect_links(root, locator)
     images = _collect_images(root, locator)
-    ids = frozenset(el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id"))
+    ids = _unique_ids(root, locator, source.path, problems)
     body_html = "".join(_serialise(child) for child in root)
     if root.text and root.text.strip():
         body_html = f"<p>{_escape(root.text)}</p>" + body_html
@@ -66,6 +64,45 @@ def run_pandoc(markdown: str, path: str) -> str:
     if done.returncode != 0:
         raise BookError([error(path, 1, 1, f"pandoc could not read this file (exit {done.returncode}): {stderr}")])
     return done.stdout.decode("utf-8")
+
+
+def html_tree(markup: str) -> lxml_html.HtmlElement:
+    """Parse HTML as browsers do (HTML5 rules), into a ``div`` holding it.
+
+    libxml2's older HTML parser mangles what imported blogs contain (it loses
+    the text after a ``<form>``, for one), so raw author HTML goes through
+    tinyhtml5, WeasyPrint's own parser, and is copied into lxml elements.
+    """
+    body = tinyhtml5.parse(markup, namespace_html_elements=False).find("body")
+    root = lxml_html.Element("div")
+    _copy_children(body, root)
+    return root
+
+
+def _copy_children(source, target: lxml_html.HtmlElement) -> None:
+    target.text = source.text
+    last = None
+    for child in source:
+        if not isinstance(child.tag, str):  # a comment: keep only the text after it
+            if child.tail:
+                if last is None:
+                    target.text = (target.text or "") + child.tail
+                else:
+                    last.tail = (last.tail or "") + child.tail
+            continue
+        try:
+            element = lxml_html.Element(child.tag)
+        except ValueError:
+            element = lxml_html.Element("span")
+        for name, value in child.attrib.items():
+            try:
+                element.set(name, value)
+            except ValueError:
+                pass  # a name XML cannot hold; nothing a book needs
+        _copy_children(child, element)
+        element.tail = child.tail
+        target.append(element)
+        last = element
 
 
 class Locator:
@@ -92,6 +129,11 @@ class Locator:
                 self.next_start[key] = offset + 1
                 return self.position(offset)
         return self.first_line, 1
+
+    def nth(self, needles: tuple[str, ...], n: int) -> tuple[int, int]:
+        """The n-th (0-based) occurrence of any of ``needles``, or the last one there is."""
+        offsets = sorted(m.start() for needle in needles for m in re.finditer(re.escape(needle), self.text))
+        return self.position(offsets[min(n, len(offsets) - 1)]) if offsets else (self.first_line, 1)
 
     def find_link(self, target: str, wikilink: bool) -> tuple[int, int]:
         if wikilink:
@@ -156,6 +198,21 @@ def _normalise_headings(root: lxml_html.HtmlElement) -> tuple[Heading, ...]:
         text = " ".join(el.text_content().split())
         headings.append(Heading(level, el.get("id"), text))
     return tuple(headings)
+
+
+def _unique_ids(root: lxml_html.HtmlElement, locator: Locator, path: str, problems: list[Problem]) -> frozenset[str]:
+    """Ids are per chapter, so within one chapter each must be unique."""
+    seen: dict[str, int] = {}
+    for element in root.iter():
+        if not isinstance(element.tag, str) or not element.get("id"):
+            continue
+        value = element.get("id")
+        if value in seen:
+            # Auto ids are not in the source, so the clash is at the latest explicit one so far.
+            line, col = locator.nth((f"{{#{value}}}", f"{{#{value} ", f'id="{value}"'), seen[value])
+            problems.append(error(path, line, col, f"id `{value}` is used twice in this file: give one of them another {{#id}}"))
+        seen[value] = seen.get(value, 0) + 1
+    return frozenset(seen)
 
 
 def _collect_links(root: lxml_html.HtmlElement, locator: Locator) -> tuple[LinkRef, ...]:

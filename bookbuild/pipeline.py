@@ -6,6 +6,7 @@ errors never touches the editions of the last good build.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from .editions.epub import render_epub
 from .editions.pdf import PRINT, SCREEN, render_pdf
 from .gather import gather
 from .model import Problem, ResolvedBook
-from .output import write_atomically
+from .output import output_lock, write_atomically
 from .parse import parse_all
 from .resolve import resolve
 
@@ -44,7 +45,12 @@ def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = Fa
     return resolve(book, parse_all(book.files, jobs), strict)
 
 
-def build(options: BuildOptions) -> BuildResult:
+def build(options: BuildOptions, on_wait: Callable[[], None] = lambda: None) -> BuildResult:
+    with output_lock(options.out, on_wait):
+        return _build(options)
+
+
+def _build(options: BuildOptions) -> BuildResult:
     book = check(options.book, options.drafts, options.jobs, options.strict)
     slug = ids.book_slug(book.metadata)
     editions: dict[str, bytes] = {}

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+MAX_PIXELS = 40_000_000
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -50,7 +51,30 @@ def book_resource(root: Path, base: str, src: str) -> tuple[str, str]:
             raise ResourceRefused(f"image `{src}` is a link to a file outside the book folder: copy the file in instead")
     if not file.is_file():
         raise ResourceRefused(f"no image file `{relative}` (referenced as `{src}`)")
-    return relative, media_type(file, src)
+    kind = media_type(file, src)
+    _check_pixels(file, src, kind)
+    return relative, kind
+
+
+def _check_pixels(file: Path, src: str, kind: str) -> None:
+    """Refuse images too large to lay out; only the header is read, never the pixels."""
+    if kind == "image/svg+xml":
+        return
+    from PIL import Image
+
+    bomb_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # we judge the size ourselves, below
+    try:
+        with Image.open(file) as image:
+            width, height = image.size
+    except Exception as failure:  # Pillow raises many types for a damaged file
+        raise ResourceRefused(f"`{src}` cannot be read as an image ({failure}): save it again as PNG or JPEG")
+    finally:
+        Image.MAX_IMAGE_PIXELS = bomb_limit
+    if width * height > MAX_PIXELS:
+        raise ResourceRefused(
+            f"`{src}` is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels): scale it down to at most "
+            f"{MAX_PIXELS // 1_000_000} megapixels (6000x6000 prints a full 6x9in page at far more than 300 ppi)"
+        )
 
 
 def media_type(file: Path, src: str) -> str:

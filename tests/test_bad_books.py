@@ -69,6 +69,16 @@ BROKEN_REFS: tuple[Expected, ...] = (
     E("manuscript/001-a.md:19:9: error:", "outside the book folder", "../../outside.png", "copy it into the book"),
 )
 CASES["broken-refs"] = BROKEN_REFS
+# Explicit ids clash inside one chapter (the same id in another chapter is fine).
+CASES["duplicate-ids"] = (E("manuscript/001-twice.md:9:11: error:", "id `care` is used twice", "give one of them another {#id}"),)
+# Images that are never read: a file: URL, an absolute path, a file that is no image,
+# and a symlink leading out of the book.
+CASES["image-kinds"] = (
+    E("manuscript/001-pictures.md:7:1: error:", "file: URLs are not allowed", "relative to the Markdown file"),
+    E("manuscript/001-pictures.md:11:1: error:", "absolute path `/etc/hostname`", "inside the book folder"),
+    E("manuscript/001-pictures.md:15:1: error:", "`images/notes.png` is not an image", "PNG, JPEG"),
+    E("manuscript/001-pictures.md:19:1: error:", "a link to a file outside the book folder", "copy the file in"),
+)
 
 
 def error_lines(stderr: str) -> list[str]:
@@ -162,3 +172,34 @@ def test_missing_book_folder_is_wrong_usage(command: tuple[str, ...]) -> None:
     assert process.returncode == 2, (process.stdout, process.stderr)
     assert "usage:" in process.stderr
     assert "/nonexistent" in process.stderr
+
+
+def write_huge_png(path, width: int, height: int) -> None:
+    """A valid grey PNG of width x height pixels, streamed so that writing it needs no memory."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    compressor = zlib.compressobj(9)
+    row = b"\x00" * (width + 1)
+    with open(path, "wb") as out:
+        out.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)))
+        for _ in range(height // 100):
+            out.write(chunk(b"IDAT", compressor.compress(row * 100)))
+        out.write(chunk(b"IDAT", compressor.flush()) + chunk(b"IEND", b""))
+
+
+def test_huge_image_is_refused_without_decoding_it(tmp_path) -> None:
+    book = tmp_path / "book"
+    shutil.copytree(BAD / "bom", book)
+    images = book / "manuscript" / "images"
+    images.mkdir()
+    write_huge_png(images / "huge.png", 20000, 20000)
+    chapter = book / "manuscript" / "003-huge.md"
+    chapter.write_text("---\ntitle: Huge\n---\n\n![A very large grey square](images/huge.png)\n", encoding="utf-8")
+    process = run_build("check", "--book", book)
+    assert_no_traceback(process)
+    assert process.returncode == 1
+    assert_errors(process, (E("manuscript/003-huge.md:5:1: error:", "20000x20000 pixels", "scale it down"),))

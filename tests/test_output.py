@@ -1,0 +1,84 @@
+"""Writing editions: atomic, safe when interrupted or crashed, one build at a time."""
+
+import fcntl
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import BOOKS, REPO
+
+from bookbuild import pipeline
+from bookbuild.output import lock_path
+from bookbuild.pipeline import BuildOptions
+
+
+def previous_editions(out):
+    out.mkdir(parents=True, exist_ok=True)
+    old = {name: f"previous {name}".encode() for name in ("cross-references.epub", "cross-references-print.pdf")}
+    for name, data in old.items():
+        (out / name).write_bytes(data)
+    return old
+
+
+def assert_untouched(out, old):
+    assert sorted(p.name for p in out.iterdir()) == sorted(old)  # no temporary files left behind
+    for name, data in old.items():
+        assert (out / name).read_bytes() == data
+
+
+def test_a_crash_mid_render_leaves_the_previous_editions(tmp_path, monkeypatch):
+    out = tmp_path / "dist"
+    old = previous_editions(out)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("WeasyPrint fell over")
+
+    monkeypatch.setattr(pipeline, "render_epub", crash)  # after both PDFs are rendered
+    with pytest.raises(RuntimeError):
+        pipeline.build(BuildOptions(BOOKS / "refs", out))
+    assert_untouched(out, old)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_build_leaves_the_previous_editions(tmp_path, stop):
+    out = tmp_path / "dist"
+    old = previous_editions(out)
+    build = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--book", str(BOOKS / "refs"), "--out", str(out)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # well into rendering, which takes a few seconds
+    build.send_signal(stop)
+    stdout, stderr = build.communicate(timeout=60)
+    assert build.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert_untouched(out, old)
+
+
+def wait_until_locked(out, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with open(lock_path(out), "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, fcntl.LOCK_UN)
+            except BlockingIOError:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the first build never took the lock")
+
+
+def test_two_builds_at_once_wait_for_each_other(tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(BOOKS / "refs", book)
+    out = tmp_path / "dist"
+    command = [sys.executable, str(REPO / "build.py"), "--book", str(book), "--out", str(out)]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until_locked(out)
+    second = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    first.communicate(timeout=120)
+    assert (first.returncode, second.returncode) == (0, 0), second.stderr
+    assert "waiting: another build is writing to" in second.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "cross-references-print.pdf", "cross-references-screen.pdf", "cross-references.epub"]
