@@ -40,6 +40,12 @@ def main(argv: list[str] | None = None) -> int:
         _print_problems(result.problems)
         for note in result.notes:
             print(note, file=sys.stderr)
+        for report in result.preflight:
+            print(f"preflight {report.edition}:")
+            for line in report.lines:
+                print(f"  {line}")
+            for message in report.warnings:
+                print(f"  warning: {message}", file=sys.stderr)
         for path in result.written:
             print(f"wrote {_shown(path)} ({path.stat().st_size / 1024:.0f} KB)")
         print(f"built in {time.monotonic() - started:.1f} s")

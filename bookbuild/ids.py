@@ -6,6 +6,8 @@ Ids are namespaced per part so that every chapter may have its own
 
 from __future__ import annotations
 
+import datetime
+import os
 import re
 import unicodedata
 import uuid
@@ -55,3 +57,14 @@ def print_identifier(metadata: Metadata) -> str:
 def book_slug(metadata: Metadata) -> str:
     """The editions' file name stem: ``dist/<slug>.epub``."""
     return slugify(metadata.title) or "book"
+
+
+def build_date(metadata: Metadata) -> datetime.datetime:
+    """The date every edition carries: SOURCE_DATE_EPOCH, else the book's date, so that
+    rebuilding gives the same bytes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).replace(tzinfo=None)
+    if metadata.date:
+        return datetime.datetime.fromisoformat(metadata.date)
+    return datetime.datetime(2000, 1, 1)

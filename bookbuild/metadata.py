@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from .resources import ResourceRefused, book_resource
+from .printing import TARGETS
+from .resources import ResourceRefused, book_resource, cmyk_profile
 from .model import Metadata, Problem, PrintSettings, error, warning
 
 METADATA_FILE = "metadata.yaml"
@@ -20,6 +21,7 @@ _LANGUAGE_TAG = re.compile(
 )
 _LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt|px)$")
 _MARKS = {"crop", "cross", "crop cross", "cross crop", "none"}
+_PRINT_KEYS = {"trim", "bleed", "marks", "target", "color_profile"}
 _KNOWN_KEYS = {
     "title", "subtitle", "author", "language", "publisher", "date", "rights", "description",
     "subjects", "series", "edition", "cover", "isbn", "print",
@@ -133,6 +135,12 @@ def load_metadata(root: Path) -> tuple[Metadata | None, list[Problem]]:
         except ResourceRefused as refused:
             line, col = doc.where("cover")
             return None, problems + [error(path, line, col, f"cover: {refused}")]
+    if metadata and metadata.print.color_profile:
+        try:
+            cmyk_profile(root, metadata.print.color_profile)
+        except ResourceRefused as refused:
+            line, col = doc.where("print.color_profile")
+            return None, problems + [error(path, line, col, str(refused))]
     return metadata, problems
 
 
@@ -218,6 +226,10 @@ def _print_settings(doc: YamlDoc, path: str, problems: list[Problem]) -> PrintSe
     section = doc.data.get("print")
     if section is None:
         return default
+    unknown = [key for key in (section if isinstance(section, dict) else {}) if key not in _PRINT_KEYS]
+    for key in unknown:
+        line, col = doc.where(f"print.{key}")
+        problems.append(warning(path, line, col, f"unknown key `print.{key}` is ignored"))
     if not isinstance(section, dict):
         line, col = doc.where("print")
         problems.append(error(path, line, col, "`print` must be a mapping (trim, bleed, marks)"))
@@ -235,11 +247,17 @@ def _print_settings(doc: YamlDoc, path: str, problems: list[Problem]) -> PrintSe
     if bleed != "0" and not _LENGTH.match(bleed):
         line, col = doc.where("print.bleed")
         problems.append(error(path, line, col, f"`bleed: {bleed}` must be a length, e.g. `0.125in` or `3mm`"))
-    marks = text_value(doc, "print.marks", path, problems) or default.marks
+    target = text_value(doc, "print.target", path, problems) or "generic"
+    if target not in TARGETS:
+        line, col = doc.where("print.target")
+        problems.append(error(path, line, col, f"`target: {target}` must be one of {', '.join(TARGETS)}"))
+        target = "generic"
+    marks = text_value(doc, "print.marks", path, problems) or TARGETS[target].marks
     if marks not in _MARKS:
         line, col = doc.where("print.marks")
         problems.append(error(path, line, col, f"`marks: {marks}` must be one of crop, cross, none"))
-    return PrintSettings(width, height, bleed, marks)
+    profile = text_value(doc, "print.color_profile", path, problems)
+    return PrintSettings(width, height, bleed, marks, target, profile)
 
 
 def position_of_byte(raw: bytes, offset: int) -> tuple[int, int]:

@@ -67,6 +67,8 @@ class PrintSettings:
     trim_height: str
     bleed: str
     marks: str  # "crop", "cross", "crop cross" or "none"
+    target: str = "generic"  # a key of printing.TARGETS
+    color_profile: str = ""  # book-relative CMYK ICC profile; empty: the default profile
 
 
 @dataclass(frozen=True)

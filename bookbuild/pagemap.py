@@ -22,10 +22,11 @@ BLOCK_ATTRIBUTE = "data-pb"
 
 @dataclass(frozen=True)
 class PageStart:
-    page: int
+    page: int  # physical, from 1
     part_id: str  # "" for a page with nothing the EPUB also has (a blank page, the printed contents)
     block: int  # index into page_blocks() of the part
     words: str  # the first words printed on the page
+    label: str = ""  # the folio printed on it ("iv", "12")
 
 
 def page_blocks(root: etree._Element) -> list[etree._Element]:
@@ -75,16 +76,16 @@ class Placement:
     part_id: str
     block: int
     words: str
-    pages: tuple[int, ...]  # in order; more than one where pages hold nothing of their own
+    pages: tuple[str, ...]  # page labels in order; more than one where pages hold nothing of their own
 
 
 def placements(starts: list[PageStart], parts: set[str]) -> list[Placement]:
     """Where each page goes in the EPUB. A page with nothing the EPUB has (a blank
     verso, the printed contents) is marked with the next page that has something."""
     placed: list[Placement] = []
-    waiting: list[int] = []
+    waiting: list[str] = []
     for start in starts:
-        waiting.append(start.page)
+        waiting.append(start.label or str(start.page))
         if start.part_id in parts:
             placed.append(Placement(start.part_id, start.block, start.words, tuple(waiting)))
             waiting = []

@@ -14,7 +14,9 @@ from . import ids
 from .editions.epub import render_epub
 from .editions.pdf import PRINT, SCREEN, render_pdf
 from .gather import gather
-from .model import Problem, ResolvedBook
+from .metadata import METADATA_FILE
+from .model import Problem, ResolvedBook, error, raise_if_errors
+from .preflight import Report, preflight_print, preflight_screen
 from .output import output_lock, write_atomically
 from .parse import parse_all
 from .resolve import resolve
@@ -37,6 +39,7 @@ class BuildResult:
     written: tuple[Path, ...]
     problems: tuple[Problem, ...]  # warnings only: errors raise BookError
     notes: tuple[str, ...] = field(default=())
+    preflight: tuple[Report, ...] = field(default=())
 
 
 def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = False) -> ResolvedBook:
@@ -56,16 +59,23 @@ def _build(options: BuildOptions) -> BuildResult:
     editions: dict[str, bytes] = {}
     notes: list[str] = []
     page_starts = ()
+    reports: list[Report] = []
     for variant in (PRINT, SCREEN):
         if variant in options.formats:
+            name = f"{slug}-{variant}.pdf"
             pdf = render_pdf(book, variant)
-            editions[f"{slug}-{variant}.pdf"] = pdf.data
+            editions[name] = pdf.data
             notes.extend(f"warning: {variant} PDF: WeasyPrint: {message}" for message in pdf.warnings)
             if variant == PRINT:
                 page_starts = pdf.page_starts
+                reports.append(preflight_print(pdf.data, book.metadata.print, pdf.inside_margin, name))
+            else:
+                reports.append(preflight_screen(pdf.data, name))
+    failures = [error(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.errors]
+    raise_if_errors(failures)
     if "epub" in options.formats:
         editions[f"{slug}.epub"] = render_epub(book, page_starts)
         if not page_starts:
             notes.append("note: the EPUB has no page-list: its print page numbers come from the print edition (add print to --formats)")
     written = write_atomically(options.out, editions)
-    return BuildResult(tuple(written), book.problems, tuple(notes))
+    return BuildResult(tuple(written), book.problems, tuple(notes), tuple(reports))

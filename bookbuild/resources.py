@@ -77,6 +77,23 @@ def _check_pixels(file: Path, src: str, kind: str) -> None:
         )
 
 
+def cmyk_profile(root: Path, src: str) -> Path:
+    """A book's own ICC output profile: a file inside the book with CMYK colour space."""
+    relative = posixpath.normpath(src.strip())
+    if _SCHEME.match(src) or relative.startswith(("/", "../")) or relative == "..":
+        raise ResourceRefused(f"`color_profile: {src}` must be a path inside the book folder")
+    file = root / relative
+    if not file.is_file() or not file.resolve().is_relative_to(root.resolve()):
+        raise ResourceRefused(f"`color_profile: {src}`: no such file inside the book folder")
+    with file.open("rb") as handle:
+        header = handle.read(40)
+    if header[36:40] != b"acsp":
+        raise ResourceRefused(f"`color_profile: {src}` is not an ICC profile")
+    if header[16:20] != b"CMYK":
+        raise ResourceRefused(f"`color_profile: {src}` is a {header[16:20].decode('ascii', 'replace').strip()} profile: a printer needs a CMYK output profile")
+    return file
+
+
 def media_type(file: Path, src: str) -> str:
     with file.open("rb") as handle:
         head = handle.read(512)

@@ -124,6 +124,11 @@ def pdf_page_texts(pdf: Path) -> list[str]:
     return [text.replace("\u2010 ", "") for text in texts]
 
 
+def pdf_page_labels(pdf: Path) -> list[str]:
+    """The folio of each page as the PDF labels it (roman front matter, then 1, 2, ...)."""
+    return list(PdfReader(str(pdf)).page_labels)
+
+
 def pdf_destinations(pdf: Path) -> dict[str, int]:
     """Named destinations (the book's anchors) and the 1-based page each is on."""
     with pikepdf.open(pdf) as document:

@@ -1,101 +1,119 @@
-"""The print and screen PDFs: boxes, recto chapter starts, links, bookmarks, and
+"""The print and screen PDFs: boxes and bleed per printer target, PDF/X colour,
+folios, running heads, recto chapter starts, links, bookmarks, tagging, and
 "page N" numbers that agree with the pages their targets are on."""
 
 import re
+import shutil
+import subprocess
 
 import pikepdf
 import pytest
-from conftest import pdf_destinations, pdf_link_targets, pdf_page_texts
+from conftest import (BOOKS, build_book, pdf_destinations, pdf_link_targets, pdf_page_labels, pdf_page_texts)
+from pypdf import PdfReader
 
-POINTS_PER_INCH = 72
+from bookbuild.preflight import _scan
+
+PT = 72  # points per inch
+TRIM = [0, 0, 5 * PT, 8 * PT]  # tests/books/refs is 5in x 8in
+BLEED = 0.125 * PT
+SLUG = 18
 
 
-def boxes(pdf):
+def built_for_target(tmp_path_factory, target: str):
+    """tests/books/refs with `print.target` set, print edition only."""
+    book = tmp_path_factory.mktemp(target) / "book"
+    shutil.copytree(BOOKS / "refs", book)
+    metadata = book / "metadata.yaml"
+    metadata.write_text(metadata.read_text().replace("  marks: crop\n", "") + f"  target: {target}\n")
+    return build_book(book, book / "dist", "cross-references", "--formats", "print,epub")
+
+
+@pytest.fixture(scope="session")
+def kdp(tmp_path_factory):
+    return built_for_target(tmp_path_factory, "kdp")
+
+
+@pytest.fixture(scope="session")
+def ingramspark(tmp_path_factory):
+    return built_for_target(tmp_path_factory, "ingramspark")
+
+
+def page_boxes(pdf):
     with pikepdf.open(pdf) as document:
-        page = document.pages[0]
-        return {name: [float(v) for v in page.obj[name]] for name in ("/MediaBox", "/TrimBox", "/BleedBox") if name in page.obj}
+        return [{name: [float(v) for v in page.obj[name]] for name in ("/MediaBox", "/TrimBox", "/BleedBox") if name in page.obj}
+                for page in document.pages]
 
 
-def test_print_pdf_has_trim_and_bleed_boxes(refs):
-    found = boxes(refs.print_pdf)
-    bleed = 0.125 * POINTS_PER_INCH
-    assert found["/TrimBox"] == [0, 0, 5 * POINTS_PER_INCH, 8 * POINTS_PER_INCH]
-    assert found["/BleedBox"] == [-bleed, -bleed, 5 * POINTS_PER_INCH + bleed, 8 * POINTS_PER_INCH + bleed]
-    assert found["/MediaBox"] == found["/BleedBox"]
+# --- boxes, bleed and marks for each printer --------------------------------------------
+
+
+def test_generic_print_pdf_bleeds_on_all_sides_with_crop_marks_outside(refs):
+    for boxes in page_boxes(refs.print_pdf):
+        assert boxes["/TrimBox"] == TRIM
+        assert boxes["/BleedBox"] == [-BLEED, -BLEED, TRIM[2] + BLEED, TRIM[3] + BLEED]
+        assert boxes["/MediaBox"] == [-BLEED - SLUG, -BLEED - SLUG, TRIM[2] + BLEED + SLUG, TRIM[3] + BLEED + SLUG]
+    with pikepdf.open(refs.print_pdf) as document:
+        stream = b"".join(c.read_bytes() for c in document.pages[0].obj.Contents) if isinstance(
+            document.pages[0].obj.Contents, pikepdf.Array) else document.pages[0].obj.Contents.read_bytes()
+    assert b"1 1 1 1 K" in stream  # crop marks in registration colour
+
+
+@pytest.mark.parametrize("target", ["kdp", "ingramspark"])
+def test_print_on_demand_bleeds_on_top_bottom_and_outside_only_without_marks(target, request):
+    built = request.getfixturevalue(target)
+    for index, boxes in enumerate(page_boxes(built.print_pdf)):
+        right_hand = index % 2 == 0
+        left = 0 if right_hand else -BLEED
+        right = TRIM[2] + BLEED if right_hand else TRIM[2]
+        assert boxes["/TrimBox"] == TRIM
+        assert boxes["/BleedBox"] == [left, -BLEED, right, TRIM[3] + BLEED], index
+        assert boxes["/MediaBox"] == boxes["/BleedBox"]  # no marks
+
+
+def test_kdp_has_no_bookmarks_and_no_annotations(kdp):
+    with pikepdf.open(kdp.print_pdf) as document:
+        assert "/Outlines" not in document.Root
+        assert not any("/Annots" in page.obj for page in document.pages)
+
+
+def test_ingramspark_is_pdfx_1a_2001_with_an_even_page_count(ingramspark):
+    with pikepdf.open(ingramspark.print_pdf) as document:
+        assert len(document.pages) % 2 == 0
+        assert str(document.docinfo["/GTS_PDFXVersion"]) == "PDF/X-1a:2001"
+        assert document.pdf_version == "1.3"
+        with document.open_metadata() as xmp:
+            assert xmp["pdfxid:GTS_PDFXVersion"] == "PDF/X-1a:2001"
 
 
 def test_screen_pdf_is_the_trim_size_without_bleed(refs):
-    found = boxes(refs.screen_pdf)
-    assert found["/MediaBox"] == [0, 0, 5 * POINTS_PER_INCH, 8 * POINTS_PER_INCH]
-    assert found.get("/TrimBox", found["/MediaBox"]) == found["/MediaBox"]
+    for boxes in page_boxes(refs.screen_pdf):
+        assert boxes["/MediaBox"] == TRIM
+        assert boxes.get("/TrimBox", TRIM) == TRIM
 
 
-@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
-def test_chapters_start_on_right_hand_pages(refs, edition):
-    destinations = pdf_destinations(getattr(refs, edition))
-    for chapter in ("c001", "c007", "c012"):
-        assert destinations[chapter] % 2 == 1, (chapter, destinations[chapter])
+# --- PDF/X colour ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
-def test_printed_page_numbers_are_the_pages_of_the_targets(refs, edition):
-    pdf = getattr(refs, edition)
-    texts = pdf_page_texts(pdf)
-    destinations = pdf_destinations(pdf)
-    expected = {
-        "the seventh": "c007", "its ending": "c007-final-thoughts", "12. Twelfth": "c012",
-        "12. Twelfth: Final thoughts": "c012-final-thoughts", "seven by wiki": "c007", "the start": "c001-start-here",
-    }
-    first_chapter = " ".join(texts[destinations["c001"] - 1: destinations["c001"] + 3])
-    for text, anchor in expected.items():
-        printed = re.search(re.escape(text) + r" \(page (\d+)\)", first_chapter)
-        assert printed, f"no page number after {text!r}"
-        assert int(printed.group(1)) == destinations[anchor], text
-    # the pages really hold what they are said to hold
-    assert "seventh chapter’s final thoughts" in texts[destinations["c007-final-thoughts"] - 1]
-    assert "twelfth chapter’s final thoughts" in texts[destinations["c012-final-thoughts"] - 1]
-    assert destinations["c007-final-thoughts"] != destinations["c007"]  # on a later page than the opener
+@pytest.mark.parametrize("target", ["refs", "kdp", "ingramspark"])
+def test_print_edition_is_cmyk_with_an_output_intent_and_no_transparency(target, request):
+    built = request.getfixturevalue(target)
+    with pikepdf.open(built.print_pdf) as document:
+        intent = document.Root.OutputIntents[0]
+        assert intent.S == pikepdf.Name("/GTS_PDFX")
+        assert int(intent.DestOutputProfile.N) == 4  # a CMYK profile
+        assert intent.DestOutputProfile.read_bytes()[16:20] == b"CMYK"
+        scan = _scan(document)
+        assert scan.rgb == set() and scan.transparency == set()
+        images = [x for page in document.pages for x in page.obj.Resources.get("/XObject", {}).values()
+                  if x.get("/Subtype") == pikepdf.Name.Image]
+        assert images and all(x.ColorSpace == pikepdf.Name.DeviceCMYK and "/SMask" not in x for x in images)
+        assert not any("/Annots" in page.obj for page in document.pages)
 
 
-@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
-def test_cross_references_are_working_links(refs, edition):
-    pdf = getattr(refs, edition)
-    destinations = pdf_destinations(pdf)
-    from_first = pdf_link_targets(pdf)[destinations["c001"]]
-    assert {"c007", "c007-final-thoughts", "c012", "c012-final-thoughts"} <= from_first
-
-
-def test_contents_page_numbers_match_the_chapters(refs):
-    texts = pdf_page_texts(refs.print_pdf)
-    destinations = pdf_destinations(refs.print_pdf)
-    contents = texts[destinations["front-contents"] - 1]
-    for title, anchor in (("1. First", "c001"), ("7. Seventh", "c007"), ("12. Twelfth", "c012")):
-        printed = re.search(re.escape(title) + r"[ .]*?(\d+)\b", contents)
-        assert printed and int(printed.group(1)) == destinations[anchor], (title, contents)
-
-
-@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
-def test_bookmarks_nest_sections_under_chapters(refs, edition):
-    with pikepdf.open(getattr(refs, edition)) as document, document.open_outline() as outline:
-        tree = {item.title: [child.title for child in item.children] for item in outline.root}
-    assert tree["1. First"] == ["Start here", "Going back"]
-    assert tree["7. Seventh"] == ["Final thoughts"]
-    assert tree["12. Twelfth"] == ["Final thoughts"]
-
-
-def test_footnote_is_on_the_page_of_its_call(refs):
-    texts = pdf_page_texts(refs.print_pdf)
-    page = pdf_destinations(refs.print_pdf)["c001-fnref1"]
-    assert "The footnote of the first chapter." in texts[page - 1]
-
-
-def test_sample_book_pdfs(sample):
-    for pdf in (sample.print_pdf, sample.screen_pdf):
-        texts = pdf_page_texts(pdf)
-        assert len(texts) > 20
-        assert any("Let some of them go" in text for text in texts)
-    # web links print their address in a footnote in print, and stay links on screen
-    assert any("https://www.rhs.org.uk/" in text for text in pdf_page_texts(sample.print_pdf))
+def test_screen_edition_keeps_rgb(refs):
+    with pikepdf.open(refs.screen_pdf) as document:
+        assert "/OutputIntents" not in document.Root or int(document.Root.OutputIntents[0].DestOutputProfile.N) == 3
+        assert _scan(document).rgb
 
 
 @pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
@@ -108,3 +126,181 @@ def test_fonts_are_embedded(refs, edition):
                 fonts[str(font.BaseFont)] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
     assert fonts and all(fonts.values()), fonts
     assert any("Source-Serif-Pro" in name for name in fonts)
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf is not installed")
+@pytest.mark.parametrize("target", ["refs", "kdp", "ingramspark", "sample"])
+def test_qpdf_finds_nothing_wrong(target, request):
+    built = request.getfixturevalue(target)
+    for pdf in (built.print_pdf, built.screen_pdf):
+        if pdf.exists():
+            done = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+            assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- book typography --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
+def test_chapters_start_on_right_hand_pages(refs, edition):
+    destinations = pdf_destinations(getattr(refs, edition))
+    for chapter in ("c001", "c007", "c012", "front-title-page", "front-contents"):
+        assert destinations[chapter] % 2 == 1, (chapter, destinations[chapter])
+
+
+def test_front_matter_is_numbered_in_roman_and_the_main_matter_from_one(refs):
+    labels = pdf_page_labels(refs.print_pdf)
+    first_chapter = pdf_destinations(refs.print_pdf)["c001"]
+    assert labels[:first_chapter - 1] == ["i", "ii", "iii", "iv", "v", "vi"][:first_chapter - 1]
+    assert labels[first_chapter - 1:first_chapter + 2] == ["1", "2", "3"]
+    texts = pdf_page_texts(refs.print_pdf)
+    assert texts[pdf_destinations(refs.print_pdf)["front-contents"] - 1].endswith(" v")  # its folio
+
+
+def running_heads(pdf):
+    """The text printed in each page's top margin (above the text block)."""
+    heads = []
+    for page in PdfReader(str(pdf)).pages:
+        found = []
+        top = float(page.trimbox[3]) if page.trimbox else float(page.mediabox[3])
+
+        def visit(text, cm, tm, font, size):
+            y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]  # the text's origin on the page
+            if text.strip() and y > top - 0.6 * PT:
+                found.append(text.strip())
+
+        page.extract_text(visitor_text=visit)
+        heads.append(" ".join(found))
+    return heads
+
+
+def test_running_heads_name_the_book_on_the_left_and_the_chapter_on_the_right(refs):
+    heads = running_heads(refs.print_pdf)
+    destinations = pdf_destinations(refs.print_pdf)
+    texts = pdf_page_texts(refs.print_pdf)
+    opener = destinations["c007"]
+    assert heads[opener - 1] == ""  # none on the chapter's opening page
+    assert heads[opener] == "Cross references"  # a left-hand page
+    assert heads[opener + 1] == "Seventh"  # a right-hand page
+    blank = next(n for n, text in enumerate(texts) if not text)  # blank versos carry nothing at all
+    assert heads[blank] == ""
+
+
+def test_blank_pages_have_no_folio(refs):
+    texts = pdf_page_texts(refs.print_pdf)
+    destinations = pdf_destinations(refs.print_pdf)
+    assert texts[destinations["c007"] - 2] == ""  # the verso before chapter 7 is empty
+
+
+@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
+def test_printed_page_numbers_are_the_pages_of_the_targets(refs, edition):
+    pdf = getattr(refs, edition)
+    texts = pdf_page_texts(pdf)
+    labels = pdf_page_labels(pdf)
+    destinations = pdf_destinations(pdf)
+    expected = {
+        "the seventh": "c007", "its ending": "c007-final-thoughts", "12. Twelfth": "c012",
+        "12. Twelfth: Final thoughts": "c012-final-thoughts", "seven by wiki": "c007", "the start": "c001-start-here",
+    }
+    first_chapter = " ".join(texts[destinations["c001"] - 1: destinations["c001"] + 3])
+    for text, anchor in expected.items():
+        printed = re.search(re.escape(text) + r" \(page (\w+)\)", first_chapter)
+        assert printed, f"no page number after {text!r}"
+        assert printed.group(1) == labels[destinations[anchor] - 1], text
+    # the pages really hold what they are said to hold
+    assert "seventh chapter’s final thoughts" in texts[destinations["c007-final-thoughts"] - 1]
+    assert "twelfth chapter’s final thoughts" in texts[destinations["c012-final-thoughts"] - 1]
+    assert destinations["c007-final-thoughts"] != destinations["c007"]  # on a later page than the opener
+
+
+def test_contents_page_numbers_match_the_chapters(refs):
+    texts = pdf_page_texts(refs.print_pdf)
+    labels = pdf_page_labels(refs.print_pdf)
+    destinations = pdf_destinations(refs.print_pdf)
+    contents = texts[destinations["front-contents"] - 1]
+    for title, anchor in (("1. First", "c001"), ("7. Seventh", "c007"), ("12. Twelfth", "c012")):
+        printed = re.search(re.escape(title) + r"[ .]*?(\w+)\b", contents)
+        assert printed and printed.group(1) == labels[destinations[anchor] - 1], (title, contents)
+
+
+def test_footnote_is_on_the_page_of_its_call(refs):
+    texts = pdf_page_texts(refs.print_pdf)
+    page = pdf_destinations(refs.print_pdf)["c001-fnref1"]
+    assert "The footnote of the first chapter." in texts[page - 1]
+
+
+def test_web_addresses_are_printed_in_footnotes_in_print_only(sample):
+    print_text = " ".join(pdf_page_texts(sample.print_pdf))
+    assert "https://www.rhs.org.uk/" in print_text
+    assert "https://www.rhs.org.uk/" not in " ".join(pdf_page_texts(sample.screen_pdf))
+
+
+def test_half_title_title_and_copyright_pages(sample):
+    texts = pdf_page_texts(sample.print_pdf)
+    assert texts[0] == "100 Things I've Learned the Hard Way About Keeping Houseplants Alive"  # half-title
+    assert texts[1] == ""
+    assert texts[2].startswith("100 Things") and "Marigold Ashcombe" in texts[2]
+    assert "All rights reserved" in texts[3] and "First edition" in texts[3] and "Potting Shed Press" in texts[3]
+
+
+# --- the screen edition -----------------------------------------------------------------
+
+
+def test_cross_references_are_working_links_on_screen(refs):
+    destinations = pdf_destinations(refs.screen_pdf)
+    from_first = pdf_link_targets(refs.screen_pdf)[destinations["c001"]]
+    assert {"c007", "c007-final-thoughts", "c012", "c012-final-thoughts"} <= from_first
+
+
+@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
+def test_bookmarks_nest_sections_under_chapters(refs, edition):
+    with pikepdf.open(getattr(refs, edition)) as document, document.open_outline() as outline:
+        tree = {item.title: [child.title for child in item.children] for item in outline.root}
+    assert tree["1. First"] == ["Start here", "Going back"]
+    assert tree["7. Seventh"] == ["Final thoughts"]
+    assert tree["12. Twelfth"] == ["Final thoughts"]
+
+
+def test_screen_pdf_is_tagged_for_accessibility(refs):
+    with pikepdf.open(refs.screen_pdf) as document:
+        root = document.Root
+        assert root.MarkInfo.Marked
+        assert str(root.Lang) == "en-GB"
+        assert root.ViewerPreferences.DisplayDocTitle
+        kinds, figures = set(), []
+
+        def walk(element):
+            if isinstance(element, pikepdf.Dictionary) and "/S" in element:
+                kinds.add(str(element.S))
+                if element.S == pikepdf.Name.Figure:
+                    figures.append(element)
+            kids = element.get("/K") if isinstance(element, pikepdf.Dictionary) else None
+            for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []):
+                walk(kid)
+
+        walk(root.StructTreeRoot)
+    assert {"/H1", "/H2", "/P", "/Figure"} <= kinds
+    assert figures and all(str(f.Alt) == "A translucent blue ellipse around an orange bar" for f in figures)
+
+
+# --- preflight ----------------------------------------------------------------------------
+
+
+def test_preflight_report_is_printed_for_each_pdf(refs):
+    out = refs.process.stdout
+    assert "preflight cross-references-print.pdf:" in out and "preflight cross-references-screen.pdf:" in out
+    for line in ("ok   bleed 0.125in on all sides", "ok   colour: CMYK and grey only", "ok   no transparency",
+                 "ok   tagged (structure tree)", "all embedded"):
+        assert line in out
+
+
+def test_preflight_fails_a_pdf_that_is_not_ready_for_press(refs):
+    from bookbuild.model import PrintSettings
+    from bookbuild.preflight import preflight_print
+
+    # The screen edition has RGB, links and no bleed: everything a printer refuses.
+    report = preflight_print(refs.screen_pdf.read_bytes(), PrintSettings("5in", "8in", "0.125in", "crop", "ingramspark"),
+                             0.625, "screen-as-print.pdf")
+    failures = " | ".join(report.errors)
+    for expected in ("RGB colour", "annotations", "no CMYK output intent", "bleed box wrong"):
+        assert expected in failures

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# System libraries the toolchain wants beyond Python packages: HarfBuzz's subsetter,
-# without which WeasyPrint falls back to a slower path and warns on every build.
-# Installs it with apt-get when it is missing and we may; otherwise says what to install.
+# What the toolchain needs beyond Python packages, from Debian:
+#   libharfbuzz-subset0  HarfBuzz's subsetter (without it WeasyPrint warns on every build)
+#   libgs-common         Ghostscript's CMYK (SWOP) ICC profile: the print edition's default output intent
+#   qpdf                 structure checks of the PDFs in the tests
+# Installs what is missing with apt-get when it may; otherwise says what to install.
 set -euo pipefail
-if ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset\.so\.0'; then
-  exit 0
-fi
+missing=()
+ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset\.so\.0' || missing+=(libharfbuzz-subset0)
+[ -f /usr/share/color/icc/ghostscript/default_cmyk.icc ] || missing+=(libgs-common)
+command -v qpdf >/dev/null || missing+=(qpdf)
+[ ${#missing[@]} = 0 ] && exit 0
 if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-  echo "installing libharfbuzz-subset0 (apt-get)" >&2
+  echo "installing ${missing[*]} (apt-get)" >&2
   apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libharfbuzz-subset0 >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 else
-  echo "note: install HarfBuzz's subset library (Debian: libharfbuzz-subset0) for silent, faster PDF builds" >&2
+  echo "note: please install the Debian packages ${missing[*]} (see tools/system-deps.sh)" >&2
 fi

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import os
 import zipfile
 from html import escape
 from urllib.parse import quote
@@ -43,8 +42,8 @@ def render_epub(book: ResolvedBook, page_starts: tuple[PageStart, ...] = ()) -> 
     _add_resources(package, book)
     _add_documents(package, book, placements(list(page_starts), {p.part_id for p in book.parts}))
     out = io.BytesIO()
-    epub.write_epub(out, package, {"mtime": _modified(book), "raise_exceptions": True, "epub3_pages": False})
-    return _repack(out.getvalue(), _modified(book), book.metadata.language)
+    epub.write_epub(out, package, {"mtime": ids.build_date(book.metadata), "raise_exceptions": True, "epub3_pages": False})
+    return _repack(out.getvalue(), ids.build_date(book.metadata), book.metadata.language)
 
 
 def _describe(package: epub.EpubBook, book: ResolvedBook, has_page_list: bool) -> None:
@@ -162,7 +161,7 @@ def _part_xhtml(book: ResolvedBook, part: ResolvedPart, anchors: dict[str, str],
     return f'{head}<body epub:type="{body_type}">{body}</body></html>'
 
 
-def _page_marker(page: int) -> etree._Element:
+def _page_marker(page: str) -> etree._Element:
     return lxml_html.Element("span", {"id": f"page-{page}", "epub:type": "pagebreak",
                                       "role": "doc-pagebreak", "aria-label": str(page)})
 
@@ -245,16 +244,6 @@ def _accessibility_metadata(package: epub.EpubBook, book: ResolvedBook, has_page
     package.add_metadata(None, "meta", "A reflowable book with a navigable table of contents, headings in order"
                          + (" and text descriptions of every image." if has_images else "."),
                          {"property": "schema:accessibilitySummary"})
-
-
-def _modified(book: ResolvedBook) -> datetime.datetime:
-    """dcterms:modified and the zip timestamps: SOURCE_DATE_EPOCH, else the book's date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).replace(tzinfo=None)
-    if book.metadata.date:
-        return datetime.datetime.fromisoformat(book.metadata.date)
-    return datetime.datetime(2000, 1, 1)
 
 
 def _repack(data: bytes, when: datetime.datetime, language: str) -> bytes:

@@ -2,76 +2,185 @@
 
 Both PDFs are one HTML document with paged-media CSS: page numbers for
 cross-references and the contents come from ``target-counter()``, which
-WeasyPrint resolves across the whole layout.
+WeasyPrint resolves across the whole layout, so they are right after any
+change in length. The written PDF is then made ready for its reader
+(``pdfx.screen_ready``) or its printer (``pdfx.press_ready``).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 
 from lxml import etree
 from lxml import html as lxml_html
 
-from .. import theme
-from ..ids import book_identifier
-from ..model import ResolvedBook, ResolvedPart
-from ..pagemap import PageStart, find_page_starts, tag_blocks
+from .. import ids, printing, theme
+from ..model import PartKind, ResolvedBook, ResolvedPart
+from ..pagemap import BLOCK_ATTRIBUTE, PageStart, find_page_starts, page_blocks, tag_blocks
 from ..resources import book_url_fetcher
+from .pdfx import press_ready, screen_ready
 
 PRINT = "print"
 SCREEN = "screen"
+HYPHEN_LADDER = 3  # this many hyphenated lines in a row is one too many
+_MAX_LAYOUTS = 3
 
 
 @dataclass(frozen=True)
 class PdfEdition:
     data: bytes
-    page_of_anchor: dict[str, int]  # book-wide anchor -> 1-based page number
-    page_count: int
+    page_of_anchor: dict[str, int]  # book-wide anchor -> 1-based physical page
+    page_labels: tuple[str, ...]  # the folio printed on each page: roman in the front matter
     page_starts: tuple[PageStart, ...]  # what each page begins with, for the EPUB's page-list
+    inside_margin: float  # inches, chosen from the page count
     warnings: tuple[str, ...]
 
 
 def render_pdf(book: ResolvedBook, variant: str) -> PdfEdition:
-    import weasyprint  # slow to import (about 1 s): only builds that make a PDF pay for it
-
-    html = book_html(book, variant)
-    from weasyprint.text.fonts import FontConfiguration
-
-    font_config = FontConfiguration()  # @font-face rules only apply through one of these
-    fonts = theme.theme_fonts()
-    fetcher = book_url_fetcher([book.root, theme.DEFAULT_THEME] + [face.path.parent for face in fonts])
-    css = [
-        weasyprint.CSS(string=theme.font_face_css(lambda face: face.path.as_uri()), url_fetcher=fetcher,
-                       font_config=font_config),
-        weasyprint.CSS(string=_page_css(book, variant)),
-    ] + [
-        weasyprint.CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config) for path in theme.stylesheets(book.root, variant)
-    ]
+    """Lay the book out until the gutter suits the page count and no paragraph has a
+    ladder of hyphens, then write the PDF and make it ready for its reader or printer."""
+    engine = _Engine(book, variant)
+    pages = _estimate_pages(book)
+    unhyphenated: frozenset[tuple[str, int]] = frozenset()
     with _collected_warnings() as warnings:
-        document = weasyprint.HTML(string=html, base_url=book.root.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=css, font_config=font_config
-        )
-        data = document.write_pdf(
-            pdf_identifier=book_identifier(book.metadata).encode("utf-8"),
-            pdf_tags=variant == SCREEN,
-        )
-    pages = {}
+        for _ in range(_MAX_LAYOUTS):
+            inside = printing.inside_margin_for(pages)
+            document = engine.layout(inside, unhyphenated)
+            pages = len(document.pages)
+            ladders = _hyphen_ladders(document.pages)
+            if printing.inside_margin_for(pages) == inside and ladders <= unhyphenated:
+                break
+            unhyphenated |= ladders
+        data = engine.write(document)
+    page_of_anchor: dict[str, int] = {}
     for number, page in enumerate(document.pages, start=1):
         for anchor in page.anchors:
-            pages.setdefault(anchor, number)
-    return PdfEdition(data, pages, len(document.pages), tuple(find_page_starts(document.pages)), tuple(warnings))
+            page_of_anchor.setdefault(anchor, number)
+    labels = page_labels(pages, _first_main_page(book, page_of_anchor))
+    if variant == PRINT:
+        data = press_ready(data, book.metadata.print, labels, engine.color_profile)
+    else:
+        data = screen_ready(data, labels)
+    starts = tuple(replace(start, label=labels[start.page - 1]) for start in find_page_starts(document.pages))
+    return PdfEdition(data, page_of_anchor, labels, starts, inside, tuple(warnings))
 
 
-def book_html(book: ResolvedBook, variant: str) -> str:
+class _Engine:
+    """WeasyPrint set up once for a book and variant: fonts, colour profile, stylesheets."""
+
+    def __init__(self, book: ResolvedBook, variant: str):
+        import weasyprint  # slow to import (about 1 s): only builds that make a PDF pay for it
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.weasyprint = weasyprint
+        self.book = book
+        self.variant = variant
+        self.font_config = FontConfiguration()  # @font-face rules only apply through one of these
+        self.color_profiles: dict = {}  # and @color-profile rules through this
+        settings = book.metadata.print
+        self.color_profile = (book.root / settings.color_profile) if settings.color_profile else printing.DEFAULT_COLOR_PROFILE
+        fonts = theme.theme_fonts()
+        allowed = [book.root, theme.DEFAULT_THEME, self.color_profile.parent] + [face.path.parent for face in fonts]
+        self.fetcher = book_url_fetcher(allowed)
+        rules = [theme.font_face_css(lambda face: face.path.as_uri())]
+        if variant == PRINT:
+            rules.append(f"@color-profile device-cmyk {{ src: url({self.color_profile.resolve().as_uri()}); "
+                         "components: c, m, y, k; }")
+        self.stylesheets = [self._css(string="\n".join(rules))] + [
+            self._css(filename=str(path)) for path in theme.stylesheets(book.root, variant)
+        ]
+
+    def _css(self, **source):
+        return self.weasyprint.CSS(url_fetcher=self.fetcher, font_config=self.font_config,
+                                   color_profiles=self.color_profiles, **source)
+
+    def layout(self, inside_margin: float, unhyphenated: frozenset[tuple[str, int]]):
+        html = book_html(self.book, self.variant, unhyphenated)
+        page_css = self._css(string=_page_css(self.book, self.variant, inside_margin))
+        return self.weasyprint.HTML(string=html, base_url=self.book.root.as_uri() + "/", url_fetcher=self.fetcher).render(
+            stylesheets=[page_css] + self.stylesheets, font_config=self.font_config, color_profiles=self.color_profiles)
+
+    def write(self, document) -> bytes:
+        return document.write_pdf(
+            pdf_variant="pdf/x-1a" if self.variant == PRINT else "pdf/ua-1",
+            pdf_identifier=ids.book_identifier(self.book.metadata).encode("utf-8"),
+        )
+
+
+def page_labels(count: int, first_main: int) -> tuple[str, ...]:
+    """Front matter in lower-case roman numerals, the main matter from 1."""
+    return tuple(_roman(n) if n < first_main else str(n - first_main + 1) for n in range(1, count + 1))
+
+
+def _first_main_page(book: ResolvedBook, page_of_anchor: dict[str, int]) -> int:
+    first = next(p for p in book.parts if p.kind is PartKind.CHAPTER)
+    return page_of_anchor[first.part_id]
+
+
+def _roman(number: int) -> str:
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while number >= value:
+            out += letters
+            number -= value
+    return out
+
+
+def _estimate_pages(book: ResolvedBook) -> int:
+    """A first guess for the gutter; the layout says how many pages there really are."""
+    words = sum(len(part.html.split()) for part in book.parts) * 0.8  # markup counts as words in .split()
+    return int(words / 330) + 2 * len(book.parts)
+
+
+def _hyphen_ladders(pages: list) -> frozenset[tuple[str, int]]:
+    """Blocks (part, block index) with too many hyphenated line ends in a row."""
+    from weasyprint.formatting_structure import boxes
+
+    ladders: set[tuple[str, int]] = set()
+    run = {"key": None, "count": 0}
+
+    def visit(box, part: str, block: int | None) -> None:
+        element = box.element
+        if element is not None and not isinstance(box, boxes.TextBox):
+            if element.tag == "section" and "part" in (element.get("class") or "").split():
+                part = element.get("id") or ""
+            if element.get(BLOCK_ATTRIBUTE) is not None:
+                block = int(element.get(BLOCK_ATTRIBUTE))
+        if isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
+            return
+        if isinstance(box, boxes.LineBox):
+            texts = [b.text for b in box.descendants() if isinstance(b, boxes.TextBox)]
+            hyphenated = bool(texts) and texts[-1].rstrip().endswith(("\u2010", "-", "\u00ad"))
+            key = (part, block)
+            if hyphenated and run["key"] == key:
+                run["count"] += 1
+            else:
+                run["key"], run["count"] = (key, 1) if hyphenated else (None, 0)
+            if run["count"] >= HYPHEN_LADDER and block is not None:
+                ladders.add(key)
+            return
+        for child in getattr(box, "children", ()):
+            visit(child, part, block)
+
+    for page in pages:
+        visit(page._page_box, "", None)
+    return frozenset(ladders)
+
+
+def book_html(book: ResolvedBook, variant: str, unhyphenated: frozenset[tuple[str, int]] = frozenset()) -> str:
     meta = book.metadata
-    parts = []
+    parts = [_half_title(book)]
+    first_chapter = next(p for p in book.parts if p.kind is PartKind.CHAPTER)
     for part in book.parts:
-        parts.append(_for_pdf(part, variant))
+        parts.append(_for_pdf(part, variant, {block for pid, block in unhyphenated if pid == part.part_id},
+                              first_main=part is first_chapter))
         if part.part_id == "front-copyright":
             parts.append(_contents(book))
-    created = f'<meta name="dcterms.created" content="{escape(meta.date)}"/>' if meta.date else ""
+    date = ids.build_date(meta).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created = (f'<meta name="dcterms.created" content="{date}"/><meta name="dcterms.modified" content="{date}"/>')
     return (
         f'<!DOCTYPE html><html lang="{escape(meta.language)}"><head><meta charset="utf-8"/>'
         f"<title>{escape(meta.title)}</title>"
@@ -81,6 +190,11 @@ def book_html(book: ResolvedBook, variant: str) -> str:
     )
 
 
+def _half_title(book: ResolvedBook) -> str:
+    return (f'<section id="front-half-title" class="part halftitle" data-title="">'
+            f'<p class="half-title">{escape(book.metadata.title)}</p></section>')
+
+
 def _contents(book: ResolvedBook) -> str:
     items = []
     for part in book.parts:
@@ -88,16 +202,21 @@ def _contents(book: ResolvedBook) -> str:
             entry = part.toc[0]
             items.append(f'<li class="toc-{part.kind.value}"><a href="#{entry.anchor}">{escape(entry.text)}</a></li>')
     return (
-        '<section id="front-contents" class="part contents" data-title="Contents">'
+        '<section id="front-contents" class="part contents front" data-title="Contents">'
         '<header class="part-head"><h1 class="part-title" data-label="Contents"><span class="title-text">Contents</span></h1></header>'
         f'<ol class="toc">{"".join(items)}</ol></section>'
     )
 
 
-def _for_pdf(part: ResolvedPart, variant: str) -> str:
+def _for_pdf(part: ResolvedPart, variant: str, unhyphenated: set[int], first_main: bool) -> str:
     """Footnotes to the foot of their page; in print, web addresses into footnotes too."""
     root = lxml_html.fragment_fromstring(part.html)
     tag_blocks(root)
+    for index, block in enumerate(page_blocks(root)):
+        if index in unhyphenated:
+            block.set("class", (block.get("class", "") + " no-hyphens").strip())
+    if first_main:
+        root.set("class", root.get("class", "") + " first-main")
     notes_section = next((s for s in root.iter("section") if "footnotes" in s.get("class", "").split()), None)
     if notes_section is not None:
         notes = {li.get("id"): li for li in notes_section.iter("li")}
@@ -144,13 +263,16 @@ def _move_inline_content(note: etree._Element, target: etree._Element) -> None:
             target.append(child)
 
 
-def _page_css(book: ResolvedBook, variant: str) -> str:
+def _page_css(book: ResolvedBook, variant: str, inside: float) -> str:
+    """Trim size, bleed and marks from the metadata; mirrored margins with the gutter inside."""
     settings = book.metadata.print
+    outside = printing.OUTSIDE_MARGIN_IN
     size = f"size: {settings.trim_width} {settings.trim_height};"
     if variant == PRINT:
-        marks = "none" if settings.marks == "none" else settings.marks
-        return f"@page {{ {size} bleed: {settings.bleed}; marks: {marks}; }}"
-    return f"@page {{ {size} }}"
+        size += f" bleed: {settings.bleed}; marks: {settings.marks};"
+    return (f"@page {{ {size} }}\n"
+            f"@page :left {{ margin-left: {outside}in; margin-right: {inside}in; }}\n"
+            f"@page :right {{ margin-left: {inside}in; margin-right: {outside}in; }}")
 
 
 class _collected_warnings:

@@ -1,0 +1,250 @@
+"""Finishing the PDFs WeasyPrint wrote.
+
+WeasyPrint's PDF/X option only labels a file. ``press_ready`` makes the print
+edition hold up at a printer: every colour and image in CMYK through the output
+profile, no transparency, no annotations, bleed only on the sides the target
+wants, crop marks in a slug outside the bleed, the target's PDF/X version, page
+labels. ``screen_ready`` adds page labels to the screen edition. Both save with
+a deterministic document id, so rebuilding gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from functools import lru_cache
+from pathlib import Path
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name
+
+from ..model import PrintSettings
+from ..printing import TARGETS
+
+POINTS_PER_INCH = 72.0
+SLUG = 18.0  # points of paper outside the bleed that carry the crop marks
+MARK_LENGTH = 12.0
+MARK_GAP = 3.0  # marks start this far outside the bleed, so they never print on the page
+
+
+def press_ready(data: bytes, settings: PrintSettings, labels: tuple[str, ...], profile: Path) -> bytes:
+    target = TARGETS[settings.target]
+    to_cmyk = _Converter(profile)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if target.even_pages and len(pdf.pages) % 2:
+            _add_blank_page(pdf)
+        for page in pdf.pages:
+            _convert_resources(pdf, page.obj, to_cmyk)
+            _drop(page.obj, "/Annots")  # PDF/X allows no annotations on the page
+            _drop(page.obj, "/Group")  # no transparency group once nothing is transparent
+        if not target.bookmarks:
+            _drop(pdf.Root, "/Outlines", "/PageMode")
+        _set_boxes(pdf, settings, target.bleed_sides)
+        _set_page_labels(pdf, labels)
+        _set_pdfx_version(pdf, target.pdfx)
+        return _save(pdf, "1.3" if target.pdfx.endswith(":2001") else "1.4")
+
+
+def screen_ready(data: bytes, labels: tuple[str, ...]) -> bytes:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        _set_page_labels(pdf, labels)
+        return _save(pdf, None)
+
+
+def _drop(dictionary: pikepdf.Object, *keys: str) -> None:
+    for key in keys:
+        if key in dictionary:
+            del dictionary[key]
+
+
+def _save(pdf: pikepdf.Pdf, version: str | None) -> bytes:
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable,
+             compress_streams=True, **({"force_version": version} if version else {}))
+    return out.getvalue()
+
+
+def _set_page_labels(pdf: pikepdf.Pdf, labels: tuple[str, ...]) -> None:
+    """Viewers show the printed folios: i, ii, ... then 1, 2, ..."""
+    first_arabic = next((n for n, label in enumerate(labels) if label.isdigit()), len(labels))
+    numbers = Array([0, Dictionary(S=Name.r)])
+    if first_arabic < len(pdf.pages):
+        numbers.extend([first_arabic, Dictionary(S=Name.D, St=int(labels[first_arabic]))])
+    pdf.Root.PageLabels = Dictionary(Nums=numbers)
+
+
+def _set_pdfx_version(pdf: pikepdf.Pdf, version: str) -> None:
+    pdf.docinfo["/GTS_PDFXVersion"] = version
+    pdf.docinfo["/GTS_PDFXConformance"] = version
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        xmp["pdfxid:GTS_PDFXVersion"] = version
+
+
+# --- page boxes and marks -------------------------------------------------------------
+
+
+def _set_boxes(pdf: pikepdf.Pdf, settings: PrintSettings, bleed_sides: str) -> None:
+    """Bleed on every side, or on top, bottom and the outside edge only (print on demand);
+    crop marks in a slug outside the bleed."""
+    for index, page in enumerate(pdf.pages):
+        x0, y0, x1, y1 = (float(v) for v in page.obj.TrimBox)
+        bleed = float(page.obj.BleedBox[2]) - x1
+        left = right = bleed
+        if bleed_sides == "outside":
+            if index % 2 == 0:  # a right-hand page: its inside edge is the left one
+                left = 0.0
+            else:
+                right = 0.0
+        bleed_box = [x0 - left, y0 - bleed, x1 + right, y1 + bleed]
+        page.obj.BleedBox = Array(bleed_box)
+        media = bleed_box
+        if settings.marks != "none":
+            media = [bleed_box[0] - SLUG, bleed_box[1] - SLUG, bleed_box[2] + SLUG, bleed_box[3] + SLUG]
+            _draw_marks(pdf, page, (x0, y0, x1, y1), bleed, settings.marks)
+        page.obj.MediaBox = Array(media)
+        _drop(page.obj, "/CropBox")
+
+
+def _draw_marks(pdf: pikepdf.Pdf, page: pikepdf.Page, trim: tuple[float, ...], bleed: float, marks: str) -> None:
+    x0, y0, x1, y1 = trim
+    lines = []
+    start, end = bleed + MARK_GAP, bleed + MARK_GAP + MARK_LENGTH
+    if "crop" in marks:
+        for x, y, dx, dy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
+            lines.append((x + dx * start, y, x + dx * end, y))  # horizontal, in line with the trim edge
+            lines.append((x, y + dy * start, x, y + dy * end))  # vertical
+    if "cross" in marks:
+        mid_x, mid_y, size = (x0 + x1) / 2, (y0 + y1) / 2, MARK_LENGTH / 2
+        for cx, cy in ((mid_x, y0 - end + size), (mid_x, y1 + end - size), (x0 - end + size, mid_y), (x1 + end - size, mid_y)):
+            lines += [(cx - size, cy, cx + size, cy), (cx, cy - size, cx, cy + size)]
+    # Registration colour: the marks print on every plate.
+    ops = ["q", "0.25 w", "1 1 1 1 K"] + [f"{ax:.3f} {ay:.3f} m {bx:.3f} {by:.3f} l S" for ax, ay, bx, by in lines] + ["Q"]
+    page.contents_add(pikepdf.Stream(pdf, "\n".join(ops).encode()), prepend=False)
+
+
+def _add_blank_page(pdf: pikepdf.Pdf) -> None:
+    last = pdf.pages[-1].obj
+    blank = Dictionary(Type=Name.Page, MediaBox=last.MediaBox, TrimBox=last.TrimBox, BleedBox=last.BleedBox,
+                       Resources=Dictionary(), Contents=pikepdf.Stream(pdf, b""))
+    pdf.pages.append(pikepdf.Page(blank))
+
+
+# --- colour ---------------------------------------------------------------------------
+
+
+class _Converter:
+    """sRGB to the printer's CMYK, through the output profile; greys go to black ink only."""
+
+    def __init__(self, profile: Path):
+        from PIL import ImageCms
+
+        self.transform = ImageCms.buildTransform(
+            ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(profile)), "RGB", "CMYK",
+            renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+        )
+
+    def color(self, r: float, g: float, b: float) -> tuple[float, ...]:
+        return _color(self, round(r, 4), round(g, 4), round(b, 4))
+
+    def image(self, image):
+        from PIL import ImageCms
+
+        return ImageCms.applyTransform(image, self.transform)
+
+
+@lru_cache(maxsize=4096)
+def _color(converter: _Converter, r: float, g: float, b: float) -> tuple[float, ...]:
+    if r == g == b:
+        return (0.0, 0.0, 0.0, round(1 - r, 4))
+    from PIL import Image
+
+    pixel = converter.image(Image.new("RGB", (1, 1), (round(r * 255), round(g * 255), round(b * 255))))
+    return tuple(round(v / 255, 4) for v in pixel.getpixel((0, 0)))
+
+
+def _convert_resources(pdf: pikepdf.Pdf, owner: pikepdf.Object, to_cmyk: _Converter, seen: set | None = None) -> None:
+    """Colours in the content stream, images, transparency, and the same in nested forms."""
+    seen = set() if seen is None else seen
+    if owner.objgen in seen and owner.objgen != (0, 0):
+        return
+    seen.add(owner.objgen)
+    resources = owner.get("/Resources", Dictionary())
+    rgb_spaces = {name for name, space in resources.get("/ColorSpace", {}).items() if _is_rgb(space)}
+    if "/Contents" in owner or isinstance(owner, pikepdf.Stream):
+        _convert_content(pdf, owner, to_cmyk, rgb_spaces)
+    for state in resources.get("/ExtGState", {}).values():
+        for key in ("/ca", "/CA"):
+            if key in state and float(state[key]) < 1:
+                state[key] = 1
+        if "/SMask" in state:
+            state.SMask = Name("/None")
+        if "/BM" in state:
+            state.BM = Name.Normal
+    for xobject in resources.get("/XObject", {}).values():
+        if xobject.get("/Subtype") == Name.Image:
+            _convert_image(xobject, to_cmyk)
+        elif xobject.get("/Subtype") == Name.Form:
+            _drop(xobject, "/Group")
+            _convert_resources(pdf, xobject, to_cmyk, seen)
+    for pattern in resources.get("/Pattern", {}).values():
+        if isinstance(pattern, pikepdf.Stream):
+            _convert_resources(pdf, pattern, to_cmyk, seen)
+
+
+def _is_rgb(space: pikepdf.Object) -> bool:
+    if space == Name.DeviceRGB:
+        return True
+    return isinstance(space, Array) and len(space) > 1 and space[0] == Name.ICCBased and int(space[1].get("/N", 0)) == 3
+
+
+def _convert_content(pdf: pikepdf.Pdf, owner: pikepdf.Object, to_cmyk: _Converter, rgb_spaces: set[str]) -> None:
+    page = pikepdf.Page(owner) if "/Contents" in owner else None
+    instructions = pikepdf.parse_content_stream(page if page is not None else owner)
+    rgb = {"fill": False, "stroke": False}
+    out = []
+    changed = False
+    for operands, operator in instructions:
+        op = str(operator)
+        if op in ("rg", "RG") and len(operands) == 3:
+            operands, operator, changed = list(to_cmyk.color(*map(float, operands))), pikepdf.Operator("k" if op == "rg" else "K"), True
+        elif op in ("cs", "CS"):
+            side = "fill" if op == "cs" else "stroke"
+            rgb[side] = str(operands[0]) == "/DeviceRGB" or str(operands[0]) in rgb_spaces
+            if rgb[side]:
+                operands, changed = [Name.DeviceCMYK], True
+        elif op in ("sc", "scn", "SC", "SCN") and rgb["fill" if op.islower() else "stroke"] and len(operands) == 3:
+            operands, changed = list(to_cmyk.color(*map(float, operands))), True
+        out.append((operands, operator))
+    if changed:
+        data = pikepdf.unparse_content_stream(out)
+        if page is not None:
+            owner.Contents = pdf.make_stream(data)
+        else:
+            owner.write(data)
+
+
+def _convert_image(image: pikepdf.Stream, to_cmyk: _Converter) -> None:
+    """Raster images to CMYK, any transparency flattened onto white paper."""
+    from PIL import Image
+
+    space = image.get("/ColorSpace")
+    if space == Name.DeviceCMYK and "/SMask" not in image:
+        return
+    if space == Name.DeviceGray and "/SMask" not in image:
+        return  # grey is fine on press
+    picture = pikepdf.PdfImage(image).as_pil_image()
+    if picture.mode == "CMYK" and "/SMask" not in image:
+        return
+    picture = picture.convert("RGB")
+    if "/SMask" in image:
+        alpha = pikepdf.PdfImage(image.SMask).as_pil_image().convert("L")
+        if alpha.size != picture.size:
+            alpha = alpha.resize(picture.size)
+        paper = Image.new("RGB", picture.size, (255, 255, 255))
+        picture = Image.composite(picture, paper, alpha)
+    cmyk = to_cmyk.image(picture)
+    image.write(zlib.compress(cmyk.tobytes(), 9), filter=Name.FlateDecode)
+    image.ColorSpace = Name.DeviceCMYK
+    image.BitsPerComponent = 8
+    image.Width, image.Height = cmyk.size
+    _drop(image, "/SMask", "/Decode", "/DecodeParms", "/Mask", "/Intent")
