@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import ids
 from .editions.epub import render_epub
-from .editions.pdf import PRINT, SCREEN, render_pdf
+from .editions.pdf import PRINT, SCREEN, render_pdfs
 from .gather import gather
 from .metadata import METADATA_FILE
 from .model import Problem, ResolvedBook, error, raise_if_errors
@@ -60,22 +60,23 @@ def _build(options: BuildOptions) -> BuildResult:
     notes: list[str] = []
     page_starts = ()
     reports: list[Report] = []
-    for variant in (PRINT, SCREEN):
-        if variant in options.formats:
+    variants = tuple(v for v in (PRINT, SCREEN) if v in options.formats)
+    if variants:
+        pdfs = render_pdfs(book, variants)
+        page_starts = pdfs.page_starts  # both PDFs have the print edition's pages
+        notes.extend(f"warning: PDF: WeasyPrint: {message}" for message in pdfs.warnings)
+        for variant, data in pdfs.data.items():
             name = f"{slug}-{variant}.pdf"
-            pdf = render_pdf(book, variant)
-            editions[name] = pdf.data
-            notes.extend(f"warning: {variant} PDF: WeasyPrint: {message}" for message in pdf.warnings)
+            editions[name] = data
             if variant == PRINT:
-                page_starts = pdf.page_starts
-                reports.append(preflight_print(pdf.data, book.metadata.print, pdf.inside_margin, name))
+                reports.append(preflight_print(data, book.metadata.print, pdfs.inside_margin, name))
             else:
-                reports.append(preflight_screen(pdf.data, name))
+                reports.append(preflight_screen(data, name))
     failures = [error(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.errors]
     raise_if_errors(failures)
     if "epub" in options.formats:
         editions[f"{slug}.epub"] = render_epub(book, page_starts)
         if not page_starts:
-            notes.append("note: the EPUB has no page-list: its print page numbers come from the print edition (add print to --formats)")
+            notes.append("note: the EPUB has no page-list: its print page numbers come from the PDF layout (add print to --formats)")
     written = write_atomically(options.out, editions)
     return BuildResult(tuple(written), book.problems, tuple(notes), tuple(reports))

@@ -45,7 +45,7 @@ def preflight_print(data: bytes, settings: PrintSettings, inside_margin: float, 
                          f"{pages} pages: {target.name} prints at most {target.max_pages}; shorten the book or change print.target")
         if target.even_pages:
             report.check(pages % 2 == 0, f"even page count ({pages})", f"{pages} pages: {target.name} needs an even page count")
-        trims = {tuple(round(float(v), 2) for v in page.obj.TrimBox) for page in pdf.pages}
+        trims = {tuple(round(float(v), 2) for v in page.trimbox) for page in pdf.pages}
         width, height = (_points(settings.trim_width), _points(settings.trim_height))
         trim = next(iter(trims))
         report.check(len(trims) == 1 and math.isclose(trim[2] - trim[0], width, abs_tol=0.5)
@@ -53,7 +53,7 @@ def preflight_print(data: bytes, settings: PrintSettings, inside_margin: float, 
                      f"trim box {_inches(trim[2] - trim[0])} x {_inches(trim[3] - trim[1])} on every page",
                      f"trim box is not {settings.trim_width} x {settings.trim_height} on every page")
         _check_bleed(pdf, settings, target.bleed_sides, report)
-        marks = any(pikepdf.Array(page.obj.MediaBox) != pikepdf.Array(page.obj.BleedBox) for page in pdf.pages)
+        marks = any([float(v) for v in page.mediabox] != [float(v) for v in page.bleedbox] for page in pdf.pages)
         if settings.marks == "none":
             report.check(not marks, "no printer marks", "the PDF has marks, but the target wants none")
         else:
@@ -114,8 +114,8 @@ def _check_bleed(pdf: pikepdf.Pdf, settings: PrintSettings, sides: str, report: 
     bleed = _points(settings.bleed) if settings.bleed != "0" else 0.0
     wrong = []
     for index, page in enumerate(pdf.pages):
-        trim = [float(v) for v in page.obj.TrimBox]
-        box = [float(v) for v in page.obj.BleedBox]
+        trim = [float(v) for v in page.trimbox]
+        box = [float(v) for v in page.bleedbox]
         left, bottom, right, top = trim[0] - box[0], trim[1] - box[1], box[2] - trim[2], box[3] - trim[3]
         want_left = want_right = bleed
         if sides == "outside":

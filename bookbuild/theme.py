@@ -14,8 +14,7 @@ BODY_FAMILY = "Source Serif Pro"
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "styles"
 EDITION_FILES = {
     "epub": ("book.css", "epub.css"),
-    "print": ("book.css", "pdf.css", "print.css"),
-    "screen": ("book.css", "pdf.css", "screen.css"),
+    "pdf": ("book.css", "pdf.css"),  # both PDFs: they share one layout
 }
 
 

@@ -229,10 +229,16 @@ def test_footnote_is_on_the_page_of_its_call(refs):
     assert "The footnote of the first chapter." in texts[page - 1]
 
 
-def test_web_addresses_are_printed_in_footnotes_in_print_only(sample):
-    print_text = " ".join(pdf_page_texts(sample.print_pdf))
-    assert "https://www.rhs.org.uk/" in print_text
-    assert "https://www.rhs.org.uk/" not in " ".join(pdf_page_texts(sample.screen_pdf))
+def test_web_addresses_are_printed_in_footnotes(sample):
+    for pdf in (sample.print_pdf, sample.screen_pdf):  # one layout for both
+        texts = pdf_page_texts(pdf)
+        page = next(n for n, text in enumerate(texts) if "Further reading" in text)
+        assert "https://www.rhs.org.uk/" in " ".join(texts[page:page + 2])
+
+
+def test_both_pdfs_have_the_same_pages(refs):
+    assert pdf_page_texts(refs.print_pdf) == pdf_page_texts(refs.screen_pdf)
+    assert pdf_page_labels(refs.print_pdf) == pdf_page_labels(refs.screen_pdf)
 
 
 def test_half_title_title_and_copyright_pages(sample):

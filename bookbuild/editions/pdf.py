@@ -1,10 +1,10 @@
 """The print and screen PDFs (WeasyPrint), and the page map of the layout.
 
-Both PDFs are one HTML document with paged-media CSS: page numbers for
-cross-references and the contents come from ``target-counter()``, which
-WeasyPrint resolves across the whole layout, so they are right after any
-change in length. The written PDF is then made ready for its reader
-(``pdfx.screen_ready``) or its printer (``pdfx.press_ready``).
+The book is one HTML document with paged-media CSS, laid out once for both
+PDFs: they have the same pages, and differ only in how they are written and
+finished. Page numbers for cross-references and the contents come from
+``target-counter()``, which WeasyPrint resolves across the whole layout, so
+they are right after any change in length.
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ _MAX_LAYOUTS = 3
 
 
 @dataclass(frozen=True)
-class PdfEdition:
-    data: bytes
+class PdfEditions:
+    """Both PDFs, written from one layout, and what the layout says about the pages."""
+
+    data: dict[str, bytes]  # variant -> PDF
     page_of_anchor: dict[str, int]  # book-wide anchor -> 1-based physical page
     page_labels: tuple[str, ...]  # the folio printed on each page: roman in the front matter
     page_starts: tuple[PageStart, ...]  # what each page begins with, for the EPUB's page-list
@@ -38,10 +40,11 @@ class PdfEdition:
     warnings: tuple[str, ...]
 
 
-def render_pdf(book: ResolvedBook, variant: str) -> PdfEdition:
+def render_pdfs(book: ResolvedBook, variants: tuple[str, ...]) -> PdfEditions:
     """Lay the book out until the gutter suits the page count and no paragraph has a
-    ladder of hyphens, then write the PDF and make it ready for its reader or printer."""
-    engine = _Engine(book, variant)
+    ladder of hyphens, then write each PDF from that one layout and make it ready for
+    its printer (``press_ready``) or its reader (``screen_ready``)."""
+    engine = _Engine(book)
     pages = _estimate_pages(book)
     unhyphenated: frozenset[tuple[str, int]] = frozenset()
     with _collected_warnings() as warnings:
@@ -53,30 +56,30 @@ def render_pdf(book: ResolvedBook, variant: str) -> PdfEdition:
             if printing.inside_margin_for(pages) == inside and ladders <= unhyphenated:
                 break
             unhyphenated |= ladders
-        data = engine.write(document)
+        written = {variant: engine.write(document, variant) for variant in variants}
     page_of_anchor: dict[str, int] = {}
     for number, page in enumerate(document.pages, start=1):
         for anchor in page.anchors:
             page_of_anchor.setdefault(anchor, number)
     labels = page_labels(pages, _first_main_page(book, page_of_anchor))
-    if variant == PRINT:
-        data = press_ready(data, book.metadata.print, labels, engine.color_profile)
-    else:
-        data = screen_ready(data, labels)
+    finished = {}
+    if PRINT in written:
+        finished[PRINT] = press_ready(written[PRINT], book.metadata.print, labels, engine.color_profile)
+    if SCREEN in written:
+        finished[SCREEN] = screen_ready(written[SCREEN], labels)
     starts = tuple(replace(start, label=labels[start.page - 1]) for start in find_page_starts(document.pages))
-    return PdfEdition(data, page_of_anchor, labels, starts, inside, tuple(warnings))
+    return PdfEditions(finished, page_of_anchor, labels, starts, inside, tuple(warnings))
 
 
 class _Engine:
-    """WeasyPrint set up once for a book and variant: fonts, colour profile, stylesheets."""
+    """WeasyPrint set up once for a book: fonts, colour profile, stylesheets."""
 
-    def __init__(self, book: ResolvedBook, variant: str):
+    def __init__(self, book: ResolvedBook):
         import weasyprint  # slow to import (about 1 s): only builds that make a PDF pay for it
         from weasyprint.text.fonts import FontConfiguration
 
         self.weasyprint = weasyprint
         self.book = book
-        self.variant = variant
         self.font_config = FontConfiguration()  # @font-face rules only apply through one of these
         self.color_profiles: dict = {}  # and @color-profile rules through this
         settings = book.metadata.print
@@ -84,12 +87,10 @@ class _Engine:
         fonts = theme.theme_fonts()
         allowed = [book.root, theme.DEFAULT_THEME, self.color_profile.parent] + [face.path.parent for face in fonts]
         self.fetcher = book_url_fetcher(allowed)
-        rules = [theme.font_face_css(lambda face: face.path.as_uri())]
-        if variant == PRINT:
-            rules.append(f"@color-profile device-cmyk {{ src: url({self.color_profile.resolve().as_uri()}); "
-                         "components: c, m, y, k; }")
+        rules = [theme.font_face_css(lambda face: face.path.as_uri()),
+                 f"@color-profile device-cmyk {{ src: url({self.color_profile.resolve().as_uri()}); components: c, m, y, k; }}"]
         self.stylesheets = [self._css(string="\n".join(rules))] + [
-            self._css(filename=str(path)) for path in theme.stylesheets(book.root, variant)
+            self._css(filename=str(path)) for path in theme.stylesheets(book.root, "pdf")
         ]
 
     def _css(self, **source):
@@ -97,14 +98,14 @@ class _Engine:
                                    color_profiles=self.color_profiles, **source)
 
     def layout(self, inside_margin: float, unhyphenated: frozenset[tuple[str, int]]):
-        html = book_html(self.book, self.variant, unhyphenated)
-        page_css = self._css(string=_page_css(self.book, self.variant, inside_margin))
+        html = book_html(self.book, unhyphenated)
+        page_css = self._css(string=_page_css(self.book, inside_margin))
         return self.weasyprint.HTML(string=html, base_url=self.book.root.as_uri() + "/", url_fetcher=self.fetcher).render(
             stylesheets=[page_css] + self.stylesheets, font_config=self.font_config, color_profiles=self.color_profiles)
 
-    def write(self, document) -> bytes:
+    def write(self, document, variant: str) -> bytes:
         return document.write_pdf(
-            pdf_variant="pdf/x-1a" if self.variant == PRINT else "pdf/ua-1",
+            pdf_variant="pdf/x-1a" if variant == PRINT else "pdf/ua-1",
             pdf_identifier=ids.book_identifier(self.book.metadata).encode("utf-8"),
         )
 
@@ -170,12 +171,12 @@ def _hyphen_ladders(pages: list) -> frozenset[tuple[str, int]]:
     return frozenset(ladders)
 
 
-def book_html(book: ResolvedBook, variant: str, unhyphenated: frozenset[tuple[str, int]] = frozenset()) -> str:
+def book_html(book: ResolvedBook, unhyphenated: frozenset[tuple[str, int]] = frozenset()) -> str:
     meta = book.metadata
     parts = [_half_title(book)]
     first_chapter = next(p for p in book.parts if p.kind is PartKind.CHAPTER)
     for part in book.parts:
-        parts.append(_for_pdf(part, variant, {block for pid, block in unhyphenated if pid == part.part_id},
+        parts.append(_for_pdf(part, {block for pid, block in unhyphenated if pid == part.part_id},
                               first_main=part is first_chapter))
         if part.part_id == "front-copyright":
             parts.append(_contents(book))
@@ -186,7 +187,7 @@ def book_html(book: ResolvedBook, variant: str, unhyphenated: frozenset[tuple[st
         f"<title>{escape(meta.title)}</title>"
         f'<meta name="author" content="{escape(", ".join(meta.authors))}"/>'
         f'<meta name="description" content="{escape(meta.description)}"/>{created}'
-        f'</head><body class="{variant}" data-book-title="{escape(meta.title)}">{"".join(parts)}</body></html>'
+        f'</head><body data-book-title="{escape(meta.title)}">{"".join(parts)}</body></html>'
     )
 
 
@@ -208,8 +209,8 @@ def _contents(book: ResolvedBook) -> str:
     )
 
 
-def _for_pdf(part: ResolvedPart, variant: str, unhyphenated: set[int], first_main: bool) -> str:
-    """Footnotes to the foot of their page; in print, web addresses into footnotes too."""
+def _for_pdf(part: ResolvedPart, unhyphenated: set[int], first_main: bool) -> str:
+    """Footnotes to the foot of their page, web addresses into footnotes too."""
     root = lxml_html.fragment_fromstring(part.html)
     tag_blocks(root)
     for index, block in enumerate(page_blocks(root)):
@@ -235,15 +236,14 @@ def _for_pdf(part: ResolvedPart, variant: str, unhyphenated: set[int], first_mai
             footnote.tail = ref.tail
             ref.getparent().remove(ref)
         notes_section.drop_tree()
-    if variant == PRINT:
-        for link in list(root.iter("a")):
-            href = link.get("href", "")
-            if "external" in link.get("class", "").split() and href.removeprefix("mailto:") != link.text_content().strip():
-                url_note = lxml_html.Element("span", {"class": "footnote url"})
-                url_note.text = href.removeprefix("mailto:")
-                url_note.tail = link.tail
-                link.tail = None
-                link.addnext(url_note)
+    for link in list(root.iter("a")):
+        href = link.get("href", "")
+        if "external" in link.get("class", "").split() and href.removeprefix("mailto:") != link.text_content().strip():
+            url_note = lxml_html.Element("span", {"class": "footnote url"})
+            url_note.text = href.removeprefix("mailto:")
+            url_note.tail = link.tail
+            link.tail = None
+            link.addnext(url_note)
     return etree.tostring(root, method="xml", encoding="unicode")
 
 
@@ -263,13 +263,12 @@ def _move_inline_content(note: etree._Element, target: etree._Element) -> None:
             target.append(child)
 
 
-def _page_css(book: ResolvedBook, variant: str, inside: float) -> str:
-    """Trim size, bleed and marks from the metadata; mirrored margins with the gutter inside."""
+def _page_css(book: ResolvedBook, inside: float) -> str:
+    """Trim size and bleed from the metadata; mirrored margins with the gutter inside.
+    Crop marks are drawn later, in a slug outside the bleed (``press_ready``)."""
     settings = book.metadata.print
     outside = printing.OUTSIDE_MARGIN_IN
-    size = f"size: {settings.trim_width} {settings.trim_height};"
-    if variant == PRINT:
-        size += f" bleed: {settings.bleed}; marks: {settings.marks};"
+    size = f"size: {settings.trim_width} {settings.trim_height}; bleed: {settings.bleed}; marks: none;"
     return (f"@page {{ {size} }}\n"
             f"@page :left {{ margin-left: {outside}in; margin-right: {inside}in; }}\n"
             f"@page :right {{ margin-left: {inside}in; margin-right: {outside}in; }}")

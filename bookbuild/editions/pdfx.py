@@ -46,7 +46,12 @@ def press_ready(data: bytes, settings: PrintSettings, labels: tuple[str, ...], p
 
 
 def screen_ready(data: bytes, labels: tuple[str, ...]) -> bytes:
+    """The shared layout at trim size: the bleed is cut off, and there is no print intent."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            page.obj.MediaBox = page.obj.TrimBox
+            _drop(page.obj, "/TrimBox", "/BleedBox", "/CropBox", "/ArtBox")
+        _drop(pdf.Root, "/OutputIntents")
         _set_page_labels(pdf, labels)
         return _save(pdf, None)
 
@@ -199,6 +204,9 @@ def _is_rgb(space: pikepdf.Object) -> bool:
 
 def _convert_content(pdf: pikepdf.Pdf, owner: pikepdf.Object, to_cmyk: _Converter, rgb_spaces: set[str]) -> None:
     page = pikepdf.Page(owner) if "/Contents" in owner else None
+    raw = _raw_content(owner)
+    if not (b"rg" in raw or b"RG" in raw or b"RGB" in raw or any(name[1:].encode() in raw for name in rgb_spaces)):
+        return  # nothing to convert: most of WeasyPrint's many small forms
     instructions = pikepdf.parse_content_stream(page if page is not None else owner)
     rgb = {"fill": False, "stroke": False}
     out = []
@@ -221,6 +229,17 @@ def _convert_content(pdf: pikepdf.Pdf, owner: pikepdf.Object, to_cmyk: _Converte
             owner.Contents = pdf.make_stream(data)
         else:
             owner.write(data)
+
+
+def _raw_content(owner: pikepdf.Object) -> bytes:
+    if isinstance(owner, pikepdf.Stream):
+        return owner.read_bytes()
+    contents = owner.get("/Contents")
+    if contents is None:
+        return b""
+    if isinstance(contents, pikepdf.Array):
+        return b"\n".join(part.read_bytes() for part in contents)
+    return contents.read_bytes()
 
 
 def _convert_image(image: pikepdf.Stream, to_cmyk: _Converter) -> None:
