@@ -15,6 +15,7 @@ import tinyhtml5
 from lxml import etree
 from lxml import html as lxml_html
 
+from .cache import Cache, key_of
 from .model import BookError, Heading, ImageRef, LinkRef, ParsedPart, Problem, SourceFile, error, warning
 from .sanitize import sanitize
 
@@ -23,10 +24,18 @@ PANDOC_ARGS = ("-t", "html5", "--wrap=none", "--syntax-highlighting=none")
 _HEADING = re.compile(r"^h([1-6])$")
 
 
-def parse_all(files: tuple[SourceFile, ...], jobs: int) -> list[ParsedPart]:
-    """Parse every file, in parallel; pandoc runs as a subprocess, so threads suffice."""
+def parse_all(files: tuple[SourceFile, ...], jobs: int, cache: Cache) -> list[ParsedPart]:
+    """Parse every file not already in the cache, in parallel (pandoc runs as a
+    subprocess, so threads suffice)."""
+    keys = [key_of("parse", repr(source)) for source in files]
+    parsed = [cache.load("parse", key) for key in keys]
+    missing = [n for n, part in enumerate(parsed) if part is None]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(parse, files))
+        for n, part in zip(missing, pool.map(parse, [files[n] for n in missing])):
+            parsed[n] = part
+            cache.store("parse", keys[n], part)
+    cache.keep_only("parse", set(keys))
+    return parsed
 
 
 def parse(source: SourceFile) -> ParsedPart:

@@ -17,6 +17,7 @@ from .gather import gather
 from .metadata import METADATA_FILE
 from .model import Problem, ResolvedBook, error, raise_if_errors
 from .preflight import Report, preflight_print, preflight_screen
+from .cache import Cache, book_inputs_key
 from .output import output_lock, write_atomically
 from .parse import parse_all
 from .resolve import resolve
@@ -45,7 +46,7 @@ class BuildResult:
 def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = False) -> ResolvedBook:
     """Gather, parse and resolve: every problem a build would report, without rendering."""
     book = gather(book_dir, include_drafts=drafts)
-    return resolve(book, parse_all(book.files, jobs), strict)
+    return resolve(book, parse_all(book.files, jobs, Cache(book_dir)), strict)
 
 
 def build(options: BuildOptions, on_wait: Callable[[], None] = lambda: None) -> BuildResult:
@@ -54,6 +55,20 @@ def build(options: BuildOptions, on_wait: Callable[[], None] = lambda: None) -> 
 
 
 def _build(options: BuildOptions) -> BuildResult:
+    """Reuse the results of an identical earlier build, or make them."""
+    cache = Cache(options.book)
+    key = book_inputs_key(options.book, f"{options.formats}|{options.drafts}|{options.strict}")
+    made = cache.load("builds", key)
+    if made is None:
+        made = _make(options)
+        cache.store("builds", key, made)
+        cache.keep_latest("builds", key)
+    editions, problems, notes, reports = made
+    written = write_atomically(options.out, editions)
+    return BuildResult(tuple(written), problems, notes, reports)
+
+
+def _make(options: BuildOptions) -> tuple[dict[str, bytes], tuple[Problem, ...], tuple[str, ...], tuple[Report, ...]]:
     book = check(options.book, options.drafts, options.jobs, options.strict)
     slug = ids.book_slug(book.metadata)
     editions: dict[str, bytes] = {}
@@ -78,5 +93,4 @@ def _build(options: BuildOptions) -> BuildResult:
         editions[f"{slug}.epub"] = render_epub(book, page_starts)
         if not page_starts:
             notes.append("note: the EPUB has no page-list: its print page numbers come from the PDF layout (add print to --formats)")
-    written = write_atomically(options.out, editions)
-    return BuildResult(tuple(written), book.problems, tuple(notes), tuple(reports))
+    return editions, book.problems, tuple(notes), tuple(reports)

@@ -131,8 +131,7 @@ def _subset_font(path, text: str) -> bytes:
     """Only the glyphs the book uses (plus printable ASCII), so the EPUB stays small."""
     from fontTools import subset
 
-    options = subset.Options()
-    options.layout_features = ["*"]
+    options = subset.Options()  # the default OpenType features: kerning, ligatures, ...
     options.name_IDs = ["*"]  # keep the copyright and licence names the OFL asks for
     font = subset.load_font(str(path), options)
     subsetter = subset.Subsetter(options)
