@@ -18,7 +18,7 @@ each as the median of --runs runs, wall time and peak memory of:
                written `# Title {.part}`, so every chapter is a `section.part` and the
                theme starts it on a right-hand page as in our print edition. Stylesheets:
                the default theme's, i.e. @font-face rules for its Source Serif Pro,
-               styles/book.css, pdf.css, print.css (those that exist: the report names
+               styles/book.css and pdf.css (those that exist: the report names
                any that are missing), then `@page { size: 6in 9in }`.
   raw A+B      the raw baseline: the sum of the two times.
   clean        `build.py --book BOOK --out OUT` after deleting BOOK/.cache and OUT.
@@ -195,7 +195,7 @@ def concatenated_markdown(book: Path) -> str:
     return "\n".join(pieces)
 
 
-THEME_FILES = ("book.css", "pdf.css", "print.css")  # the default theme's print stylesheets, in cascade order
+THEME_FILES = ("book.css", "pdf.css")  # the default theme's PDF stylesheets, in cascade order
 
 HTML_TEMPLATE = """<!DOCTYPE html>
 <html lang="$lang$"><head><meta charset="utf-8"/><title>$pagetitle$</title></head>

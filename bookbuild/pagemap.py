@@ -10,6 +10,7 @@ the printed book.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
@@ -39,11 +40,12 @@ def tag_blocks(root: etree._Element) -> None:
         block.set(BLOCK_ATTRIBUTE, str(index))
 
 
-def find_page_starts(pages: list) -> list[PageStart]:
-    """For each laid-out WeasyPrint page, the block and words it begins with."""
+def page_lines(page) -> Iterator[tuple[str, int | None, list[str]]]:
+    """The lines of a laid-out WeasyPrint page's text, in order, outside the running
+    heads and footnotes: (part id, block index, the line's texts without generated content)."""
     from weasyprint.formatting_structure import boxes
 
-    def first_text(box, part: str, block: int | None):
+    def visit(box, part: str, block: int | None):
         element = box.element
         if element is not None and not isinstance(box, boxes.TextBox):
             if element.tag == "section" and "part" in (element.get("class") or "").split():
@@ -51,22 +53,23 @@ def find_page_starts(pages: list) -> list[PageStart]:
             if element.get(BLOCK_ATTRIBUTE) is not None:
                 block = int(element.get(BLOCK_ATTRIBUTE))
         if isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)) or "::" in (box.element_tag or ""):
-            return None
+            return
         if isinstance(box, boxes.LineBox):
-            words = " ".join(b.text for b in box.descendants()
-                             if isinstance(b, boxes.TextBox) and "::" not in (b.element_tag or "")).split()
-            if words and block is not None:
-                return part, block, " ".join(words[:4])
-            return None
+            yield part, block, [b.text for b in box.descendants()
+                                if isinstance(b, boxes.TextBox) and "::" not in (b.element_tag or "")]
+            return
         for child in getattr(box, "children", ()):
-            found = first_text(child, part, block)
-            if found:
-                return found
-        return None
+            yield from visit(child, part, block)
 
+    yield from visit(page._page_box, "", None)
+
+
+def find_page_starts(pages: list) -> list[PageStart]:
+    """For each laid-out WeasyPrint page, the block and words it begins with."""
     starts = []
     for number, page in enumerate(pages, start=1):
-        found = first_text(page._page_box, "", None)
+        found = next(((part, block, " ".join(" ".join(texts).split()[:4]))
+                      for part, block, texts in page_lines(page) if block is not None and "".join(texts).strip()), None)
         starts.append(PageStart(number, *found) if found else PageStart(number, "", 0, ""))
     return starts
 

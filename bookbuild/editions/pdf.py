@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 
 from .. import ids, printing, theme
 from ..model import PartKind, ResolvedBook, ResolvedPart
-from ..pagemap import BLOCK_ATTRIBUTE, PageStart, find_page_starts, page_blocks, tag_blocks
+from ..pagemap import PageStart, find_page_starts, page_blocks, page_lines, tag_blocks
 from ..resources import book_url_fetcher
 from .pdfx import press_ready, screen_ready
 
@@ -138,36 +138,19 @@ def _estimate_pages(book: ResolvedBook) -> int:
 
 def _hyphen_ladders(pages: list) -> frozenset[tuple[str, int]]:
     """Blocks (part, block index) with too many hyphenated line ends in a row."""
-    from weasyprint.formatting_structure import boxes
-
     ladders: set[tuple[str, int]] = set()
-    run = {"key": None, "count": 0}
-
-    def visit(box, part: str, block: int | None) -> None:
-        element = box.element
-        if element is not None and not isinstance(box, boxes.TextBox):
-            if element.tag == "section" and "part" in (element.get("class") or "").split():
-                part = element.get("id") or ""
-            if element.get(BLOCK_ATTRIBUTE) is not None:
-                block = int(element.get(BLOCK_ATTRIBUTE))
-        if isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
-            return
-        if isinstance(box, boxes.LineBox):
-            texts = [b.text for b in box.descendants() if isinstance(b, boxes.TextBox)]
-            hyphenated = bool(texts) and texts[-1].rstrip().endswith(("\u2010", "-", "\u00ad"))
-            key = (part, block)
-            if hyphenated and run["key"] == key:
-                run["count"] += 1
-            else:
-                run["key"], run["count"] = (key, 1) if hyphenated else (None, 0)
-            if run["count"] >= HYPHEN_LADDER and block is not None:
-                ladders.add(key)
-            return
-        for child in getattr(box, "children", ()):
-            visit(child, part, block)
-
+    key, count = None, 0
     for page in pages:
-        visit(page._page_box, "", None)
+        for part, block, texts in page_lines(page):
+            hyphenated = bool(texts) and texts[-1].rstrip().endswith(("\u2010", "-", "\u00ad"))
+            if not hyphenated:
+                key, count = None, 0
+            elif key == (part, block):
+                count += 1
+            else:
+                key, count = (part, block), 1
+            if count >= HYPHEN_LADDER and block is not None:
+                ladders.add((part, block))
     return frozenset(ladders)
 
 
