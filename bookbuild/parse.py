@@ -6,9 +6,11 @@ hashed, so files can be parsed in parallel and cached.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pypandoc
 import tinyhtml5
@@ -20,26 +22,46 @@ from .model import BookError, Heading, ImageRef, LinkRef, ParsedPart, Problem, S
 from .sanitize import sanitize
 
 PANDOC_FROM = "markdown+wikilinks_title_after_pipe-yaml_metadata_block"
+_BATCH_SCRIPT = Path(__file__).with_name("pandoc_batch.lua")
 PANDOC_ARGS = ("-t", "html5", "--wrap=none", "--syntax-highlighting=none")
 _HEADING = re.compile(r"^h([1-6])$")
 
 
 def parse_all(files: tuple[SourceFile, ...], jobs: int, cache: Cache) -> list[ParsedPart]:
-    """Parse every file not already in the cache, in parallel (pandoc runs as a
-    subprocess, so threads suffice)."""
+    """Parse every file not already in the cache: pandoc on ``jobs`` batches at once
+    (it runs as a subprocess, so threads suffice), then each file on its own."""
     keys = [key_of("parse", repr(source)) for source in files]
     parsed = [cache.load("parse", key) for key in keys]
-    missing = [n for n, part in enumerate(parsed) if part is None]
+    missing = [files[n] for n, part in enumerate(parsed) if part is None]
+    batches = [missing[i::jobs] for i in range(max(1, jobs)) if missing[i::jobs]]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for n, part in zip(missing, pool.map(parse, [files[n] for n in missing])):
-            parsed[n] = part
-            cache.store("parse", keys[n], part)
+        html = {source.path: text for batch, texts in zip(batches, pool.map(_pandoc_batch, batches))
+                for source, text in zip(batch, texts)}
+    for n, part in enumerate(parsed):
+        if part is None:
+            parsed[n] = parse(files[n], html[files[n].path])
+            cache.store("parse", keys[n], parsed[n])
     cache.keep_only("parse", set(keys))
     return parsed
 
 
-def parse(source: SourceFile) -> ParsedPart:
-    html_text = run_pandoc(source.body, source.path)
+def _pandoc_batch(sources: list[SourceFile]) -> list[str]:
+    """Many files through one pandoc process; if pandoc fails, each on its own, to say which."""
+    try:
+        done = subprocess.run(
+            [pypandoc.get_pandoc_path(), "lua", str(_BATCH_SCRIPT)],
+            input=json.dumps([source.body for source in sources]).encode("utf-8"),
+            capture_output=True, timeout=600,
+        )
+        if done.returncode == 0:
+            return json.loads(done.stdout)
+    except (subprocess.TimeoutExpired, ValueError):
+        pass
+    return [run_pandoc(source.body, source.path) for source in sources]
+
+
+def parse(source: SourceFile, html_text: str) -> ParsedPart:
+    """One file, from the HTML pandoc wrote for it."""
     root = html_tree(html_text)
     locator = Locator(source.body, source.body_line)
     problems: list[Problem] = []

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime
 import io
+import os
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from html import escape
 from urllib.parse import quote
 
@@ -68,10 +70,14 @@ def _add_resources(package: epub.EpubBook, book: ResolvedBook) -> None:
     """Styles, the subset body font, the images and the cover image."""
     package.add_item(epub.EpubItem(uid="style", file_name=STYLE_FILE, media_type="text/css",
                                    content=_css(book).encode("utf-8")))
-    documents_text = "".join(part.html for part in book.parts)
-    for face in theme.theme_fonts():
+    characters = "".join(sorted(set("".join(part.html for part in book.parts))))
+    faces = theme.theme_fonts()
+    # fontTools is pure Python: the faces are subset in parallel processes.
+    with ProcessPoolExecutor(max_workers=min(len(faces), os.cpu_count() or 1)) as pool:
+        subsets = list(pool.map(_subset_font, [face.path for face in faces], [characters] * len(faces)))
+    for face, data in zip(faces, subsets):
         package.add_item(epub.EpubItem(uid=_item_id(face.path.name), file_name=_font_name(face),
-                                       media_type="font/ttf", content=_subset_font(face.path, documents_text)))
+                                       media_type="font/ttf", content=data))
     for image in book.images:
         if image.path != book.metadata.cover:
             package.add_item(epub.EpubItem(uid=_item_id(image.path), file_name=_media_name(image.path),

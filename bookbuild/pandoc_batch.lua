@@ -1,0 +1,10 @@
+-- Read a JSON list of Markdown texts on stdin; write the JSON list of their HTML.
+-- One pandoc process for many files: pandoc's start-up costs more than a short chapter.
+-- Reader and writer options here must match parse.PANDOC_FROM and PANDOC_ARGS.
+local texts = pandoc.json.decode(io.read("a"), false)
+local options = pandoc.WriterOptions({wrap_text = "wrap-none", highlight_method = "none"})
+local html = {}
+for i, text in ipairs(texts) do
+  html[i] = pandoc.write(pandoc.read(text, "markdown+wikilinks_title_after_pipe-yaml_metadata_block"), "html5", options)
+end
+io.write(pandoc.json.encode(html))
