@@ -15,9 +15,9 @@ from bookbuild.output import lock_path
 from bookbuild.pipeline import BuildOptions
 
 
-def previous_editions(out):
+def previous_editions(out, slug="cross-references"):
     out.mkdir(parents=True, exist_ok=True)
-    old = {name: f"previous {name}".encode() for name in ("cross-references.epub", "cross-references-print.pdf")}
+    old = {name: f"previous {name}".encode() for name in (f"{slug}.epub", f"{slug}-print.pdf")}
     for name, data in old.items():
         (out / name).write_bytes(data)
     return old
@@ -46,9 +46,13 @@ def test_a_crash_mid_render_leaves_the_previous_editions(tmp_path, monkeypatch):
 def test_an_interrupted_build_leaves_the_previous_editions(tmp_path, stop):
     out = tmp_path / "dist"
     old = previous_editions(out)
-    build = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--book", str(BOOKS / "refs"), "--out", str(out)],
+    book = tmp_path / "book"  # the sample book, uncached: rendering takes a few seconds
+    shutil.copytree(REPO / "manuscript", book / "manuscript")
+    shutil.copy(REPO / "metadata.yaml", book / "metadata.yaml")
+    build = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--book", str(book), "--out", str(out)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)  # well into rendering, which takes a few seconds
+    wait_until_locked(out)
+    time.sleep(1.0)  # into rendering
     build.send_signal(stop)
     stdout, stderr = build.communicate(timeout=60)
     assert build.returncode == 130, stderr

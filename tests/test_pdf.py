@@ -310,3 +310,19 @@ def test_preflight_fails_a_pdf_that_is_not_ready_for_press(refs):
     failures = " | ".join(report.errors)
     for expected in ("RGB colour", "annotations", "no CMYK output intent", "bleed box wrong"):
         assert expected in failures
+
+
+@pytest.mark.parametrize("book", ["sample", "refs"])
+def test_never_three_hyphenated_lines_in_a_row(book, request):
+    pdf = request.getfixturevalue(book).print_pdf
+    hyphenated = 0
+    ends = 0
+    for page in PdfReader(str(pdf)).pages:
+        for line in (page.extract_text() or "").splitlines():
+            if line.rstrip().endswith("\u2010"):
+                hyphenated += 1
+                ends += 1
+                assert hyphenated < 3, line
+            else:
+                hyphenated = 0
+    assert ends > 0  # hyphenation is on

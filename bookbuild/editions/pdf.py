@@ -10,6 +10,8 @@ they are right after any change in length.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from html import escape
 
@@ -25,6 +27,7 @@ from .pdfx import press_ready, screen_ready
 PRINT = "print"
 SCREEN = "screen"
 HYPHEN_LADDER = 3  # this many hyphenated lines in a row is one too many
+_HYPHENS = ("\u2010", "-", "\u00ad")  # how a hyphenated line can end
 _MAX_LAYOUTS = 3
 
 
@@ -40,7 +43,7 @@ class PdfEditions:
     warnings: tuple[str, ...]
 
 
-def render_pdfs(book: ResolvedBook, variants: tuple[str, ...]) -> PdfEditions:
+def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1) -> PdfEditions:
     """Lay the book out until the gutter suits the page count and no paragraph has a
     ladder of hyphens, then write each PDF from that one layout and make it ready for
     its printer (``press_ready``) or its reader (``screen_ready``)."""
@@ -56,19 +59,54 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...]) -> PdfEditions:
             if printing.inside_margin_for(pages) == inside and ladders <= unhyphenated:
                 break
             unhyphenated |= ladders
-        written = {variant: engine.write(document, variant) for variant in variants}
-    page_of_anchor: dict[str, int] = {}
-    for number, page in enumerate(document.pages, start=1):
-        for anchor in page.anchors:
-            page_of_anchor.setdefault(anchor, number)
-    labels = page_labels(pages, _first_main_page(book, page_of_anchor))
-    finished = {}
-    if PRINT in written:
-        finished[PRINT] = press_ready(written[PRINT], book.metadata.print, labels, engine.color_profile)
-    if SCREEN in written:
-        finished[SCREEN] = screen_ready(written[SCREEN], labels)
+        page_of_anchor: dict[str, int] = {}
+        for number, page in enumerate(document.pages, start=1):
+            for anchor in page.anchors:
+                page_of_anchor.setdefault(anchor, number)
+        labels = page_labels(pages, _first_main_page(book, page_of_anchor))
+
+        def finish(variant: str) -> bytes:
+            if variant == PRINT:
+                return press_ready(engine.write(document, PRINT), book.metadata.print, labels, engine.color_profile)
+            return screen_ready(engine.write(document, SCREEN), labels)
+
+        finished = _each_in_parallel(finish, variants, jobs)
     starts = tuple(replace(start, label=labels[start.page - 1]) for start in find_page_starts(document.pages))
     return PdfEditions(finished, page_of_anchor, labels, starts, inside, tuple(warnings))
+
+
+def _each_in_parallel(work, variants: tuple[str, ...], jobs: int) -> dict[str, bytes]:
+    """``work(variant)`` for each variant; with two cores, the second in a forked process,
+    which shares the finished layout with this one instead of copying it."""
+    if jobs < 2 or len(variants) < 2:
+        return {variant: work(variant) for variant in variants}
+    first, second = variants
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            sender.send(("ok", work(second)))
+        except BaseException as failure:  # reported by the parent, which owns the terminal
+            sender.send(("failed", f"{type(failure).__name__}: {failure}"))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    sender.close()
+    try:
+        done = {first: work(first)}
+        try:
+            status, value = receiver.recv()
+        except EOFError:
+            status, value = "failed", f"the process writing the {second} PDF ended without a result"
+    finally:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.terminate()
+    if status != "ok":
+        raise RuntimeError(value)
+    done[second] = value
+    return done
 
 
 class _Engine:
@@ -100,14 +138,55 @@ class _Engine:
     def layout(self, inside_margin: float, unhyphenated: frozenset[tuple[str, int]]):
         html = book_html(self.book, unhyphenated)
         page_css = self._css(string=_page_css(self.book, inside_margin))
-        return self.weasyprint.HTML(string=html, base_url=self.book.root.as_uri() + "/", url_fetcher=self.fetcher).render(
-            stylesheets=[page_css] + self.stylesheets, font_config=self.font_config, color_profiles=self.color_profiles)
+        with _at_most_two_hyphens_in_a_row():
+            return self.weasyprint.HTML(string=html, base_url=self.book.root.as_uri() + "/", url_fetcher=self.fetcher).render(
+                stylesheets=[page_css] + self.stylesheets, font_config=self.font_config, color_profiles=self.color_profiles)
 
     def write(self, document, variant: str) -> bytes:
         return document.write_pdf(
             pdf_variant="pdf/x-1a" if variant == PRINT else "pdf/ua-1",
             pdf_identifier=ids.book_identifier(self.book.metadata).encode("utf-8"),
         )
+
+
+@contextmanager
+def _at_most_two_hyphens_in_a_row():
+    """Set a paragraph's next line without hyphenation after two hyphenated lines.
+
+    CSS has no ``hyphenate-limit-lines`` in WeasyPrint, so this wraps its line
+    layout (``get_next_linebox``, WeasyPrint 70, pinned) for the length of one
+    layout. It saves a second layout of the whole book; ``_hyphen_ladders`` still
+    checks the result (a ladder across a page break is set again, unhyphenated).
+    """
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout import inline
+
+    original = inline.get_next_linebox
+    hyphenated_before: dict[int, int] = {}
+
+    def next_line(context, linebox, *args, **kwargs):
+        relaxed = []
+        if hyphenated_before.get(id(linebox), 0) >= HYPHEN_LADDER - 1:
+            for box in [linebox, *linebox.descendants()]:
+                if box.style["hyphens"] == "auto":
+                    box.style["hyphens"] = "manual"
+                    relaxed.append(box.style)
+        try:
+            line, resume_at = original(context, linebox, *args, **kwargs)
+        finally:
+            for style in relaxed:
+                style["hyphens"] = "auto"
+        if line is not None:
+            texts = [b.text for b in line.descendants() if isinstance(b, boxes.TextBox)]
+            ends_hyphenated = bool(texts) and texts[-1].rstrip().endswith(_HYPHENS)
+            hyphenated_before[id(linebox)] = hyphenated_before.get(id(linebox), 0) + 1 if ends_hyphenated else 0
+        return line, resume_at
+
+    inline.get_next_linebox = next_line
+    try:
+        yield
+    finally:
+        inline.get_next_linebox = original
 
 
 def page_labels(count: int, first_main: int) -> tuple[str, ...]:
@@ -142,7 +221,7 @@ def _hyphen_ladders(pages: list) -> frozenset[tuple[str, int]]:
     key, count = None, 0
     for page in pages:
         for part, block, texts in page_lines(page):
-            hyphenated = bool(texts) and texts[-1].rstrip().endswith(("\u2010", "-", "\u00ad"))
+            hyphenated = bool(texts) and texts[-1].rstrip().endswith(_HYPHENS)
             if not hyphenated:
                 key, count = None, 0
             elif key == (part, block):
