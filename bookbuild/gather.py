@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import ids
+from .theme import check_book_styles
 from .metadata import load_metadata, position_of_byte, read_yaml, text_value
 from .model import Book, BookError, PartKind, Problem, SourceFile, error, warning
 
@@ -42,6 +43,7 @@ def gather(root: Path, include_drafts: bool = False) -> Book:
         by_number[number] = rel
         chapters.append(_read_source(root, file, PartKind.CHAPTER, number, problems))
 
+    problems.extend(check_book_styles(root))
     front = _read_folder(root, manuscript / "front", PartKind.FRONT, problems)
     back = _read_folder(root, manuscript / "back", PartKind.BACK, problems)
 

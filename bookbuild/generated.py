@@ -124,3 +124,13 @@ def _names(authors: tuple[str, ...]) -> str:
     if len(authors) <= 1:
         return "".join(authors)
     return ", ".join(authors[:-1]) + " and " + authors[-1]
+
+
+def endnotes(root) -> tuple[object | None, list]:
+    """Pandoc's notes section of a part and its notes (the list's own items only:
+    a note may hold a list of its own)."""
+    section = next((s for s in root.iter("section") if "footnotes" in s.get("class", "").split()), None)
+    if section is None:
+        return None, []
+    listing = section.find("ol")
+    return section, [li for li in listing if li.tag == "li"] if listing is not None else []

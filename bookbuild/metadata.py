@@ -39,9 +39,19 @@ class YamlDoc:
         return self.positions.get(key, (1, 1))
 
 
+class _TextDatesLoader(yaml.SafeLoader):
+    """Dates stay text (``2024-13-45`` is then a message, not a crash); we check them ourselves."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def read_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse a YAML mapping; ``first_line`` is the file line the text starts on."""
-    loader = yaml.SafeLoader(text)
+    loader = _TextDatesLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}
@@ -52,7 +62,7 @@ def read_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlDoc | None
         line = first_line + (mark.line if mark else 0)
         col = (mark.column + 1) if mark else 1
         return None, [error(path, line, col, f"invalid YAML: {reason}{_yaml_hint(reason, exc.context)}")]
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError) as exc:  # a value YAML cannot construct
         return None, [error(path, first_line, 1, f"invalid YAML: {exc}")]
     finally:
         loader.dispose()

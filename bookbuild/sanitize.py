@@ -1,4 +1,5 @@
-"""What raw HTML may keep: nothing that runs, embeds or submits.
+"""What raw HTML may keep: nothing that runs, embeds, submits or fetches, and only
+what makes valid XHTML.
 
 A manuscript may come from an imported blog. Pandoc passes raw HTML through and
 puts attributes such as ``onclick`` on spans and divs, so the check runs on the
@@ -7,20 +8,49 @@ HTML pandoc wrote, whatever the Markdown looked like.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from lxml import html as lxml_html
 
-REMOVED_ELEMENTS = ("script", "iframe", "object", "embed", "form", "frame", "frameset", "applet", "base", "meta", "link")
-_URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "poster", "data")
+ACTIVE_ELEMENTS = ("script", "iframe", "object", "embed", "form", "frame", "frameset", "applet", "base", "meta",
+                   "link", "noscript", "template", "canvas", "dialog", "input", "button", "select", "textarea")
+# Elements whose content a book cannot show in every edition: each gets its own advice.
+UNSUPPORTED_ELEMENTS = {
+    "style": "put the rules in styles/book.css",
+    "svg": "save it as an .svg file and use ![description](file.svg)",
+    "math": "write it as text or save it as an image",
+    "video": "books cannot play media",
+    "audio": "books cannot play media",
+    "source": "books cannot play media",
+    "track": "books cannot play media",
+}
+# Attributes that make a reader fetch something, whatever the element.
+FETCHING_ATTRIBUTES = ("srcset", "poster", "background", "longdesc", "ping", "formaction", "data", "action")
+_URL_ATTRIBUTES = ("href", "src", "xlink:href")
+_STYLE_FETCH = re.compile(r"url\s*\(|@import|expression\s*\(", re.IGNORECASE)
+
+# For repairing what unclosed raw tags leave behind: phrasing elements may not hold blocks.
+_PHRASING = ("abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins", "kbd",
+             "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var")
+_BLOCKS = {"address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption",
+           "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p",
+           "pre", "section", "table", "ul"}
 
 
 def sanitize(root: lxml_html.HtmlElement, report: Callable[[str, str], None]) -> None:
-    """Remove active content in place; ``report(needle, message)`` locates and records each removal."""
-    for element in list(root.iter(*REMOVED_ELEMENTS)):
-        tag = element.tag
-        report(f"<{tag}", f"<{tag}> removed: books cannot run scripts or embed other pages")
+    """Remove active and fetching content in place; ``report(needle, message)`` locates
+    and records each removal. Then repair nesting that raw HTML broke."""
+    for element in list(root.iter(*ACTIVE_ELEMENTS)):
+        report(f"<{element.tag}", f"<{element.tag}> removed: books cannot run scripts or embed other pages")
         element.drop_tree()
+    for element in list(root.iter()):
+        tag = _local(element.tag)
+        if tag in UNSUPPORTED_ELEMENTS:
+            report(f"<{tag}", f"<{tag}> removed: {UNSUPPORTED_ELEMENTS[tag]}")
+            element.drop_tree()
+        elif tag == "picture":
+            element.drop_tag()  # its <img> stays; its <source>s go above
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
@@ -33,6 +63,43 @@ def sanitize(root: lxml_html.HtmlElement, report: Callable[[str, str], None]) ->
             elif lower in _URL_ATTRIBUTES and _is_script_url(value):
                 report(value.strip()[:11], f"`{value.strip()[:30]}` link removed: books cannot run scripts")
                 del element.attrib[name]
+            elif lower in FETCHING_ATTRIBUTES and element.tag != "img":
+                report(f"{name}=", f"`{name}` attribute removed: books do not load other files this way")
+                del element.attrib[name]
+            elif lower == "srcset":
+                report(f"{name}=", "`srcset` removed: an image has one file, in src")
+                del element.attrib[name]
+            elif lower == "style" and _STYLE_FETCH.search(value):
+                report("style=", "`style` attribute removed: it loads another file (url() or @import)")
+                del element.attrib[name]
+    repair_nesting(root)
+
+
+def repair_nesting(root: lxml_html.HtmlElement) -> None:
+    """An unclosed ``<b>`` can end up around headings and list items: unwrap such
+    phrasing elements, and put stray content of lists into list items."""
+    for element in reversed(list(root.iter(*_PHRASING))):
+        if any(_local(d.tag) in _BLOCKS for d in element.iterdescendants() if isinstance(d.tag, str)):
+            element.drop_tag()
+    for listing in root.iter("ul", "ol"):
+        if listing.text and listing.text.strip():
+            item = lxml_html.Element("li")
+            item.text, listing.text = listing.text, None
+            listing.insert(0, item)
+        for child in list(listing):
+            if isinstance(child.tag, str) and child.tag != "li":
+                item = lxml_html.Element("li")
+                child.addprevious(item)
+                item.append(child)
+                item.tail, child.tail = child.tail, None
+            if child.tail and child.tail.strip():
+                item = lxml_html.Element("li")
+                item.text, child.tail = child.tail, None
+                (child.getparent() if child.getparent() is not listing else child).addnext(item)
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
 def _is_script_url(value: str) -> bool:

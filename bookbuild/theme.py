@@ -6,9 +6,12 @@ so its rules win; ``book.css`` applies to every edition.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from .model import Problem, error
 
 BODY_FAMILY = "Source Serif Pro"
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "styles"
@@ -16,6 +19,31 @@ EDITION_FILES = {
     "epub": ("book.css", "epub.css"),
     "pdf": ("book.css", "pdf.css"),  # both PDFs: they share one layout
 }
+
+
+_LOADS_A_FILE = re.compile(r"@import|url\s*\(", re.IGNORECASE)
+
+
+def check_book_styles(book_root: Path) -> list[Problem]:
+    """A book's own styles stay inside the book and load nothing: no @import, no url()."""
+    own = book_root / "styles"
+    if not own.is_dir():
+        return []
+    if not own.resolve().is_relative_to(book_root.resolve()):
+        return [error("styles", 1, 1, "styles/ is a link to a folder outside the book: copy the stylesheets in instead")]
+    problems = []
+    for css in sorted(own.glob("*.css")):
+        path = css.relative_to(book_root).as_posix()
+        if not css.resolve().is_relative_to(book_root.resolve()):
+            problems.append(error(path, 1, 1, "this stylesheet is a link to a file outside the book: copy it in instead"))
+            continue
+        text = css.read_text(encoding="utf-8", errors="replace")
+        for found in _LOADS_A_FILE.finditer(text):
+            line = text.count("\n", 0, found.start()) + 1
+            col = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+            problems.append(error(path, line, col, f"`{found.group(0)}`: a book's styles may not load other files "
+                                  "(the theme brings the fonts; images belong in the manuscript)"))
+    return problems
 
 
 def stylesheets(book_root: Path, edition: str) -> list[Path]:

@@ -20,7 +20,7 @@ from ebooklib import epub
 from lxml import etree
 from lxml import html as lxml_html
 
-from .. import ids, theme
+from .. import generated, ids, theme
 from ..cover import typographic_cover
 from ..model import PartKind, ResolvedBook, ResolvedPart
 from ..pagemap import PageStart, Placement, insert_page_markers, placements
@@ -173,14 +173,14 @@ def _page_marker(page: str) -> etree._Element:
 
 def _footnotes_as_asides(root: etree._Element) -> None:
     """Pandoc's endnote list becomes one ``aside epub:type="footnote"`` per note, for pop-up notes."""
-    section = next((s for s in root.iter("section") if "footnotes" in s.get("class", "").split()), None)
+    section, notes = generated.endnotes(root)
     if section is None:
         return
     for ref in root.iter("a"):
         if "footnote-ref" in ref.get("class", ""):
             ref.set("epub:type", "noteref")
     asides = []
-    for li in section.iter("li"):
+    for li in notes:
         aside = lxml_html.Element("aside", {"id": li.get("id", ""), "class": "footnote",
                                            "epub:type": "footnote", "role": "doc-footnote"})
         aside.text = li.text

@@ -18,7 +18,7 @@ from html import escape
 from lxml import etree
 from lxml import html as lxml_html
 
-from .. import ids, printing, theme
+from .. import generated, ids, printing, theme
 from ..model import PartKind, ResolvedBook, ResolvedPart
 from ..pagemap import PageStart, find_page_starts, page_blocks, page_lines, tag_blocks
 from ..resources import book_url_fetcher
@@ -280,9 +280,9 @@ def _for_pdf(part: ResolvedPart, unhyphenated: set[int], first_main: bool) -> st
             block.set("class", (block.get("class", "") + " no-hyphens").strip())
     if first_main:
         root.set("class", root.get("class", "") + " first-main")
-    notes_section = next((s for s in root.iter("section") if "footnotes" in s.get("class", "").split()), None)
+    notes_section, items = generated.endnotes(root)
     if notes_section is not None:
-        notes = {li.get("id"): li for li in notes_section.iter("li")}
+        notes = {li.get("id"): li for li in items}
         for ref in list(root.iter("a")):
             if "footnote-ref" not in ref.get("class", ""):
                 continue
