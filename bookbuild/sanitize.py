@@ -41,16 +41,16 @@ _BLOCKS = {"address", "article", "aside", "blockquote", "dd", "details", "div", 
 def sanitize(root: lxml_html.HtmlElement, report: Callable[[str, str], None]) -> None:
     """Remove active and fetching content in place; ``report(needle, message)`` locates
     and records each removal. Then repair nesting that raw HTML broke."""
-    for element in list(root.iter(*ACTIVE_ELEMENTS)):
+    # Search again after each removal: what was inside a removed element is gone with it.
+    while (element := next(root.iter(*ACTIVE_ELEMENTS), None)) is not None:
         report(f"<{element.tag}", f"<{element.tag}> removed: books cannot run scripts or embed other pages")
         element.drop_tree()
-    for element in list(root.iter()):
+    while (element := next((e for e in root.iter() if _local(e.tag) in UNSUPPORTED_ELEMENTS), None)) is not None:
         tag = _local(element.tag)
-        if tag in UNSUPPORTED_ELEMENTS:
-            report(f"<{tag}", f"<{tag}> removed: {UNSUPPORTED_ELEMENTS[tag]}")
-            element.drop_tree()
-        elif tag == "picture":
-            element.drop_tag()  # its <img> stays; its <source>s go above
+        report(f"<{tag}", f"<{tag}> removed: {UNSUPPORTED_ELEMENTS[tag]}")
+        element.drop_tree()
+    for element in list(root.iter("picture")):
+        element.drop_tag()  # its <img> stays; its <source>s went above
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
