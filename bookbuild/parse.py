@@ -47,17 +47,75 @@ def parse_all(files: tuple[SourceFile, ...], jobs: int, cache: Cache) -> list[Pa
 
 def _pandoc_batch(sources: list[SourceFile]) -> list[str]:
     """Many files through one pandoc process; if pandoc fails, each on its own, to say which."""
+    pieces = [_split_for_pandoc(source.body) for source in sources]
     try:
         done = subprocess.run(
             [pypandoc.get_pandoc_path(), "lua", str(_BATCH_SCRIPT)],
-            input=json.dumps([source.body for source in sources]).encode("utf-8"),
+            input=json.dumps([piece for split in pieces for piece in split]).encode("utf-8"),
             capture_output=True, timeout=600,
         )
         if done.returncode == 0:
-            return json.loads(done.stdout)
+            html = iter(json.loads(done.stdout))
+            return [_join_pandoc_html([next(html) for _ in split]) for split in pieces]
     except (subprocess.TimeoutExpired, ValueError):
         pass
     return [run_pandoc(source.body, source.path) for source in sources]
+
+
+_PIECE = 300_000  # characters: pandoc needs about 140 times a text's size in memory
+_DEFINITION = re.compile(r"^(\[\^[^\]\s]+\]:.*(?:\n(?:[ \t]+.*|[ \t]*)(?=\n[ \t]|\n?$))*|[ ]{0,3}\[[^\]^][^\]]*\]:[ \t]+\S.*)$",
+                         re.MULTILINE)
+_NOTE_IDS = re.compile(r'(id="|href="#)(fn|fnref)(\d+)"')
+_NOTES_SECTION = re.compile(r'<section id="footnotes"[^>]*>\s*<hr />\s*<ol>(.*)</ol>\s*</section>\s*$', re.DOTALL)
+_HEADING_ID = re.compile(r'(<h[1-6] id=")([^"]+)(")')
+
+
+def _split_for_pandoc(text: str) -> list[str]:
+    """An enormous file goes to pandoc in pieces cut before headings (outside code),
+    each with the note and link definitions it uses, so pandoc's memory stays small."""
+    if len(text) <= _PIECE:
+        return [text]
+    definitions = [m.group(0) for m in _DEFINITION.finditer(text)]
+    body = _DEFINITION.sub("", text)
+    pieces, start, fenced = [], 0, False
+    offset = 0
+    for line in body.splitlines(keepends=True):
+        if line.startswith(("```", "~~~")):
+            fenced = not fenced
+        if not fenced and line.startswith("#") and offset - start >= _PIECE:
+            pieces.append(body[start:offset])
+            start = offset
+        offset += len(line)
+    pieces.append(body[start:])
+    return [piece + "\n\n" + "\n\n".join(d for d in definitions if not d.startswith("[^") or d[:d.index("]") + 1] in piece)
+            for piece in pieces]
+
+
+def _join_pandoc_html(parts: list[str]) -> str:
+    """The pieces' HTML as one file's: note ids made unique, one notes section, heading
+    ids unique as pandoc would have made them."""
+    if len(parts) == 1:
+        return parts[0]
+    bodies, notes, seen = [], [], set()
+
+    def unique_heading(match: re.Match) -> str:
+        value = match.group(2)
+        while value in seen:
+            value += "-1"
+        seen.add(value)
+        return match.group(1) + value + match.group(3)
+
+    for n, html in enumerate(parts, start=1):
+        html = _NOTE_IDS.sub(lambda m: f'{m.group(1)}{m.group(2)}{n}-{m.group(3)}"', html)
+        found = _NOTES_SECTION.search(html)
+        if found:
+            notes.append(found.group(1))
+            html = html[: found.start()]
+        bodies.append(_HEADING_ID.sub(unique_heading, html))
+    if notes:
+        bodies.append('<section id="footnotes" class="footnotes footnotes-end-of-document" role="doc-endnotes">'
+                      f'<hr /><ol>{"".join(notes)}</ol></section>')
+    return "\n".join(bodies)
 
 
 def parse(source: SourceFile, html_text: str) -> ParsedPart:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
 
-from conftest import BOOKS, run_build
+from conftest import BOOKS, REPO, run_build
 
 BAD = BOOKS / "bad"
 
@@ -69,6 +70,19 @@ BROKEN_REFS: tuple[Expected, ...] = (
     E("manuscript/001-a.md:19:9: error:", "outside the book folder", "../../outside.png", "copy it into the book"),
 )
 CASES["broken-refs"] = BROKEN_REFS
+# Twenty problems in ten files, of several kinds: all reported in one run.
+CASES["twenty-problems"] = tuple(
+    expected
+    for n in range(1, 11)
+    for expected in (
+        (E("manuscript/04-chapter.md:1:1: error:", "front matter has no `title`"),
+         E("manuscript/04-chapter.md:5:5: error:", "no section `#nowhere` in chapter 1")) if n == 4 else
+        (E("manuscript/08-chapter.md:7:10: error:", "id `twice` is used twice"),
+         E("manuscript/08-chapter.md:9:1: error:", "remote image `https://example.com/p.png`")) if n == 8 else
+        (E(f"manuscript/{n:02d}-chapter.md:5:5: error:", f"no chapter {900 + n}", f"[[{900 + n}]]"),
+         E(f"manuscript/{n:02d}-chapter.md:7:1: error:", "no image file", f"images/none-{n:02d}.png"))
+    )
+)
 # Explicit ids clash inside one chapter (the same id in another chapter is fine).
 CASES["duplicate-ids"] = (E("manuscript/001-twice.md:9:11: error:", "id `care` is used twice", "give one of them another {#id}"),)
 # Images that are never read: a file: URL, an absolute path, a file that is no image,
@@ -203,3 +217,35 @@ def test_huge_image_is_refused_without_decoding_it(tmp_path) -> None:
     assert_no_traceback(process)
     assert process.returncode == 1
     assert_errors(process, (E("manuscript/003-huge.md:5:1: error:", "20000x20000 pixels", "scale it down"),))
+
+
+def test_all_problems_come_in_one_run_sorted_by_file_and_line() -> None:
+    process = run_build("check", "--book", BAD / "twenty-problems")
+    lines = error_lines(process.stderr)
+    assert len(lines) == 20
+    positions = [(line.split(":")[0], int(line.split(":")[1]), int(line.split(":")[2])) for line in lines]
+    assert positions == sorted(positions)
+    assert len({path for path, _, _ in positions}) == 10
+
+
+def test_an_enormous_chapter_builds_within_the_memory_budget(tmp_path) -> None:
+    """5 MB of prose in one chapter: checked and built as an EPUB in under 600 MB."""
+    book = tmp_path / "book"
+    shutil.copytree(BAD / "bom", book)
+    paragraph = ("An ordinary sentence of an enormous chapter, written to see the build hold its memory. " * 6).strip()
+    sections = "\n\n".join(f"## Part {n}\n\n" + "\n\n".join([paragraph] * 20) for n in range(1, 500))
+    body = "---\ntitle: Enormous\n---\n\n" + sections + "\n"
+    assert len(body.encode()) > 5_000_000
+    (book / "manuscript" / "003-enormous.md").write_text(body, encoding="utf-8")
+    # A fresh interpreter runs the build, so its children's peak is this build's alone.
+    measure = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)")
+    process = subprocess.run(
+        [sys.executable, "-c", measure, sys.executable, str(REPO / "build.py"), "--book", str(book),
+         "--out", str(tmp_path / "out"), "--formats", "epub"], capture_output=True, text=True, timeout=600)
+    peak_kb, returncode = map(int, process.stdout.split()[-2:])
+    assert_no_traceback(process)
+    assert returncode == 0, process.stderr
+    [epub] = (tmp_path / "out").glob("*.epub")
+    assert epub.stat().st_size > 100_000
+    assert peak_kb / 1024 < 600, f"peak {peak_kb / 1024:.0f} MB"
