@@ -318,6 +318,7 @@ def test_never_three_hyphenated_lines_in_a_row(book, request):
     hyphenated = 0
     ends = 0
     for page in PdfReader(str(pdf)).pages:
+        hyphenated = 0  # a page break ends a ladder
         for line in (page.extract_text() or "").splitlines():
             if line.rstrip().endswith("\u2010"):
                 hyphenated += 1

@@ -27,7 +27,7 @@ from .pdfx import press_ready, screen_ready
 PRINT = "print"
 SCREEN = "screen"
 HYPHEN_LADDER = 3  # this many hyphenated lines in a row is one too many
-_HYPHENS = ("\u2010", "-", "\u00ad")  # how a hyphenated line can end
+_HYPHENS = ("\u2010", "\u00ad")  # how a line the typesetter hyphenated ends (an author's own "-" does not count)
 _MAX_LAYOUTS = 3
 
 
@@ -165,8 +165,10 @@ def _at_most_two_hyphens_in_a_row():
     hyphenated_before: dict[int, int] = {}
 
     def next_line(context, linebox, *args, **kwargs):
+        # Keyed by the paragraph's element, so a run continues across a page break.
+        key = id(linebox.element) if linebox.element is not None else id(linebox)
         relaxed = []
-        if hyphenated_before.get(id(linebox), 0) >= HYPHEN_LADDER - 1:
+        if hyphenated_before.get(key, 0) >= HYPHEN_LADDER - 1:
             for box in [linebox, *linebox.descendants()]:
                 if box.style["hyphens"] == "auto":
                     box.style["hyphens"] = "manual"
@@ -179,7 +181,7 @@ def _at_most_two_hyphens_in_a_row():
         if line is not None:
             texts = [b.text for b in line.descendants() if isinstance(b, boxes.TextBox)]
             ends_hyphenated = bool(texts) and texts[-1].rstrip().endswith(_HYPHENS)
-            hyphenated_before[id(linebox)] = hyphenated_before.get(id(linebox), 0) + 1 if ends_hyphenated else 0
+            hyphenated_before[key] = hyphenated_before.get(key, 0) + 1 if ends_hyphenated else 0
         return line, resume_at
 
     inline.get_next_linebox = next_line
@@ -216,10 +218,11 @@ def _estimate_pages(book: ResolvedBook) -> int:
 
 
 def _hyphen_ladders(pages: list) -> frozenset[tuple[str, int]]:
-    """Blocks (part, block index) with too many hyphenated line ends in a row."""
+    """Blocks (part, block index) with too many hyphenated line ends in a row on a page
+    (a page break ends a ladder: the reader never sees its rungs together)."""
     ladders: set[tuple[str, int]] = set()
-    key, count = None, 0
     for page in pages:
+        key, count = None, 0
         for part, block, texts in page_lines(page):
             hyphenated = bool(texts) and texts[-1].rstrip().endswith(_HYPHENS)
             if not hyphenated:
