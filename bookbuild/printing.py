@@ -19,14 +19,18 @@ class PrintTarget:
     bleed_sides: str  # "all", or "outside": top, bottom and the outside edge (print on demand)
     pdfx: str  # the PDF/X conformance written: "PDF/X-1a:2003" or "PDF/X-1a:2001"
     bookmarks: bool
+    links: bool  # link annotations (they never print; KDP wants none at all)
     even_pages: bool
     max_pages: int | None
 
 
 TARGETS = {
-    "generic": PrintTarget("generic", "crop", "all", "PDF/X-1a:2003", bookmarks=True, even_pages=False, max_pages=None),
-    "kdp": PrintTarget("kdp", "none", "outside", "PDF/X-1a:2003", bookmarks=False, even_pages=False, max_pages=828),
-    "ingramspark": PrintTarget("ingramspark", "none", "outside", "PDF/X-1a:2001", bookmarks=True, even_pages=True, max_pages=None),
+    "generic": PrintTarget("generic", "crop", "all", "PDF/X-1a:2003", bookmarks=True, links=True,
+                           even_pages=False, max_pages=None),
+    "kdp": PrintTarget("kdp", "none", "outside", "PDF/X-1a:2003", bookmarks=False, links=False,
+                       even_pages=False, max_pages=828),
+    "ingramspark": PrintTarget("ingramspark", "none", "outside", "PDF/X-1a:2001", bookmarks=True, links=True,
+                               even_pages=True, max_pages=None),
 }
 
 # KDP's minimum inside margin (gutter) by page count: (up to this many pages, inches).

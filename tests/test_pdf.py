@@ -107,7 +107,9 @@ def test_print_edition_is_cmyk_with_an_output_intent_and_no_transparency(target,
         images = [x for page in document.pages for x in page.obj.Resources.get("/XObject", {}).values()
                   if x.get("/Subtype") == pikepdf.Name.Image]
         assert images and all(x.ColorSpace == pikepdf.Name.DeviceCMYK and "/SMask" not in x for x in images)
-        assert not any("/Annots" in page.obj for page in document.pages)
+        annotations = [a for page in document.pages for a in page.obj.get("/Annots", [])]
+        assert all(a.Subtype == pikepdf.Name.Link for a in annotations)  # links only, which never print
+        assert bool(annotations) == (target != "kdp")
 
 
 def test_screen_edition_keeps_rgb(refs):
@@ -252,9 +254,11 @@ def test_half_title_title_and_copyright_pages(sample):
 # --- the screen edition -----------------------------------------------------------------
 
 
-def test_cross_references_are_working_links_on_screen(refs):
-    destinations = pdf_destinations(refs.screen_pdf)
-    from_first = pdf_link_targets(refs.screen_pdf)[destinations["c001"]]
+@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
+def test_cross_references_are_working_links(refs, edition):
+    pdf = getattr(refs, edition)
+    destinations = pdf_destinations(pdf)
+    from_first = pdf_link_targets(pdf)[destinations["c001"]]
     assert {"c007", "c007-final-thoughts", "c012", "c012-final-thoughts"} <= from_first
 
 
@@ -304,11 +308,12 @@ def test_preflight_fails_a_pdf_that_is_not_ready_for_press(refs):
     from bookbuild.model import PrintSettings
     from bookbuild.preflight import preflight_print
 
-    # The screen edition has RGB, links and no bleed: everything a printer refuses.
-    report = preflight_print(refs.screen_pdf.read_bytes(), PrintSettings("5in", "8in", "0.125in", "crop", "ingramspark"),
+    # The screen edition has RGB, links, bookmarks and no bleed: all that KDP refuses.
+    report = preflight_print(refs.screen_pdf.read_bytes(), PrintSettings("5in", "8in", "0.125in", "crop", "kdp"),
                              0.625, "screen-as-print.pdf")
     failures = " | ".join(report.errors)
-    for expected in ("RGB colour", "annotations", "no CMYK output intent", "bleed box wrong"):
+    for expected in ("RGB colour", "link annotations: kdp wants none", "no CMYK output intent", "bleed box wrong",
+                     "kdp wants no bookmarks"):
         assert expected in failures
 
 

@@ -2,7 +2,7 @@
 
 WeasyPrint's PDF/X option only labels a file. ``press_ready`` makes the print
 edition hold up at a printer: every colour and image in CMYK through the output
-profile, no transparency, no annotations, bleed only on the sides the target
+profile, no transparency, only link annotations (none for KDP), bleed only on the sides the target
 wants, crop marks in a slug outside the bleed, the target's PDF/X version, page
 labels. ``screen_ready`` adds page labels to the screen edition. Both save with
 a deterministic document id, so rebuilding gives the same bytes.
@@ -35,7 +35,7 @@ def press_ready(data: bytes, settings: PrintSettings, labels: tuple[str, ...], p
             _add_blank_page(pdf)
         for page in pdf.pages:
             _convert_resources(pdf, page.obj, to_cmyk)
-            _drop(page.obj, "/Annots")  # PDF/X allows no annotations on the page
+            _keep_links(page.obj, target.links)
             _drop(page.obj, "/Group")  # no transparency group once nothing is transparent
         if not target.bookmarks:
             _drop(pdf.Root, "/Outlines", "/PageMode")
@@ -60,6 +60,18 @@ def _drop(dictionary: pikepdf.Object, *keys: str) -> None:
     for key in keys:
         if key in dictionary:
             del dictionary[key]
+
+
+def _keep_links(page: pikepdf.Object, links: bool) -> None:
+    """Links stay (they have no appearance and never print) unless the target wants none;
+    any other annotation goes."""
+    kept = [a for a in page.get("/Annots", []) if links and a.get("/Subtype") == Name.Link]
+    for annotation in kept:
+        annotation.F = 4  # printing flag only: PDF/X wants annotations that cannot be hidden or shown oddly
+    if kept:
+        page.Annots = pikepdf.Array(kept)
+    else:
+        _drop(page, "/Annots")
 
 
 def _save(pdf: pikepdf.Pdf, version: str | None) -> bytes:
