@@ -165,3 +165,9 @@ def test_body_font_is_embedded_and_used(refs):
         css = archive.read("EPUB/style/book.css").decode()
         assert 'src: url("../fonts/SourceSerifPro-Regular.ttf")' in css
         assert archive.read("EPUB/fonts/SourceSerifPro-Regular.ttf")[:4] == b"\x00\x01\x00\x00"  # a TrueType font
+
+
+def test_series_is_a_collection(refs):
+    opf = epub_xhtml(refs.epub, "content.opf")
+    metas = {m.get("property"): m.text for m in opf.iter("{http://www.idpf.org/2007/opf}meta")}
+    assert metas["belongs-to-collection"] == "Small test books" and metas["collection-type"] == "series"

@@ -61,6 +61,9 @@ def _describe(package: epub.EpubBook, book: ResolvedBook, has_page_list: bool) -
             package.add_metadata("DC", name, value)
     for subject in meta.subjects:
         package.add_metadata("DC", "subject", subject)
+    if meta.series:
+        package.add_metadata(None, "meta", meta.series, {"property": "belongs-to-collection", "id": "series"})
+        package.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
     _accessibility_metadata(package, book, has_page_list)
     if has_page_list:
         package.add_metadata(None, "meta", ids.print_identifier(meta), {"property": "pageBreakSource"})
