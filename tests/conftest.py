@@ -6,8 +6,11 @@ and every test inspects the same bytes.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
+import tempfile
 import subprocess
 import sys
 import zipfile
@@ -20,7 +23,13 @@ from lxml import etree
 from pypdf import PdfReader
 
 REPO = Path(__file__).resolve().parent.parent
-BOOKS = Path(__file__).resolve().parent / "books"
+# The fixture books are copied for the session: builds write .cache/ into a book
+# folder, and the repository's copies stay as committed.
+_SESSION = Path(tempfile.mkdtemp(prefix="bookbuild-tests-"))
+BOOKS = _SESSION / "books"
+shutil.copytree(Path(__file__).resolve().parent / "books", BOOKS, symlinks=True,
+                ignore=shutil.ignore_patterns(".cache", "dist"))
+atexit.register(shutil.rmtree, _SESSION, ignore_errors=True)
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
