@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     if not book_dir.is_dir():
         parser.error(f"--book {options.book}: no such folder")
     signal.signal(signal.SIGTERM, _interrupt)
+    # Python keeps SIGINT ignored when it starts ignored (a job started with `&` by a
+    # script): a build must still stop cleanly on Ctrl-C.
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         if checking:
             resolved = check(book_dir, options.drafts, options.jobs, options.strict)
