@@ -120,7 +120,8 @@ def _join_pandoc_html(parts: list[str]) -> str:
 
 def parse(source: SourceFile, html_text: str) -> ParsedPart:
     """One file, from the HTML pandoc wrote for it."""
-    root = html_tree(html_text)
+    # Only an author's raw HTML needs the HTML5 parser; pandoc's own HTML is regular.
+    root = html_tree(html_text) if "<" in source.body else _pandoc_tree(html_text)
     locator = Locator(source.body, source.body_line)
     problems: list[Problem] = []
 
@@ -166,6 +167,12 @@ def html_tree(markup: str) -> lxml_html.HtmlElement:
     root = lxml_html.Element("div")
     _copy_children(body, root)
     return root
+
+
+def _pandoc_tree(markup: str) -> lxml_html.HtmlElement:
+    if not markup.strip():
+        return lxml_html.Element("div")
+    return lxml_html.fragment_fromstring(markup, create_parent="div")
 
 
 def _copy_children(source, target: lxml_html.HtmlElement) -> None:
