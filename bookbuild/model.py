@@ -202,7 +202,6 @@ class ResolvedPart:
     html: str  # complete <section> for this part
     toc: tuple[TocEntry, ...]  # the part itself first, then its sections
     anchors: frozenset[str]
-    source_path: str = ""  # empty for generated parts
     epub_type: str = "chapter"
     in_contents: bool = True
 

@@ -107,7 +107,7 @@ def resolve(book: Book, parsed: list[ParsedPart], strict: bool = False) -> Resol
         back.append(generated.image_credits(credits))
     opening = [generated.title_page(book.metadata), generated.copyright_page(book.metadata)]
     if book.metadata.cover:
-        images[book.metadata.cover] = Image(book.metadata.cover, _cover_media_type(book))
+        images[book.metadata.cover] = Image(*book_resource(book.root, "", book.metadata.cover))
     return ResolvedBook(
         root=book.root,
         metadata=book.metadata,
@@ -115,10 +115,6 @@ def resolve(book: Book, parsed: list[ParsedPart], strict: bool = False) -> Resol
         images=tuple(images[k] for k in sorted(images)),
         problems=tuple(sorted(problems)),
     )
-
-
-def _cover_media_type(book: Book) -> str:
-    return book_resource(book.root, "", book.metadata.cover)[1]
 
 
 def _resolve_part(part: ParsedPart, index: _Index, book: Book, images: dict[str, Image], problems: list[Problem]) -> ResolvedPart:
@@ -172,7 +168,6 @@ def _resolve_part(part: ParsedPart, index: _Index, book: Book, images: dict[str,
         html=html,
         toc=toc,
         anchors=anchors,
-        source_path=source.path,
         epub_type=generated.epub_type(source),
     )
 
