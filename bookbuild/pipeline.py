@@ -77,7 +77,7 @@ def _make(options: BuildOptions) -> tuple[dict[str, bytes], tuple[Problem, ...],
     reports: list[Report] = []
     variants = tuple(v for v in (PRINT, SCREEN) if v in options.formats)
     if variants:
-        pdfs = render_pdfs(book, variants, options.jobs)
+        pdfs = render_pdfs(book, variants, options.jobs, Cache(options.book))
         page_starts = pdfs.page_starts  # both PDFs have the print edition's pages
         notes.extend(f"warning: PDF: WeasyPrint: {message}" for message in pdfs.warnings)
         for variant, data in pdfs.data.items():

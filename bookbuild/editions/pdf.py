@@ -1,17 +1,23 @@
-"""The print and screen PDFs (WeasyPrint), and the page map of the layout.
+"""The print and screen PDFs: the book laid out in segments, joined, and finished.
 
-The book is one HTML document with paged-media CSS, laid out once for both
-PDFs: they have the same pages, and differ only in how they are written and
-finished. Page numbers for cross-references and the contents come from
-``target-counter()``, which WeasyPrint resolves across the whole layout, so
-they are right after any change in length.
+A segment is a run of the book that begins on a right-hand page: the front
+matter, then each chapter and back-matter part. Segments are laid out
+independently (``typeset``, in worker processes) and joined (``pdfjoin``).
+What a segment prints about the rest of the book (its first folio, the page
+numbers of its cross-references and of the contents) is literal text in its
+HTML, taken from the page map of the layout before; so page numbers are a fixed
+point: lay out, place the segments, and lay out again only the segments whose
+numbers changed, until nothing changes. A rebuild starts from the last build's
+page map and reuses every segment whose HTML is unchanged (``.cache/segments``).
+
+Both PDFs come from the one layout: ``press_ready`` makes the print edition,
+``screen_ready`` the screen edition.
 """
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
-from contextlib import contextmanager
+import re
 from dataclasses import dataclass, replace
 from html import escape
 
@@ -19,16 +25,18 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from .. import generated, ids, printing, theme
+from ..cache import Cache, key_of
 from ..model import PartKind, ResolvedBook, ResolvedPart
-from ..pagemap import PageStart, find_page_starts, page_blocks, page_lines, tag_blocks
-from ..resources import book_url_fetcher
+from ..pagemap import PageStart, tag_blocks
+from .pdfjoin import LINK_SCHEME, join
 from .pdfx import press_ready, screen_ready
+from .typeset import SegmentJob, SegmentLayout, Typesetter, TypesetterSetup, start_worker, typeset_in_worker
 
 PRINT = "print"
 SCREEN = "screen"
-HYPHEN_LADDER = 3  # this many hyphenated lines in a row is one too many
-_HYPHENS = ("\u2010", "\u00ad")  # how a line the typesetter hyphenated ends (an author's own "-" does not count)
-_MAX_LAYOUTS = 3
+_MAX_ROUNDS = 5
+_PAGE_OF = re.compile(r'data-page-of="([^"]*)"')
+_LAST_LAYOUT = "last-layout"  # the cache entry with the last build's page counts and anchors
 
 
 @dataclass(frozen=True)
@@ -36,48 +44,216 @@ class PdfEditions:
     """Both PDFs, written from one layout, and what the layout says about the pages."""
 
     data: dict[str, bytes]  # variant -> PDF
-    page_of_anchor: dict[str, int]  # book-wide anchor -> 1-based physical page
     page_labels: tuple[str, ...]  # the folio printed on each page: roman in the front matter
     page_starts: tuple[PageStart, ...]  # what each page begins with, for the EPUB's page-list
     inside_margin: float  # inches, chosen from the page count
     warnings: tuple[str, ...]
 
 
-def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1) -> PdfEditions:
-    """Lay the book out until the gutter suits the page count and no paragraph has a
-    ladder of hyphens, then write each PDF from that one layout and make it ready for
-    its printer (``press_ready``) or its reader (``screen_ready``)."""
-    engine = _Engine(book)
-    pages = _estimate_pages(book)
-    unhyphenated: frozenset[tuple[str, int]] = frozenset()
-    with _collected_warnings() as warnings:
-        for _ in range(_MAX_LAYOUTS):
-            inside = printing.inside_margin_for(pages)
-            document = engine.layout(inside, unhyphenated)
-            pages = len(document.pages)
-            ladders = _hyphen_ladders(document.pages)
-            if printing.inside_margin_for(pages) == inside and ladders <= unhyphenated:
+@dataclass(frozen=True)
+class Segment:
+    first_part: str  # the id of its first part: how a segment is known from one build to the next
+    front: bool  # the front matter: folios in roman numerals
+    body: str  # its sections' HTML for print, page numbers still to fill in (data-page-of)
+    words: int  # for a first guess at its length
+
+
+@dataclass(frozen=True)
+class PageMap:
+    """Where the segments fall in the book, from their page counts and anchors."""
+
+    first_pages: tuple[int, ...]  # physical page (from 1) on which each segment begins
+    blank_before: tuple[bool, ...]  # an empty left-hand page before the segment
+    labels: tuple[str, ...]  # the folio of each physical page
+    label_of_anchor: dict[str, str]
+
+    @property
+    def total(self) -> int:
+        return len(self.labels)
+
+
+def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, cache: Cache | None = None) -> PdfEditions:
+    """Lay the segments out until their page numbers agree with the page map, join
+    them, and make each PDF ready for its printer or its reader."""
+    segments = _segments(book)
+    last = (cache.load("pagemap", _LAST_LAYOUT) if cache else None) or {}
+    known = [last.get(s.first_part) for s in segments]
+    counts = [k[0] if k else _estimate_pages(s) for k, s in zip(known, segments)]
+    anchors = [k[1] if k else {} for k in known]
+    page_map = _place(segments, counts, anchors)
+    write = all(known)  # a map made of guesses is almost surely wrong: lay out without writing first
+    with _Typesetting(book, jobs, cache) as typesetting:
+        for _ in range(_MAX_ROUNDS):
+            inside = printing.inside_margin_for(page_map.total)
+            requests = [_job(book, s, page_map, n, inside, write) for n, s in enumerate(segments)]
+            layouts = typesetting.typeset_all(requests)
+            page_map = _place(segments, [r.pages for r in layouts], [r.anchors for r in layouts])
+            settled = [_job(book, s, page_map, n, printing.inside_margin_for(page_map.total), True)
+                       for n, s in enumerate(segments)]
+            if write and settled == requests:
                 break
-            unhyphenated |= ladders
-        page_of_anchor: dict[str, int] = {}
-        for number, page in enumerate(document.pages, start=1):
-            for anchor in page.anchors:
-                page_of_anchor.setdefault(anchor, number)
-        labels = page_labels(pages, _first_main_page(book, page_of_anchor))
+            write = True
+        else:
+            raise RuntimeError(f"page numbers did not settle after {_MAX_ROUNDS} layouts")
+        typesetting.forget_all_but_used()
+    if cache is not None:
+        cache.store("pagemap", _LAST_LAYOUT, {s.first_part: (r.pages, r.anchors) for s, r in zip(segments, layouts)})
+    joined = join([r.pdf for r in layouts], list(page_map.blank_before), page_map.labels)
+    labels = page_map.labels
 
-        def finish(variant: str) -> bytes:
-            if variant == PRINT:
-                return press_ready(engine.write(document, PRINT), book.metadata.print, labels, engine.color_profile)
-            return screen_ready(engine.write(document, SCREEN), labels)
+    def finish(variant: str) -> bytes:
+        if variant == PRINT:
+            return press_ready(joined, book.metadata.print, labels, _color_profile(book))
+        return screen_ready(joined, labels)
 
-        finished = _each_in_parallel(finish, variants, jobs)
-    starts = tuple(replace(start, label=labels[start.page - 1]) for start in find_page_starts(document.pages))
-    return PdfEditions(finished, page_of_anchor, labels, starts, inside, tuple(warnings))
+    finished = _each_in_parallel(finish, variants, jobs)
+    warnings = tuple(dict.fromkeys(w for r in layouts for w in r.warnings))
+    return PdfEditions(finished, labels, _page_starts(layouts, page_map), inside, warnings)
+
+
+def _segments(book: ResolvedBook) -> list[Segment]:
+    """The front matter (with the half-title and the printed contents), then each chapter
+    and back-matter part on its own."""
+    runs: list[list[ResolvedPart]] = [[]]
+    for part in book.parts:
+        if part.kind in (PartKind.CHAPTER, PartKind.BACK) and runs[-1]:
+            runs.append([])
+        runs[-1].append(part)
+    segments = []
+    for n, run in enumerate(runs):
+        front = n == 0 and run[0].kind is not PartKind.CHAPTER
+        sections = [_half_title(book)] if n == 0 else []
+        for part in run:
+            sections.append(_for_pdf(part))
+            if part.part_id == "front-copyright":
+                sections.append(_contents(book))
+        body = "".join(sections)
+        segments.append(Segment(run[0].part_id, front, body, len(body.split())))
+    return segments
+
+
+def _estimate_pages(segment: Segment) -> int:
+    """A first guess at a segment's length; its layout says how long it really is."""
+    return 1 + int(segment.words * 0.8 / 330)  # markup counts as words in .split()
+
+
+def _place(segments: list[Segment], counts: list[int], anchors: list[dict[str, int]]) -> PageMap:
+    first_pages, blank_before = [], []
+    page = 1  # the next physical page
+    for n, count in enumerate(counts):
+        blank = n > 0 and page % 2 == 0  # every segment begins on a right-hand (odd) page
+        page += blank
+        blank_before.append(blank)
+        first_pages.append(page)
+        page += count
+    main = next((n for n, s in enumerate(segments) if not s.front), len(segments))
+    first_main = first_pages[main] if main < len(segments) else page
+    labels = page_labels(page - 1, first_main)
+    label_of_anchor = {anchor: labels[first_pages[n] - 1 + local]
+                       for n, found in enumerate(anchors) for anchor, local in found.items()}
+    return PageMap(tuple(first_pages), tuple(blank_before), labels, label_of_anchor)
+
+
+def _job(book: ResolvedBook, segment: Segment, page_map: PageMap, n: int, inside: float, write: bool) -> SegmentJob:
+    first_folio = 1 if segment.front else int(page_map.labels[page_map.first_pages[n] - 1])
+    body = _PAGE_OF.sub(lambda m: f'data-page="{escape(page_map.label_of_anchor.get(m.group(1), "?"))}"', segment.body)
+    return SegmentJob(_document(book, body), _page_css(book, inside, first_folio), write)
+
+
+def _page_starts(layouts: list[SegmentLayout], page_map: PageMap) -> tuple[PageStart, ...]:
+    starts = []
+    for layout, first, blank in zip(layouts, page_map.first_pages, page_map.blank_before):
+        if blank:
+            starts.append(PageStart(first - 1, "", 0, ""))
+        starts += [replace(s, page=first + s.page - 1) for s in layout.starts]
+    return tuple(replace(s, label=page_map.labels[s.page - 1]) for s in starts)
+
+
+def page_labels(count: int, first_main: int) -> tuple[str, ...]:
+    """Front matter in lower-case roman numerals, the main matter from 1."""
+    return tuple(_roman(n) if n < first_main else str(n - first_main + 1) for n in range(1, count + 1))
+
+
+def _roman(number: int) -> str:
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while number >= value:
+            out += letters
+            number -= value
+    return out
+
+
+class _Typesetting:
+    """Lays segments out: from this build's or the last builds' results where the job is
+    the same, else in worker processes (or here, for a single segment)."""
+
+    def __init__(self, book: ResolvedBook, jobs: int, cache: Cache | None):
+        stylesheets = tuple(theme.stylesheets(book.root, "pdf"))
+        self.setup = TypesetterSetup(book.root, _color_profile(book), stylesheets, ids.book_identifier(book.metadata))
+        self.setup_key = key_of(repr(self.setup), *(path.read_bytes() for path in (*stylesheets, self.setup.color_profile)))
+        self.jobs, self.cache = jobs, cache
+        self.done: dict[str, SegmentLayout] = {}
+        self.used: set[str] = set()
+        self.pool = None
+        self.here: Typesetter | None = None
+
+    def __enter__(self) -> _Typesetting:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.terminate()  # also on Ctrl-C: workers must not outlive the build
+            self.pool.join()
+
+    def _key(self, job: SegmentJob) -> str:
+        return key_of(self.setup_key, job.page_css, job.html)
+
+    def _known(self, key: str, job: SegmentJob) -> SegmentLayout | None:
+        found = self.done.get(key)
+        if found is None and job.write and self.cache is not None:
+            found = self.cache.load("segments", key)
+        if found is not None and (found.pdf is not None or not job.write):
+            return found
+        return None
+
+    def typeset_all(self, requests: list[SegmentJob]) -> list[SegmentLayout]:
+        keys = [self._key(job) for job in requests]
+        results: list[SegmentLayout | None] = [self._known(key, job) for key, job in zip(keys, requests)]
+        missing = sorted((n for n, r in enumerate(results) if r is None), key=lambda n: -len(requests[n].html))
+        for n, layout in self._typeset([(n, requests[n]) for n in missing]):
+            results[n] = layout
+            self.done[keys[n]] = layout
+            if layout.pdf is not None and self.cache is not None:
+                self.cache.store("segments", keys[n], layout)
+        self.used = set(keys)
+        return results  # type: ignore[return-value]
+
+    def _typeset(self, work: list[tuple[int, SegmentJob]]):
+        if self.jobs > 1 and (len(work) > 1 or self.pool is not None):
+            if self.pool is None:
+                context = multiprocessing.get_context("fork")
+                self.pool = context.Pool(min(self.jobs, len(work)), initializer=start_worker, initargs=(self.setup,))
+            yield from self.pool.imap_unordered(typeset_in_worker, work)
+        else:
+            if self.here is None:
+                self.here = Typesetter(self.setup)
+            for n, job in work:
+                yield n, self.here.typeset(job)
+
+    def forget_all_but_used(self) -> None:
+        if self.cache is not None:
+            self.cache.keep_only("segments", self.used)
+
+
+def _color_profile(book: ResolvedBook):
+    settings = book.metadata.print
+    return (book.root / settings.color_profile) if settings.color_profile else printing.DEFAULT_COLOR_PROFILE
 
 
 def _each_in_parallel(work, variants: tuple[str, ...], jobs: int) -> dict[str, bytes]:
     """``work(variant)`` for each variant; with two cores, the second in a forked process,
-    which shares the finished layout with this one instead of copying it."""
+    which shares the joined PDF with this one instead of copying it."""
     if jobs < 2 or len(variants) < 2:
         return {variant: work(variant) for variant in variants}
     first, second = variants
@@ -109,142 +285,11 @@ def _each_in_parallel(work, variants: tuple[str, ...], jobs: int) -> dict[str, b
     return done
 
 
-class _Engine:
-    """WeasyPrint set up once for a book: fonts, colour profile, stylesheets."""
-
-    def __init__(self, book: ResolvedBook):
-        import weasyprint  # slow to import (about 1 s): only builds that make a PDF pay for it
-        from weasyprint.text.fonts import FontConfiguration
-
-        self.weasyprint = weasyprint
-        self.book = book
-        self.font_config = FontConfiguration()  # @font-face rules only apply through one of these
-        self.color_profiles: dict = {}  # and @color-profile rules through this
-        settings = book.metadata.print
-        self.color_profile = (book.root / settings.color_profile) if settings.color_profile else printing.DEFAULT_COLOR_PROFILE
-        fonts = theme.theme_fonts()
-        allowed = [book.root, theme.DEFAULT_THEME, self.color_profile.parent] + [face.path.parent for face in fonts]
-        self.fetcher = book_url_fetcher(allowed)
-        rules = [theme.font_face_css(lambda face: face.path.as_uri()),
-                 f"@color-profile device-cmyk {{ src: url({self.color_profile.resolve().as_uri()}); components: c, m, y, k; }}"]
-        self.stylesheets = [self._css(string="\n".join(rules))] + [
-            self._css(filename=str(path)) for path in theme.stylesheets(book.root, "pdf")
-        ]
-
-    def _css(self, **source):
-        return self.weasyprint.CSS(url_fetcher=self.fetcher, font_config=self.font_config,
-                                   color_profiles=self.color_profiles, **source)
-
-    def layout(self, inside_margin: float, unhyphenated: frozenset[tuple[str, int]]):
-        html = book_html(self.book, unhyphenated)
-        page_css = self._css(string=_page_css(self.book, inside_margin))
-        with _at_most_two_hyphens_in_a_row():
-            return self.weasyprint.HTML(string=html, base_url=self.book.root.as_uri() + "/", url_fetcher=self.fetcher).render(
-                stylesheets=[page_css] + self.stylesheets, font_config=self.font_config, color_profiles=self.color_profiles)
-
-    def write(self, document, variant: str) -> bytes:
-        return document.write_pdf(
-            pdf_variant="pdf/x-1a" if variant == PRINT else "pdf/ua-1",
-            pdf_identifier=ids.book_identifier(self.book.metadata).encode("utf-8"),
-        )
+# --- the HTML of a segment ------------------------------------------------------------
 
 
-@contextmanager
-def _at_most_two_hyphens_in_a_row():
-    """Set a paragraph's next line without hyphenation after two hyphenated lines.
-
-    CSS has no ``hyphenate-limit-lines`` in WeasyPrint, so this wraps its line
-    layout (``get_next_linebox``, WeasyPrint 70, pinned) for the length of one
-    layout. It saves a second layout of the whole book; ``_hyphen_ladders`` still
-    checks the result (a ladder across a page break is set again, unhyphenated).
-    """
-    from weasyprint.formatting_structure import boxes
-    from weasyprint.layout import inline
-
-    original = inline.get_next_linebox
-    hyphenated_before: dict[int, int] = {}
-
-    def next_line(context, linebox, *args, **kwargs):
-        # Keyed by the paragraph's element, so a run continues across a page break.
-        key = id(linebox.element) if linebox.element is not None else id(linebox)
-        relaxed = []
-        if hyphenated_before.get(key, 0) >= HYPHEN_LADDER - 1:
-            for box in [linebox, *linebox.descendants()]:
-                if box.style["hyphens"] == "auto":
-                    box.style["hyphens"] = "manual"
-                    relaxed.append(box.style)
-        try:
-            line, resume_at = original(context, linebox, *args, **kwargs)
-        finally:
-            for style in relaxed:
-                style["hyphens"] = "auto"
-        if line is not None:
-            texts = [b.text for b in line.descendants() if isinstance(b, boxes.TextBox)]
-            ends_hyphenated = bool(texts) and texts[-1].rstrip().endswith(_HYPHENS)
-            hyphenated_before[key] = hyphenated_before.get(key, 0) + 1 if ends_hyphenated else 0
-        return line, resume_at
-
-    inline.get_next_linebox = next_line
-    try:
-        yield
-    finally:
-        inline.get_next_linebox = original
-
-
-def page_labels(count: int, first_main: int) -> tuple[str, ...]:
-    """Front matter in lower-case roman numerals, the main matter from 1."""
-    return tuple(_roman(n) if n < first_main else str(n - first_main + 1) for n in range(1, count + 1))
-
-
-def _first_main_page(book: ResolvedBook, page_of_anchor: dict[str, int]) -> int:
-    first = next(p for p in book.parts if p.kind is PartKind.CHAPTER)
-    return page_of_anchor[first.part_id]
-
-
-def _roman(number: int) -> str:
-    out = ""
-    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
-        while number >= value:
-            out += letters
-            number -= value
-    return out
-
-
-def _estimate_pages(book: ResolvedBook) -> int:
-    """A first guess for the gutter; the layout says how many pages there really are."""
-    words = sum(len(part.html.split()) for part in book.parts) * 0.8  # markup counts as words in .split()
-    return int(words / 330) + 2 * len(book.parts)
-
-
-def _hyphen_ladders(pages: list) -> frozenset[tuple[str, int]]:
-    """Blocks (part, block index) with too many hyphenated line ends in a row on a page
-    (a page break ends a ladder: the reader never sees its rungs together)."""
-    ladders: set[tuple[str, int]] = set()
-    for page in pages:
-        key, count = None, 0
-        for part, block, texts in page_lines(page):
-            hyphenated = bool(texts) and texts[-1].rstrip().endswith(_HYPHENS)
-            if not hyphenated:
-                key, count = None, 0
-            elif key == (part, block):
-                count += 1
-            else:
-                key, count = (part, block), 1
-            if count >= HYPHEN_LADDER and block is not None:
-                ladders.add((part, block))
-    return frozenset(ladders)
-
-
-def book_html(book: ResolvedBook, unhyphenated: frozenset[tuple[str, int]] = frozenset()) -> str:
+def _document(book: ResolvedBook, body: str) -> str:
     meta = book.metadata
-    parts = [_half_title(book)]
-    first_chapter = next(p for p in book.parts if p.kind is PartKind.CHAPTER)
-    for part in book.parts:
-        parts.append(_for_pdf(part, {block for pid, block in unhyphenated if pid == part.part_id},
-                              first_main=part is first_chapter))
-        if part.part_id == "front-copyright":
-            parts.append(_contents(book))
     date = ids.build_date(meta).strftime("%Y-%m-%dT%H:%M:%SZ")
     created = (f'<meta name="dcterms.created" content="{date}"/><meta name="dcterms.modified" content="{date}"/>')
     return (
@@ -252,7 +297,7 @@ def book_html(book: ResolvedBook, unhyphenated: frozenset[tuple[str, int]] = fro
         f"<title>{escape(meta.title)}</title>"
         f'<meta name="author" content="{escape(", ".join(meta.authors))}"/>'
         f'<meta name="description" content="{escape(meta.description)}"/>{created}'
-        f'</head><body data-book-title="{escape(meta.title)}">{"".join(parts)}</body></html>'
+        f'</head><body data-book-title="{escape(meta.title)}">{body}</body></html>'
     )
 
 
@@ -266,7 +311,8 @@ def _contents(book: ResolvedBook) -> str:
     for part in book.parts:
         if part.in_contents:
             entry = part.toc[0]
-            items.append(f'<li class="toc-{part.kind.value}"><a href="#{entry.anchor}">{escape(entry.text)}</a></li>')
+            items.append(f'<li class="toc-{part.kind.value}"><a href="{LINK_SCHEME}{entry.anchor}" '
+                         f'data-page-of="{entry.anchor}">{escape(entry.text)}</a></li>')
     return (
         '<section id="front-contents" class="part contents front" data-title="Contents">'
         '<header class="part-head"><h1 class="part-title" data-label="Contents"><span class="title-text">Contents</span></h1></header>'
@@ -274,15 +320,11 @@ def _contents(book: ResolvedBook) -> str:
     )
 
 
-def _for_pdf(part: ResolvedPart, unhyphenated: set[int], first_main: bool) -> str:
-    """Footnotes to the foot of their page, web addresses into footnotes too."""
+def _for_pdf(part: ResolvedPart) -> str:
+    """Footnotes to the foot of their page, web addresses into footnotes too; links
+    within the book go through ``pdfjoin``, and cross-references ask for a page number."""
     root = lxml_html.fragment_fromstring(part.html)
     tag_blocks(root)
-    for index, block in enumerate(page_blocks(root)):
-        if index in unhyphenated:
-            block.set("class", (block.get("class", "") + " no-hyphens").strip())
-    if first_main:
-        root.set("class", root.get("class", "") + " first-main")
     notes_section, items = generated.endnotes(root)
     if notes_section is not None:
         notes = {li.get("id"): li for li in items}
@@ -303,7 +345,11 @@ def _for_pdf(part: ResolvedPart, unhyphenated: set[int], first_main: bool) -> st
         notes_section.drop_tree()
     for link in list(root.iter("a")):
         href = link.get("href", "")
-        if "external" in link.get("class", "").split() and href.removeprefix("mailto:") != link.text_content().strip():
+        if href.startswith("#") and len(href) > 1:
+            link.set("href", LINK_SCHEME + href[1:])
+            if "xref" in link.get("class", "").split():
+                link.set("data-page-of", href[1:])
+        elif "external" in link.get("class", "").split() and href.removeprefix("mailto:") != link.text_content().strip():
             url_note = lxml_html.Element("span", {"class": "footnote url"})
             url_note.text = href.removeprefix("mailto:")
             url_note.tail = link.tail
@@ -328,31 +374,14 @@ def _move_inline_content(note: etree._Element, target: etree._Element) -> None:
             target.append(child)
 
 
-def _page_css(book: ResolvedBook, inside: float) -> str:
-    """Trim size and bleed from the metadata; mirrored margins with the gutter inside.
-    Crop marks are drawn later, in a slug outside the bleed (``press_ready``)."""
+def _page_css(book: ResolvedBook, inside: float, first_folio: int) -> str:
+    """Trim size and bleed from the metadata; mirrored margins with the gutter inside;
+    the segment's first folio. Crop marks are drawn later, in a slug outside the bleed
+    (``press_ready``)."""
     settings = book.metadata.print
     outside = printing.OUTSIDE_MARGIN_IN
     size = f"size: {settings.trim_width} {settings.trim_height}; bleed: {settings.bleed}; marks: none;"
     return (f"@page {{ {size} }}\n"
+            f"@page :first {{ counter-reset: page {first_folio}; }}\n"
             f"@page :left {{ margin-left: {outside}in; margin-right: {inside}in; }}\n"
             f"@page :right {{ margin-left: {inside}in; margin-right: {outside}in; }}")
-
-
-class _collected_warnings:
-    """WeasyPrint reports problems through logging; a clean build must be silent."""
-
-    def __enter__(self) -> list[str]:
-        self.messages: list[str] = []
-        self.handler = logging.Handler(logging.WARNING)
-        self.handler.emit = lambda record: self.messages.append(record.getMessage())  # type: ignore[method-assign]
-        self.logger = logging.getLogger("weasyprint")
-        self.logger.addHandler(self.handler)
-        self.propagate = self.logger.propagate
-        self.logger.propagate = False
-        return self.messages
-
-    def __exit__(self, *exc: object) -> None:
-        self.logger.removeHandler(self.handler)
-        self.logger.propagate = self.propagate
-

@@ -32,7 +32,8 @@ def press_ready(data: bytes, settings: PrintSettings, labels: tuple[str, ...], p
     to_cmyk = _Converter(profile)
     with pikepdf.open(io.BytesIO(data)) as pdf:
         if target.even_pages and len(pdf.pages) % 2:
-            _add_blank_page(pdf)
+            add_blank_page(pdf)
+        _untag(pdf)
         for page in pdf.pages:
             _convert_resources(pdf, page.obj, to_cmyk)
             _keep_links(page.obj, target.links)
@@ -54,6 +55,18 @@ def screen_ready(data: bytes, labels: tuple[str, ...]) -> bytes:
         _drop(pdf.Root, "/OutputIntents")
         _set_page_labels(pdf, labels)
         return _save(pdf, None)
+
+
+def _untag(pdf: pikepdf.Pdf) -> None:
+    """The layout is written once, tagged for the screen edition; print has no reader to guide."""
+    _drop(pdf.Root, "/StructTreeRoot", "/MarkInfo")
+    for page in pdf.pages:
+        _drop(page.obj, "/StructParents")
+        for annotation in page.get("/Annots", []):
+            _drop(annotation, "/StructParent")
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        if "pdfuaid:part" in xmp:
+            del xmp["pdfuaid:part"]
 
 
 def _drop(dictionary: pikepdf.Object, *keys: str) -> None:
@@ -139,7 +152,8 @@ def _draw_marks(pdf: pikepdf.Pdf, page: pikepdf.Page, trim: tuple[float, ...], b
     page.contents_add(pikepdf.Stream(pdf, "\n".join(ops).encode()), prepend=False)
 
 
-def _add_blank_page(pdf: pikepdf.Pdf) -> None:
+def add_blank_page(pdf: pikepdf.Pdf) -> None:
+    """An empty page with the boxes of the page before it."""
     last = pdf.pages[-1].obj
     blank = Dictionary(Type=Name.Page, MediaBox=last.MediaBox, TrimBox=last.TrimBox, BleedBox=last.BleedBox,
                        Resources=Dictionary(), Contents=pikepdf.Stream(pdf, b""))

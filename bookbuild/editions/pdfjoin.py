@@ -1,0 +1,193 @@
+"""Joining the PDFs of the book's segments into one document (pikepdf).
+
+Each segment was laid out and written alone (``typeset``), as a tagged PDF
+with its own pages, named destinations, bookmarks and structure tree. Joining
+keeps the first segment's document (its catalog: metadata, language, output
+intent) and appends the others: pages (with an empty left-hand page where a
+segment would otherwise start on the left), structure elements under the one
+``Document`` element with their parent-tree keys moved past the ones already
+taken, named destinations, and bookmarks. Links between segments were written
+as ``bookbuild:<anchor>`` URIs, since the segment holding them could not see
+their target; here they become links to the target's place in the book.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, String
+
+from .pdfx import add_blank_page
+
+LINK_SCHEME = "bookbuild:"
+
+
+@dataclass
+class _Bookmark:
+    title: str
+    page: int  # in the joined document, from 0
+    top: float
+    children: list[_Bookmark]
+
+
+def join(segments: list[bytes], blank_before: list[bool], labels: tuple[str, ...]) -> bytes:
+    """The segments' PDFs as one; ``blank_before[i]``: an empty page goes before segment i.
+    ``labels`` are the folios of the joined pages, for the links' descriptions."""
+    out = pikepdf.open(io.BytesIO(segments[0]))
+    document = out.Root.StructTreeRoot.K[0]
+    parent_tree: list = list(_nums(out.Root.StructTreeRoot.ParentTree))
+    destinations = dict(_destinations(out))
+    bookmarks = _bookmarks(out, 0)
+    next_key = _next_key(parent_tree)
+    for data, blank in zip(segments[1:], blank_before[1:]):
+        if blank:
+            add_blank_page(out)
+        source = pikepdf.open(io.BytesIO(data))
+        first_page = len(out.pages)
+        source_keys = list(_nums(source.Root.StructTreeRoot.ParentTree))
+        for page in source.pages:
+            _shift_struct_parents(page.obj, next_key)
+        bookmarks += _bookmarks(source, first_page)
+        out.pages.extend(source.pages)  # copied first, so that what follows maps onto the copies
+        for kid in list(source.Root.StructTreeRoot.K[0].K):
+            del kid["/P"]  # otherwise the copy would drag in the whole source tree
+            copied = out.copy_foreign(kid)
+            copied.P = document
+            document.K.append(copied)
+        parent_tree += [(key + next_key, _copy(out, value)) for key, value in source_keys]
+        next_key = _next_key(parent_tree)
+        for name, destination in _destinations(source):
+            destinations.setdefault(name, _copy(out, destination))
+        source.close()
+    _share_identical_resources(out)
+    _set_parent_tree(out, parent_tree, next_key)
+    _link_across_segments(out, destinations, labels)
+    _set_destinations(out, destinations)
+    _set_bookmarks(out, bookmarks)
+    buffer = io.BytesIO()
+    out.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.disable, compress_streams=True)
+    return buffer.getvalue()
+
+
+def _share_identical_resources(pdf: pikepdf.Pdf) -> None:
+    """Every segment brought its own copy of the colour profiles and of any image it
+    shares with another: keep one of each (the rest are not written)."""
+    kept: dict[bytes, pikepdf.Object] = {}
+
+    def one_of(stream: pikepdf.Object) -> pikepdf.Object:
+        digest = hashlib.sha256(stream.read_raw_bytes())
+        for key, value in sorted(stream.stream_dict.items()):
+            if key != "/Length":
+                digest.update(key.encode() + (value.read_raw_bytes() if isinstance(value, pikepdf.Stream) else repr(value).encode()))
+        return kept.setdefault(digest.digest(), stream)
+
+    for intent in pdf.Root.get("/OutputIntents", Array()):
+        if "/DestOutputProfile" in intent:
+            intent.DestOutputProfile = one_of(intent.DestOutputProfile)
+    for page in pdf.pages:
+        resources = page.obj.get("/Resources", Dictionary())
+        for name, space in resources.get("/ColorSpace", Dictionary()).items():
+            if isinstance(space, Array) and len(space) == 2 and space[0] == Name.ICCBased:
+                resources.ColorSpace[name] = Array([Name.ICCBased, one_of(space[1])])
+        for name, xobject in resources.get("/XObject", Dictionary()).items():
+            if xobject.get("/Subtype") == Name.Image:
+                resources.XObject[name] = one_of(xobject)
+
+
+def _copy(pdf: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:
+    """An object, or an array of objects (a page's structure elements, a destination),
+    from a segment into the joined document."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        return pdf.copy_foreign(value)
+    if isinstance(value, Array):
+        return Array([_copy(pdf, element) for element in value])
+    return value
+
+
+def _nums(tree: pikepdf.Object):
+    """(key, value) pairs of a flat number tree, as WeasyPrint writes them."""
+    nums = tree.get("/Nums", Array())
+    for index in range(0, len(nums), 2):
+        yield int(nums[index]), nums[index + 1]
+
+
+def _next_key(parent_tree: list) -> int:
+    return max((key for key, _ in parent_tree), default=-1) + 1
+
+
+def _shift_struct_parents(page: pikepdf.Object, offset: int) -> None:
+    if "/StructParents" in page:
+        page.StructParents = int(page.StructParents) + offset
+    for annotation in page.get("/Annots", []):
+        if "/StructParent" in annotation:
+            annotation.StructParent = int(annotation.StructParent) + offset
+
+
+def _set_parent_tree(pdf: pikepdf.Pdf, parent_tree: list, next_key: int) -> None:
+    nums = Array()
+    for key, value in sorted(parent_tree, key=lambda item: item[0]):
+        nums.extend([key, value])
+    root = pdf.Root.StructTreeRoot
+    root.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
+    root.ParentTreeNextKey = next_key
+
+
+def _destinations(pdf: pikepdf.Pdf):
+    names = pdf.Root.get("/Names", Dictionary()).get("/Dests")
+    if names is None:
+        return
+    for name, destination in pikepdf.NameTree(names).items():
+        yield name, destination
+
+
+def _set_destinations(pdf: pikepdf.Pdf, destinations: dict) -> None:
+    """Every anchor of the book by name, so ``book.pdf#c045`` opens at chapter 45."""
+    flat = Array()
+    for name in sorted(destinations):
+        flat.extend([String(name), destinations[name]])
+    pdf.Root.Names = Dictionary(Dests=pdf.make_indirect(Dictionary(Names=flat)))
+
+
+def _link_across_segments(pdf: pikepdf.Pdf, destinations: dict, labels: tuple[str, ...]) -> None:
+    page_number = {page.objgen: n for n, page in enumerate(pdf.pages)}
+    for page in pdf.pages:
+        for annotation in page.get("/Annots", []):
+            action = annotation.get("/A")
+            if action is None or action.get("/S") != Name.URI or not str(action.URI).startswith(LINK_SCHEME):
+                continue
+            anchor = str(action.URI)[len(LINK_SCHEME):]
+            destination = destinations[anchor]
+            del annotation["/A"]
+            annotation.Dest = String(anchor)  # named, as WeasyPrint writes links within a document
+            annotation.Contents = String(f"Go to page {labels[page_number[destination[0].objgen]]}")
+
+
+def _bookmarks(pdf: pikepdf.Pdf, first_page: int) -> list[_Bookmark]:
+    page_number = {page.objgen: n for n, page in enumerate(pdf.pages)}
+
+    def read(item: pikepdf.Object) -> list[_Bookmark]:
+        found = []
+        while item is not None:
+            destination = item.get("/Dest")
+            children = read(item.get("/First")) if "/First" in item else []
+            found.append(_Bookmark(str(item.Title), first_page + page_number[destination[0].objgen],
+                                   float(destination[3]), children))
+            item = item.get("/Next")
+        return found
+
+    outlines = pdf.Root.get("/Outlines")
+    return read(outlines.get("/First")) if outlines is not None and "/First" in outlines else []
+
+
+def _set_bookmarks(pdf: pikepdf.Pdf, bookmarks: list[_Bookmark]) -> None:
+    def make(bookmark: _Bookmark) -> pikepdf.OutlineItem:
+        item = pikepdf.OutlineItem(bookmark.title, bookmark.page, pikepdf.PageLocation.XYZ, left=0, top=bookmark.top)
+        item.children.extend(make(child) for child in bookmark.children)
+        return item
+
+    with pdf.open_outline() as outline:
+        outline.root.clear()
+        outline.root.extend(make(bookmark) for bookmark in bookmarks)

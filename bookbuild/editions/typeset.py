@@ -1,0 +1,199 @@
+"""Laying out one segment of the book with WeasyPrint: the work of a layout worker.
+
+A segment is a run of the book that starts on a right-hand page: the front
+matter, or one chapter, or one back-matter part. Segments are laid out
+independently (in parallel, and only when their HTML changed), and
+``pdfjoin`` puts their PDFs together. Everything a segment prints that depends
+on the rest of the book (its first folio, the page numbers of its
+cross-references and contents) is written into its HTML and page CSS as
+literal text, so a segment's layout is a pure function of its ``SegmentJob``.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import theme
+from ..pagemap import PageStart, find_page_starts, page_lines
+from ..resources import book_url_fetcher
+
+HYPHEN_LADDER = 3  # this many hyphenated lines in a row is one too many
+_HYPHENS = ("\u2010", "\u00ad")  # how a line the typesetter hyphenated ends (an author's own "-" does not count)
+_MAX_LAYOUTS = 3
+
+
+@dataclass(frozen=True)
+class TypesetterSetup:
+    """What every worker needs to set WeasyPrint up for a book (picklable)."""
+
+    root: Path  # the book folder: the only place images may come from
+    color_profile: Path  # the print edition's CMYK output intent
+    stylesheets: tuple[Path, ...]  # the theme's and the book's, in cascade order
+    identifier: str  # the PDF's document id
+
+
+@dataclass(frozen=True)
+class SegmentJob:
+    html: str  # a complete document: the segment's sections, labels filled in
+    page_css: str  # trim, bleed, margins and the first folio
+    write: bool  # False: only the page count and anchors are wanted, not the PDF
+
+
+@dataclass(frozen=True)
+class SegmentLayout:
+    pages: int
+    anchors: dict[str, int]  # anchor -> page within the segment, from 0
+    starts: tuple[PageStart, ...]  # what each page begins with; page numbers from 1 within the segment
+    pdf: bytes | None  # tagged PDF/UA-1; both editions are made from it (None when not written)
+    warnings: tuple[str, ...]
+
+
+class Typesetter:
+    """WeasyPrint set up once for a book: fonts, colour profile, stylesheets."""
+
+    def __init__(self, setup: TypesetterSetup):
+        import weasyprint  # slow to import (about 1 s): only builds that make a PDF pay for it
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.weasyprint = weasyprint
+        self.setup = setup
+        self.font_config = FontConfiguration()  # @font-face rules only apply through one of these
+        self.color_profiles: dict = {}  # and @color-profile rules through this
+        fonts = theme.theme_fonts()
+        allowed = [setup.root, theme.DEFAULT_THEME, setup.color_profile.parent] + [face.path.parent for face in fonts]
+        self.fetcher = book_url_fetcher(allowed)
+        rules = [theme.font_face_css(lambda face: face.path.as_uri()),
+                 f"@color-profile device-cmyk {{ src: url({setup.color_profile.resolve().as_uri()}); components: c, m, y, k; }}"]
+        self.stylesheets = [self._css(string="\n".join(rules))] + [self._css(filename=str(p)) for p in setup.stylesheets]
+
+    def _css(self, **source):
+        return self.weasyprint.CSS(url_fetcher=self.fetcher, font_config=self.font_config,
+                                   color_profiles=self.color_profiles, **source)
+
+    def typeset(self, job: SegmentJob) -> SegmentLayout:
+        """Lay the segment out until no paragraph has a ladder of hyphens, and write it."""
+        unhyphenated: frozenset[tuple[str, int]] = frozenset()
+        with _collected_warnings() as warnings:
+            for _ in range(_MAX_LAYOUTS):
+                document = self._layout(job, unhyphenated)
+                ladders = _hyphen_ladders(document.pages)
+                if ladders <= unhyphenated:
+                    break
+                unhyphenated |= ladders
+            anchors: dict[str, int] = {}
+            for number, page in enumerate(document.pages):
+                for anchor in page.anchors:
+                    anchors.setdefault(anchor, number)
+            pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=self.setup.identifier.encode()) if job.write else None
+        return SegmentLayout(len(document.pages), anchors, tuple(find_page_starts(document.pages)), pdf, tuple(warnings))
+
+    def _layout(self, job: SegmentJob, unhyphenated: frozenset[tuple[str, int]]):
+        # A block set without hyphenation is picked out by its part and block number.
+        relaxed = "".join(f'#{part} [data-pb="{block}"] {{ hyphens: manual; }}\n' for part, block in sorted(unhyphenated))
+        page_css = self._css(string=job.page_css + "\n" + relaxed)
+        with _at_most_two_hyphens_in_a_row():
+            return self.weasyprint.HTML(string=job.html, base_url=self.setup.root.as_uri() + "/", url_fetcher=self.fetcher).render(
+                stylesheets=[page_css] + self.stylesheets, font_config=self.font_config, color_profiles=self.color_profiles)
+
+
+@contextmanager
+def _at_most_two_hyphens_in_a_row():
+    """Set a paragraph's next line without hyphenation after two hyphenated lines.
+
+    CSS has no ``hyphenate-limit-lines`` in WeasyPrint, so this wraps its line
+    layout (``get_next_linebox``, WeasyPrint 70, pinned) for the length of one
+    layout. It saves a second layout; ``_hyphen_ladders`` still checks the result
+    (a ladder across a page break is set again, unhyphenated).
+    """
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout import inline
+
+    original = inline.get_next_linebox
+    hyphenated_before: dict[int, int] = {}
+
+    def next_line(context, linebox, *args, **kwargs):
+        # Keyed by the paragraph's element, so a run continues across a page break.
+        key = id(linebox.element) if linebox.element is not None else id(linebox)
+        relaxed = []
+        if hyphenated_before.get(key, 0) >= HYPHEN_LADDER - 1:
+            for box in [linebox, *linebox.descendants()]:
+                if box.style["hyphens"] == "auto":
+                    box.style["hyphens"] = "manual"
+                    relaxed.append(box.style)
+        try:
+            line, resume_at = original(context, linebox, *args, **kwargs)
+        finally:
+            for style in relaxed:
+                style["hyphens"] = "auto"
+        if line is not None:
+            texts = [b.text for b in line.descendants() if isinstance(b, boxes.TextBox)]
+            ends_hyphenated = bool(texts) and texts[-1].rstrip().endswith(_HYPHENS)
+            hyphenated_before[key] = hyphenated_before.get(key, 0) + 1 if ends_hyphenated else 0
+        return line, resume_at
+
+    inline.get_next_linebox = next_line
+    try:
+        yield
+    finally:
+        inline.get_next_linebox = original
+
+
+def _hyphen_ladders(pages: list) -> frozenset[tuple[str, int]]:
+    """Blocks (part, block index) with too many hyphenated line ends in a row on a page
+    (a page break ends a ladder: the reader never sees its rungs together)."""
+    ladders: set[tuple[str, int]] = set()
+    for page in pages:
+        key, count = None, 0
+        for part, block, texts in page_lines(page):
+            hyphenated = bool(texts) and texts[-1].rstrip().endswith(_HYPHENS)
+            if not hyphenated:
+                key, count = None, 0
+            elif key == (part, block):
+                count += 1
+            else:
+                key, count = (part, block), 1
+            if count >= HYPHEN_LADDER and block is not None:
+                ladders.add((part, block))
+    return frozenset(ladders)
+
+
+class _collected_warnings:
+    """WeasyPrint reports problems through logging; a clean build must be silent."""
+
+    def __enter__(self) -> list[str]:
+        self.messages: list[str] = []
+        self.handler = logging.Handler(logging.WARNING)
+        self.handler.emit = lambda record: self.messages.append(record.getMessage())  # type: ignore[method-assign]
+        self.logger = logging.getLogger("weasyprint")
+        self.logger.addHandler(self.handler)
+        self.propagate = self.logger.propagate
+        self.logger.propagate = False
+        return self.messages
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self.handler)
+        self.logger.propagate = self.propagate
+
+
+# --- worker processes -----------------------------------------------------------------
+
+_worker: Typesetter | None = None
+
+
+def start_worker(setup: TypesetterSetup) -> None:
+    """Pool initializer: the parent handles Ctrl-C and stops the workers itself."""
+    import signal
+
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the build's handler, inherited through fork
+    _worker = Typesetter(setup)
+
+
+def typeset_in_worker(numbered: tuple[int, SegmentJob]) -> tuple[int, SegmentLayout]:
+    assert _worker is not None, "start_worker was not run in this process"
+    number, job = numbered
+    return number, _worker.typeset(job)
