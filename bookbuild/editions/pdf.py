@@ -3,12 +3,17 @@
 A segment is a run of the book that begins on a right-hand page: the front
 matter, then each chapter and back-matter part. Segments are laid out
 independently (``typeset``, in worker processes) and joined (``pdfjoin``).
-What a segment prints about the rest of the book (its first folio, the page
-numbers of its cross-references and of the contents) is literal text in its
-HTML, taken from the page map of the layout before; so page numbers are a fixed
-point: lay out, place the segments, and lay out again only the segments whose
-numbers changed, until nothing changes. A rebuild starts from the last build's
-page map and reuses every segment whose HTML is unchanged (``.cache/segments``).
+The page numbers a segment prints in its text (cross-references, the contents)
+are literal text in its HTML, taken from the page map of the layout before; so
+page numbers are a fixed point: lay out, place the segments, and lay out again
+only the segments whose numbers changed, until nothing changes. A rebuild starts
+from the last build's page map and reuses every segment whose HTML is unchanged
+(``.cache/segments``).
+
+What depends on where a page falls in the book (folios, running heads: the
+page-margin boxes) is laid out separately, as a decoration: the same sections
+with empty pages, which takes a few milliseconds a page. So when an edit moves
+the chapters after it, only their decorations are laid out again.
 
 Both PDFs come from the one layout: ``press_ready`` makes the print edition,
 ``screen_ready`` the screen edition.
@@ -36,6 +41,11 @@ PRINT = "print"
 SCREEN = "screen"
 _MAX_ROUNDS = 5
 _PAGE_OF = re.compile(r'data-page-of="([^"]*)"')
+_MARGIN_BOXES = ("top-left-corner", "top-left", "top-center", "top-right", "top-right-corner", "bottom-left-corner",
+                 "bottom-left", "bottom-center", "bottom-right", "bottom-right-corner", "left-top", "left-middle",
+                 "left-bottom", "right-top", "right-middle", "right-bottom")
+_NO_MARGIN_BOXES = "@page { " + " ".join(f"@{box} {{ content: none !important; }}" for box in _MARGIN_BOXES) + " }"
+_OPENING_TAG = re.compile(r"<section\b[^>]*>")
 _LAST_LAYOUT = "last-layout"  # the cache entry with the last build's page counts and anchors
 
 
@@ -55,6 +65,9 @@ class Segment:
     first_part: str  # the id of its first part: how a segment is known from one build to the next
     front: bool  # the front matter: folios in roman numerals
     body: str  # its sections' HTML for print, page numbers still to fill in (data-page-of)
+    openings: tuple[str, ...]  # the opening tag of each of its sections
+    section_ids: tuple[str, ...]
+    anchors: frozenset[str]  # every anchor in its parts
     words: int  # for a first guess at its length
 
 
@@ -79,26 +92,32 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
     last = (cache.load("pagemap", _LAST_LAYOUT) if cache else None) or {}
     known = [last.get(s.first_part) for s in segments]
     counts = [k[0] if k else _estimate_pages(s) for k, s in zip(known, segments)]
-    anchors = [k[1] if k else {} for k in known]
+    anchors = [k[1] if k else dict.fromkeys(s.anchors, 0) for k, s in zip(known, segments)]
     page_map = _place(segments, counts, anchors)
     write = all(known)  # a map made of guesses is almost surely wrong: lay out without writing first
     with _Typesetting(book, jobs, cache) as typesetting:
         for _ in range(_MAX_ROUNDS):
             inside = printing.inside_margin_for(page_map.total)
-            requests = [_job(book, s, page_map, n, inside, write) for n, s in enumerate(segments)]
+            requests = [_job(book, s, page_map, inside, write) for s in segments]
             layouts = typesetting.typeset_all(requests)
             page_map = _place(segments, [r.pages for r in layouts], [r.anchors for r in layouts])
-            settled = [_job(book, s, page_map, n, printing.inside_margin_for(page_map.total), True)
-                       for n, s in enumerate(segments)]
+            settled = [_job(book, s, page_map, printing.inside_margin_for(page_map.total), True) for s in segments]
             if write and settled == requests:
                 break
             write = True
         else:
             raise RuntimeError(f"page numbers did not settle after {_MAX_ROUNDS} layouts")
-        typesetting.forget_all_but_used()
+        decoration_requests = [_decoration_job(book, s, r, page_map, n, inside)
+                               for n, (s, r) in enumerate(zip(segments, layouts))]
+        decorations = typesetting.typeset_all(decoration_requests)
+        for segment, layout, decoration in zip(segments, layouts, decorations):
+            if decoration.pages != layout.pages:
+                raise RuntimeError(f"the page decoration of {segment.first_part} has {decoration.pages} pages, "
+                                   f"its text {layout.pages}")
+        typesetting.forget_all_but(requests + decoration_requests)
     if cache is not None:
         cache.store("pagemap", _LAST_LAYOUT, {s.first_part: (r.pages, r.anchors) for s, r in zip(segments, layouts)})
-    joined = join([r.pdf for r in layouts], list(page_map.blank_before), page_map.labels)
+    joined = join([r.pdf for r in layouts], [d.pdf for d in decorations], list(page_map.blank_before), page_map.labels)
     labels = page_map.labels
 
     def finish(variant: str) -> bytes:
@@ -128,7 +147,10 @@ def _segments(book: ResolvedBook) -> list[Segment]:
             if part.part_id == "front-copyright":
                 sections.append(_contents(book))
         body = "".join(sections)
-        segments.append(Segment(run[0].part_id, front, body, len(body.split())))
+        openings = tuple(_OPENING_TAG.match(section).group(0) for section in sections)
+        section_ids = tuple(re.search(r'\bid="([^"]*)"', opening).group(1) for opening in openings)
+        anchors = frozenset(a for part in run for a in part.anchors) | frozenset(section_ids)
+        segments.append(Segment(run[0].part_id, front, body, openings, section_ids, anchors, len(body.split())))
     return segments
 
 
@@ -154,10 +176,25 @@ def _place(segments: list[Segment], counts: list[int], anchors: list[dict[str, i
     return PageMap(tuple(first_pages), tuple(blank_before), labels, label_of_anchor)
 
 
-def _job(book: ResolvedBook, segment: Segment, page_map: PageMap, n: int, inside: float, write: bool) -> SegmentJob:
-    first_folio = 1 if segment.front else int(page_map.labels[page_map.first_pages[n] - 1])
+def _job(book: ResolvedBook, segment: Segment, page_map: PageMap, inside: float, write: bool) -> SegmentJob:
+    """The text of a segment, with the page numbers it prints from ``page_map``."""
     body = _PAGE_OF.sub(lambda m: f'data-page="{escape(page_map.label_of_anchor.get(m.group(1), "?"))}"', segment.body)
-    return SegmentJob(_document(book, body), _page_css(book, inside, first_folio), write)
+    return SegmentJob(_document(book, body), _page_css(book, inside) + "\n" + _NO_MARGIN_BOXES, write)
+
+
+def _decoration_job(book: ResolvedBook, segment: Segment, layout: SegmentLayout, page_map: PageMap, n: int,
+                    inside: float) -> SegmentJob:
+    """The page-margin boxes of a segment's pages where it falls in the book: its sections,
+    each with as many empty pages as its text filled."""
+    starts = [layout.anchors[section] for section in segment.section_ids] + [layout.pages]
+    sections = []
+    for opening, start, end in zip(segment.openings, starts, starts[1:]):
+        filled = sum(1 for page in range(start, end) if page not in layout.blank_pages)
+        sections.append(opening + '<div class="page"></div>' * filled + "</section>")
+    first_folio = 1 if segment.front else int(page_map.labels[page_map.first_pages[n] - 1])
+    page_css = (f"{_page_css(book, inside)}\n@page :first {{ counter-reset: page {first_folio}; }}\n"
+                "section > div.page + div.page { break-before: page; }")
+    return SegmentJob(_document(book, "".join(sections)), page_css, write=True, tagged=False)
 
 
 def _page_starts(layouts: list[SegmentLayout], page_map: PageMap) -> tuple[PageStart, ...]:
@@ -194,7 +231,6 @@ class _Typesetting:
         self.setup_key = key_of(repr(self.setup), *(path.read_bytes() for path in (*stylesheets, self.setup.color_profile)))
         self.jobs, self.cache = jobs, cache
         self.done: dict[str, SegmentLayout] = {}
-        self.used: set[str] = set()
         self.pool = None
         self.here: Typesetter | None = None
 
@@ -226,7 +262,6 @@ class _Typesetting:
             self.done[keys[n]] = layout
             if layout.pdf is not None and self.cache is not None:
                 self.cache.store("segments", keys[n], layout)
-        self.used = set(keys)
         return results  # type: ignore[return-value]
 
     def _typeset(self, work: list[tuple[int, SegmentJob]]):
@@ -241,9 +276,10 @@ class _Typesetting:
             for n, job in work:
                 yield n, self.here.typeset(job)
 
-    def forget_all_but_used(self) -> None:
+    def forget_all_but(self, requests: list[SegmentJob]) -> None:
+        """Keep this build's layouts in the cache, and only those."""
         if self.cache is not None:
-            self.cache.keep_only("segments", self.used)
+            self.cache.keep_only("segments", {self._key(job) for job in requests})
 
 
 def _color_profile(book: ResolvedBook):
@@ -374,14 +410,12 @@ def _move_inline_content(note: etree._Element, target: etree._Element) -> None:
             target.append(child)
 
 
-def _page_css(book: ResolvedBook, inside: float, first_folio: int) -> str:
-    """Trim size and bleed from the metadata; mirrored margins with the gutter inside;
-    the segment's first folio. Crop marks are drawn later, in a slug outside the bleed
-    (``press_ready``)."""
+def _page_css(book: ResolvedBook, inside: float) -> str:
+    """Trim size and bleed from the metadata; mirrored margins with the gutter inside.
+    Crop marks are drawn later, in a slug outside the bleed (``press_ready``)."""
     settings = book.metadata.print
     outside = printing.OUTSIDE_MARGIN_IN
     size = f"size: {settings.trim_width} {settings.trim_height}; bleed: {settings.bleed}; marks: none;"
     return (f"@page {{ {size} }}\n"
-            f"@page :first {{ counter-reset: page {first_folio}; }}\n"
             f"@page :left {{ margin-left: {outside}in; margin-right: {inside}in; }}\n"
             f"@page :right {{ margin-left: {inside}in; margin-right: {outside}in; }}")

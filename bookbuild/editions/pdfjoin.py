@@ -6,7 +6,8 @@ keeps the first segment's document (its catalog: metadata, language, output
 intent) and appends the others: pages (with an empty left-hand page where a
 segment would otherwise start on the left), structure elements under the one
 ``Document`` element with their parent-tree keys moved past the ones already
-taken, named destinations, and bookmarks. Links between segments were written
+taken, named destinations, and bookmarks. Each page gets its decoration
+(folio, running head) laid over it, marked as an artifact for screen readers. Links between segments were written
 as ``bookbuild:<anchor>`` URIs, since the segment holding them could not see
 their target; here they become links to the target's place in the book.
 """
@@ -33,16 +34,18 @@ class _Bookmark:
     children: list[_Bookmark]
 
 
-def join(segments: list[bytes], blank_before: list[bool], labels: tuple[str, ...]) -> bytes:
-    """The segments' PDFs as one; ``blank_before[i]``: an empty page goes before segment i.
-    ``labels`` are the folios of the joined pages, for the links' descriptions."""
+def join(segments: list[bytes], decorations: list[bytes], blank_before: list[bool], labels: tuple[str, ...]) -> bytes:
+    """The segments' PDFs as one; ``decorations[i]`` has the margin boxes of segment i's
+    pages; ``blank_before[i]``: an empty page goes before segment i. ``labels`` are the
+    folios of the joined pages, for the links' descriptions."""
     out = pikepdf.open(io.BytesIO(segments[0]))
+    _decorate(out, 0, decorations[0])
     document = out.Root.StructTreeRoot.K[0]
     parent_tree: list = list(_nums(out.Root.StructTreeRoot.ParentTree))
     destinations = dict(_destinations(out))
     bookmarks = _bookmarks(out, 0)
     next_key = _next_key(parent_tree)
-    for data, blank in zip(segments[1:], blank_before[1:]):
+    for data, decoration, blank in zip(segments[1:], decorations[1:], blank_before[1:]):
         if blank:
             add_blank_page(out)
         source = pikepdf.open(io.BytesIO(data))
@@ -52,6 +55,7 @@ def join(segments: list[bytes], blank_before: list[bool], labels: tuple[str, ...
             _shift_struct_parents(page.obj, next_key)
         bookmarks += _bookmarks(source, first_page)
         out.pages.extend(source.pages)  # copied first, so that what follows maps onto the copies
+        _decorate(out, first_page, decoration)
         for kid in list(source.Root.StructTreeRoot.K[0].K):
             del kid["/P"]  # otherwise the copy would drag in the whole source tree
             copied = out.copy_foreign(kid)
@@ -72,6 +76,17 @@ def join(segments: list[bytes], blank_before: list[bool], labels: tuple[str, ...
     return buffer.getvalue()
 
 
+def _decorate(pdf: pikepdf.Pdf, first_page: int, decoration: bytes) -> None:
+    """Lay each page of ``decoration`` over the page of ``pdf`` it belongs to."""
+    with pikepdf.open(io.BytesIO(decoration)) as source:
+        for n, page in enumerate(source.pages):
+            form = pdf.copy_foreign(page.as_form_xobject())
+            target = pdf.pages[first_page + n]
+            name = target.add_resource(form, Name.XObject, Name(f"/Decoration{first_page + n}"))
+            target.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)  # the page's own state ends before ours
+            target.contents_add(pikepdf.Stream(pdf, b"Q\n/Artifact BMC q " + str(name).encode() + b" Do Q EMC\n"))
+
+
 def _share_identical_resources(pdf: pikepdf.Pdf) -> None:
     """Every segment brought its own copy of the colour profiles and of any image it
     shares with another: keep one of each (the rest are not written)."""
@@ -87,14 +102,18 @@ def _share_identical_resources(pdf: pikepdf.Pdf) -> None:
     for intent in pdf.Root.get("/OutputIntents", Array()):
         if "/DestOutputProfile" in intent:
             intent.DestOutputProfile = one_of(intent.DestOutputProfile)
-    for page in pdf.pages:
-        resources = page.obj.get("/Resources", Dictionary())
+    def share(resources: pikepdf.Object) -> None:
         for name, space in resources.get("/ColorSpace", Dictionary()).items():
             if isinstance(space, Array) and len(space) == 2 and space[0] == Name.ICCBased:
                 resources.ColorSpace[name] = Array([Name.ICCBased, one_of(space[1])])
         for name, xobject in resources.get("/XObject", Dictionary()).items():
             if xobject.get("/Subtype") == Name.Image:
                 resources.XObject[name] = one_of(xobject)
+            elif str(name).startswith("/Decoration"):
+                share(xobject.get("/Resources", Dictionary()))
+
+    for page in pdf.pages:
+        share(page.obj.get("/Resources", Dictionary()))
 
 
 def _copy(pdf: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:
@@ -127,11 +146,9 @@ def _shift_struct_parents(page: pikepdf.Object, offset: int) -> None:
 
 
 def _set_parent_tree(pdf: pikepdf.Pdf, parent_tree: list, next_key: int) -> None:
-    nums = Array()
-    for key, value in sorted(parent_tree, key=lambda item: item[0]):
-        nums.extend([key, value])
+    nums = [item for key, value in sorted(parent_tree, key=lambda pair: pair[0]) for item in (key, value)]
     root = pdf.Root.StructTreeRoot
-    root.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
+    root.ParentTree = pdf.make_indirect(Dictionary(Nums=Array(nums)))  # one Array: growing one item by item is quadratic
     root.ParentTreeNextKey = next_key
 
 
@@ -145,10 +162,8 @@ def _destinations(pdf: pikepdf.Pdf):
 
 def _set_destinations(pdf: pikepdf.Pdf, destinations: dict) -> None:
     """Every anchor of the book by name, so ``book.pdf#c045`` opens at chapter 45."""
-    flat = Array()
-    for name in sorted(destinations):
-        flat.extend([String(name), destinations[name]])
-    pdf.Root.Names = Dictionary(Dests=pdf.make_indirect(Dictionary(Names=flat)))
+    flat = [item for name in sorted(destinations) for item in (String(name), destinations[name])]
+    pdf.Root.Names = Dictionary(Dests=pdf.make_indirect(Dictionary(Names=Array(flat))))
 
 
 def _link_across_segments(pdf: pikepdf.Pdf, destinations: dict, labels: tuple[str, ...]) -> None:

@@ -40,6 +40,7 @@ class SegmentJob:
     html: str  # a complete document: the segment's sections, labels filled in
     page_css: str  # trim, bleed, margins and the first folio
     write: bool  # False: only the page count and anchors are wanted, not the PDF
+    tagged: bool = True  # PDF/UA; the page decorations laid over the pages are not
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class SegmentLayout:
     starts: tuple[PageStart, ...]  # what each page begins with; page numbers from 1 within the segment
     pdf: bytes | None  # tagged PDF/UA-1; both editions are made from it (None when not written)
     warnings: tuple[str, ...]
+    blank_pages: frozenset[int]  # pages left blank to start a part on the right, from 0
 
 
 class Typesetter:
@@ -87,8 +89,13 @@ class Typesetter:
             for number, page in enumerate(document.pages):
                 for anchor in page.anchors:
                     anchors.setdefault(anchor, number)
-            pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=self.setup.identifier.encode()) if job.write else None
-        return SegmentLayout(len(document.pages), anchors, tuple(find_page_starts(document.pages)), pdf, tuple(warnings))
+            pdf = None
+            if job.write:
+                pdf = document.write_pdf(pdf_variant="pdf/ua-1" if job.tagged else None,
+                                         pdf_identifier=self.setup.identifier.encode())
+        blank = frozenset(n for n, page in enumerate(document.pages) if page._page_box.page_type.blank)
+        return SegmentLayout(len(document.pages), anchors, tuple(find_page_starts(document.pages)), pdf,
+                             tuple(warnings), blank)
 
     def _layout(self, job: SegmentJob, unhyphenated: frozenset[tuple[str, int]]):
         # A block set without hyphenation is picked out by its part and block number.
