@@ -15,6 +15,7 @@ from .editions.epub import render_epub
 from .editions.pdf import PRINT, SCREEN, render_pdfs
 from .gather import gather
 from .metadata import METADATA_FILE
+from .parallel import each_in_parallel
 from .model import Problem, ResolvedBook, error, raise_if_errors
 from .preflight import Report, preflight_print, preflight_screen
 from .cache import Cache, book_inputs_key
@@ -80,13 +81,14 @@ def _make(options: BuildOptions) -> tuple[dict[str, bytes], tuple[Problem, ...],
         pdfs = render_pdfs(book, variants, options.jobs, Cache(options.book))
         page_starts = pdfs.page_starts  # both PDFs have the print edition's pages
         notes.extend(f"warning: PDF: WeasyPrint: {message}" for message in pdfs.warnings)
-        for variant, data in pdfs.data.items():
+        def inspect(variant: str) -> Report:
             name = f"{slug}-{variant}.pdf"
-            editions[name] = data
             if variant == PRINT:
-                reports.append(preflight_print(data, book.metadata.print, pdfs.inside_margin, name))
-            else:
-                reports.append(preflight_screen(data, name))
+                return preflight_print(pdfs.data[variant], book.metadata.print, pdfs.inside_margin, name)
+            return preflight_screen(pdfs.data[variant], name)
+
+        reports.extend(each_in_parallel(inspect, variants, options.jobs).values())
+        editions.update((f"{slug}-{variant}.pdf", pdfs.data[variant]) for variant in variants)
     failures = [error(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.errors]
     raise_if_errors(failures)
     if "epub" in options.formats:

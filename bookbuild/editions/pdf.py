@@ -31,6 +31,7 @@ from lxml import html as lxml_html
 
 from .. import generated, ids, printing, theme
 from ..cache import Cache, key_of
+from ..parallel import each_in_parallel
 from ..model import PartKind, ResolvedBook, ResolvedPart
 from ..pagemap import PageStart, tag_blocks
 from .pdfjoin import LINK_SCHEME, join
@@ -125,7 +126,7 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
             return press_ready(joined, book.metadata.print, labels, _color_profile(book))
         return screen_ready(joined, labels)
 
-    finished = _each_in_parallel(finish, variants, jobs)
+    finished = each_in_parallel(finish, variants, jobs)
     warnings = tuple(dict.fromkeys(w for r in layouts for w in r.warnings))
     return PdfEditions(finished, labels, _page_starts(layouts, page_map), inside, warnings)
 
@@ -189,7 +190,9 @@ def _decoration_job(book: ResolvedBook, segment: Segment, layout: SegmentLayout,
     starts = [layout.anchors[section] for section in segment.section_ids] + [layout.pages]
     sections = []
     for opening, start, end in zip(segment.openings, starts, starts[1:]):
-        filled = sum(1 for page in range(start, end) if page not in layout.blank_pages)
+        # A blank page before the next section is the decoration's to make, as the text's
+        # layout did (a page with nothing but footnotes run over is "blank" too, but filled).
+        filled = end - start - (end < layout.pages and end - 1 in layout.blank_pages)
         sections.append(opening + '<div class="page"></div>' * filled + "</section>")
     first_folio = 1 if segment.front else int(page_map.labels[page_map.first_pages[n] - 1])
     page_css = (f"{_page_css(book, inside)}\n@page :first {{ counter-reset: page {first_folio}; }}\n"
@@ -285,40 +288,6 @@ class _Typesetting:
 def _color_profile(book: ResolvedBook):
     settings = book.metadata.print
     return (book.root / settings.color_profile) if settings.color_profile else printing.DEFAULT_COLOR_PROFILE
-
-
-def _each_in_parallel(work, variants: tuple[str, ...], jobs: int) -> dict[str, bytes]:
-    """``work(variant)`` for each variant; with two cores, the second in a forked process,
-    which shares the joined PDF with this one instead of copying it."""
-    if jobs < 2 or len(variants) < 2:
-        return {variant: work(variant) for variant in variants}
-    first, second = variants
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-
-    def child() -> None:
-        try:
-            sender.send(("ok", work(second)))
-        except BaseException as failure:  # reported by the parent, which owns the terminal
-            sender.send(("failed", f"{type(failure).__name__}: {failure}"))
-
-    process = context.Process(target=child, daemon=True)
-    process.start()
-    sender.close()
-    try:
-        done = {first: work(first)}
-        try:
-            status, value = receiver.recv()
-        except EOFError:
-            status, value = "failed", f"the process writing the {second} PDF ended without a result"
-    finally:
-        process.join(timeout=5)
-        if process.is_alive():
-            process.terminate()
-    if status != "ok":
-        raise RuntimeError(value)
-    done[second] = value
-    return done
 
 
 # --- the HTML of a segment ------------------------------------------------------------

@@ -67,6 +67,7 @@ def join(segments: list[bytes], decorations: list[bytes], blank_before: list[boo
             destinations.setdefault(name, _copy(out, destination))
         source.close()
     _share_identical_resources(out)
+    _merge_font_subsets(out)
     _set_parent_tree(out, parent_tree, next_key)
     _link_across_segments(out, destinations, labels)
     _set_destinations(out, destinations)
@@ -91,8 +92,14 @@ def _share_identical_resources(pdf: pikepdf.Pdf) -> None:
     """Every segment brought its own copy of the colour profiles and of any image it
     shares with another: keep one of each (the rest are not written)."""
     kept: dict[bytes, pikepdf.Object] = {}
+    chosen: dict[tuple[int, int], pikepdf.Object] = {}  # a stream met again (resources are shared by pages)
 
     def one_of(stream: pikepdf.Object) -> pikepdf.Object:
+        if stream.objgen not in chosen:
+            chosen[stream.objgen] = one_of_identical(stream)
+        return chosen[stream.objgen]
+
+    def one_of_identical(stream: pikepdf.Object) -> pikepdf.Object:
         digest = hashlib.sha256(stream.read_raw_bytes())
         for key, value in sorted(stream.stream_dict.items()):
             if key != "/Length":
@@ -114,6 +121,65 @@ def _share_identical_resources(pdf: pikepdf.Pdf) -> None:
 
     for page in pdf.pages:
         share(page.obj.get("/Resources", Dictionary()))
+
+
+def _merge_font_subsets(pdf: pikepdf.Pdf) -> None:
+    """One embedded program per font instead of one per segment.
+
+    WeasyPrint subsets each font per document keeping the original glyph ids, so the
+    subsets of one font can be merged glyph by glyph: every glyph drawn in any of them
+    goes into one, which all the segments' font dictionaries then point at (their
+    widths and Unicode maps stay theirs).
+    """
+    from fontTools.ttLib import TTFont
+
+    programs: dict[str, dict[tuple[int, int], pikepdf.Object]] = {}
+    descriptors: dict[str, list[pikepdf.Object]] = {}
+    seen: set[tuple[int, int]] = set()
+
+    def collect(resources: pikepdf.Object) -> None:
+        for font in resources.get("/Font", Dictionary()).values():
+            for descendant in font.get("/DescendantFonts", Array()):
+                descriptor = descendant.get("/FontDescriptor")
+                if descriptor is None or "/FontFile2" not in descriptor or descriptor.objgen in seen:
+                    continue
+                seen.add(descriptor.objgen)
+                name = str(descriptor.FontName).split("+", 1)[-1]
+                programs.setdefault(name, {})[descriptor.FontFile2.objgen] = descriptor.FontFile2
+                descriptors.setdefault(name, []).append(descriptor)
+        for name, xobject in resources.get("/XObject", Dictionary()).items():
+            if str(name).startswith("/Decoration"):
+                collect(xobject.get("/Resources", Dictionary()))
+
+    for page in pdf.pages:
+        collect(page.obj.get("/Resources", Dictionary()))
+    for name, streams in programs.items():
+        if len(streams) < 2:
+            continue
+        fonts = [TTFont(io.BytesIO(stream.read_bytes()), recalcBBoxes=False, recalcTimestamp=False)
+                 for stream in streams.values()]
+        if not all("glyf" in font for font in fonts):
+            continue
+        merged = max(fonts, key=lambda font: font["maxp"].numGlyphs)
+        order, glyphs, metrics = merged.getGlyphOrder(), merged["glyf"].glyphs, merged["hmtx"].metrics
+        for font in fonts:
+            if font is merged:
+                continue
+            their_glyphs, their_metrics = font["glyf"].glyphs, font["hmtx"].metrics
+            for gid, their_name in enumerate(font.getGlyphOrder()):
+                if _drawn(their_glyphs[their_name]) and not _drawn(glyphs[order[gid]]):
+                    glyphs[order[gid]] = their_glyphs[their_name]  # not expanded: its parts are glyph ids, the same here
+                    metrics[order[gid]] = their_metrics[their_name]
+        data = io.BytesIO()
+        merged.save(data)
+        program = pdf.make_stream(data.getvalue())
+        program.Length1 = len(data.getvalue())
+        for descriptor in descriptors[name]:
+            descriptor.FontFile2 = program
+
+
+def _drawn(glyph) -> bool:
+    return hasattr(glyph, "data") or getattr(glyph, "numberOfContours", 0) != 0
 
 
 def _copy(pdf: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:

@@ -11,6 +11,7 @@ a deterministic document id, so rebuilding gives the same bytes.
 from __future__ import annotations
 
 import io
+import re
 import zlib
 from functools import lru_cache
 from pathlib import Path
@@ -64,9 +65,6 @@ def _untag(pdf: pikepdf.Pdf) -> None:
         _drop(page.obj, "/StructParents")
         for annotation in page.get("/Annots", []):
             _drop(annotation, "/StructParent")
-    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
-        if "pdfuaid:part" in xmp:
-            del xmp["pdfuaid:part"]
 
 
 def _drop(dictionary: pikepdf.Object, *keys: str) -> None:
@@ -88,8 +86,11 @@ def _keep_links(page: pikepdf.Object, links: bool) -> None:
 
 
 def _save(pdf: pikepdf.Pdf, version: str | None) -> bytes:
+    """PDF/X-1a wants PDF 1.3 or 1.4, so no object streams; the screen edition packs its
+    many small objects (the structure tree) into them, which makes the file half as large."""
     out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable,
+    mode = pikepdf.ObjectStreamMode.disable if version else pikepdf.ObjectStreamMode.generate
+    pdf.save(out, deterministic_id=True, object_stream_mode=mode,
              compress_streams=True, **({"force_version": version} if version else {}))
     return out.getvalue()
 
@@ -108,6 +109,8 @@ def _set_pdfx_version(pdf: pikepdf.Pdf, version: str) -> None:
     pdf.docinfo["/GTS_PDFXConformance"] = version
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
         xmp["pdfxid:GTS_PDFXVersion"] = version
+        if "pdfuaid:part" in xmp:  # the layout was written as PDF/UA for the screen edition
+            del xmp["pdfuaid:part"]
 
 
 # --- page boxes and marks -------------------------------------------------------------
@@ -233,6 +236,42 @@ def _convert_content(pdf: pikepdf.Pdf, owner: pikepdf.Object, to_cmyk: _Converte
     raw = _raw_content(owner)
     if not (b"rg" in raw or b"RG" in raw or b"RGB" in raw or any(name[1:].encode() in raw for name in rgb_spaces)):
         return  # nothing to convert: most of WeasyPrint's many small forms
+    if b"(" not in raw and not any(name[1:].encode() in raw for name in (*rgb_spaces, "/DeviceRGB")):
+        # Only rg and RG to convert, and no literal strings they could hide in (WeasyPrint
+        # writes text as hex strings): a substitution does it, many times faster than parsing.
+        data = _converted_by_substitution(raw, to_cmyk)
+    else:
+        data = _converted_by_parsing(owner, page, to_cmyk, rgb_spaces)
+    if data is not None and data != raw:
+        if page is not None:
+            owner.Contents = pdf.make_stream(data)
+        else:
+            owner.write(data)
+
+
+_RGB_OPERATORS = re.compile(rb"\b(?:rg|RG)(?![^\s\[\]<>(){}/%])")
+_NUMBER = rb"([-+]?(?:\d+\.?\d*|\.\d+))"
+_THREE_NUMBERS_AT_END = re.compile(rb"(?:^|(?<=[\s\[\]<>{}/%]))" + rb"\s+".join([_NUMBER] * 3) + rb"\s+$")
+
+
+def _converted_by_substitution(raw: bytes, to_cmyk: _Converter) -> bytes:
+    """Each ``r g b rg`` (or ``RG``) as ``c m y k k`` (or ``K``); found from the operator
+    backwards, which is many times faster than a pattern tried at every number."""
+    out, done = [], 0
+    for found in _RGB_OPERATORS.finditer(raw):
+        window_start = max(done, found.start() - 80)
+        operands = _THREE_NUMBERS_AT_END.search(raw, window_start, found.start())
+        if operands is None:
+            continue
+        cmyk = to_cmyk.color(*(float(operands.group(n)) for n in (1, 2, 3)))
+        numbers = " ".join(f"{v:.4f}".rstrip("0").rstrip(".") or "0" for v in cmyk)
+        out += [raw[done:operands.start()], numbers.encode(), b" k" if found.group(0) == b"rg" else b" K"]
+        done = found.end()
+    out.append(raw[done:])
+    return b"".join(out)
+
+
+def _converted_by_parsing(owner: pikepdf.Object, page, to_cmyk: _Converter, rgb_spaces: set[str]) -> bytes | None:
     instructions = pikepdf.parse_content_stream(page if page is not None else owner)
     rgb = {"fill": False, "stroke": False}
     out = []
@@ -249,12 +288,7 @@ def _convert_content(pdf: pikepdf.Pdf, owner: pikepdf.Object, to_cmyk: _Converte
         elif op in ("sc", "scn", "SC", "SCN") and rgb["fill" if op.islower() else "stroke"] and len(operands) == 3:
             operands, changed = list(to_cmyk.color(*map(float, operands))), True
         out.append((operands, operator))
-    if changed:
-        data = pikepdf.unparse_content_stream(out)
-        if page is not None:
-            owner.Contents = pdf.make_stream(data)
-        else:
-            owner.write(data)
+    return pikepdf.unparse_content_stream(out) if changed else None
 
 
 def _raw_content(owner: pikepdf.Object) -> bytes:

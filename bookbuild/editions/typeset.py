@@ -70,6 +70,11 @@ class Typesetter:
         rules = [theme.font_face_css(lambda face: face.path.as_uri()),
                  f"@color-profile device-cmyk {{ src: url({setup.color_profile.resolve().as_uri()}); components: c, m, y, k; }}"]
         self.stylesheets = [self._css(string="\n".join(rules))] + [self._css(filename=str(p)) for p in setup.stylesheets]
+        for profile in self.color_profiles.values():
+            # Once a profile's name has been read (as writing a PDF does), LittleCMS gives
+            # its bytes re-serialised, not as read: read it here, so that every PDF of every
+            # process embeds the same bytes.
+            profile.name
 
     def _css(self, **source):
         return self.weasyprint.CSS(url_fetcher=self.fetcher, font_config=self.font_config,
