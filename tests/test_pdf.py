@@ -188,6 +188,20 @@ def test_running_heads_name_the_book_on_the_left_and_the_chapter_on_the_right(re
     assert heads[blank] == ""
 
 
+def test_every_page_prints_its_own_folio(refs):
+    """Folios are laid over the pages after the chapters are joined: each must be the
+    page's own label, blank pages and display pages (half-title, title, copyright) aside."""
+    texts, labels = pdf_page_texts(refs.print_pdf), pdf_page_labels(refs.print_pdf)
+    destinations = pdf_destinations(refs.print_pdf)
+    display = {destinations[name] - 1 for name in ("front-half-title", "front-title-page", "front-copyright")}
+    checked = 0
+    for n, (text, label) in enumerate(zip(texts, labels)):
+        if text and n not in display:
+            assert text.split()[-1] == label, (n + 1, text[-60:])
+            checked += 1
+    assert checked >= 8
+
+
 def test_blank_pages_have_no_folio(refs):
     texts = pdf_page_texts(refs.print_pdf)
     destinations = pdf_destinations(refs.print_pdf)
@@ -291,6 +305,76 @@ def test_screen_pdf_is_tagged_for_accessibility(refs):
         walk(root.StructTreeRoot)
     assert {"/H1", "/H2", "/P", "/Figure"} <= kinds
     assert figures and all(str(f.Alt) == "A translucent blue ellipse around an orange bar" for f in figures)
+
+
+def test_joined_structure_tree_maps_every_marked_content_to_its_page(refs):
+    """The screen edition is joined from one tagged PDF per chapter: every page's marked
+    content and every link must still lead to structure elements of that page."""
+    with pikepdf.open(refs.screen_pdf) as document:
+        tree = document.Root.StructTreeRoot
+        nums = tree.ParentTree.Nums
+        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        assert int(tree.ParentTreeNextKey) == max(parents) + 1
+        checked = 0
+        for page in document.pages:
+            content = page.obj.Contents
+            raw = b"".join(part.read_bytes() for part in content) if isinstance(content, pikepdf.Array) else content.read_bytes()
+            mcids = {int(m) for m in re.findall(rb"/MCID (\d+)", raw)}
+            if mcids:
+                elements = parents[int(page.obj.StructParents)]
+                for mcid in mcids:
+                    assert elements[mcid].Pg.objgen == page.obj.objgen
+                    checked += 1
+            for annotation in page.obj.get("/Annots", []):
+                element = parents[int(annotation.StructParent)]
+                kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
+                assert any(isinstance(k, pikepdf.Dictionary) and k.get("/Obj") is not None
+                           and k.Obj.objgen == annotation.objgen for k in kids)
+        document_element = tree.K[0]
+        assert all(kid.P.objgen == document_element.objgen for kid in document_element.K)
+    assert checked > 200
+
+
+@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
+def test_each_font_is_embedded_once_with_every_glyph_the_text_uses(refs, edition):
+    """Each chapter is laid out with its own font subsets; the joined PDF carries one
+    program per font holding every glyph any of its pages draws."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from bookbuild import theme
+
+    originals = {}  # as WeasyPrint names them in the PDF, e.g. Source-Serif-Pro-Bold
+    for face in theme.theme_fonts():
+        style = ("-Bold" if face.weight >= 700 else "") + ("-Italic" if face.style == "italic" else "")
+        originals[face.family.replace(" ", "-") + style] = TTFont(face.path)
+    programs: dict[str, set] = {}
+    used: dict[str, set[int]] = {}
+    with pikepdf.open(getattr(refs, edition)) as document:
+        for obj in document.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/CIDFontType2":
+                descriptor = obj.FontDescriptor
+                name = str(descriptor.FontName).split("+", 1)[1]
+                programs.setdefault(name, set()).add(descriptor.FontFile2.objgen)
+                widths, cids = list(obj.get("/W", [])), used.setdefault(name, set())
+                i = 0
+                while i < len(widths):  # [first [w1 w2 ...]] or [first last w]
+                    if isinstance(widths[i + 1], pikepdf.Array):
+                        cids.update(range(int(widths[i]), int(widths[i]) + len(widths[i + 1])))
+                        i += 2
+                    else:
+                        cids.update(range(int(widths[i]), int(widths[i + 1]) + 1))
+                        i += 3
+                if name in originals and len(programs[name]) == 1:
+                    program = TTFont(io.BytesIO(descriptor.FontFile2.read_bytes()))
+                    drawn = {gid for gid, g in enumerate(program.getGlyphOrder())
+                             if program["glyf"][g].numberOfContours != 0}
+                    original = originals[name]
+                    should = {gid for gid in cids if original["glyf"][original.getGlyphOrder()[gid]].numberOfContours != 0}
+                    assert should <= drawn, (name, sorted(should - drawn)[:10])
+    assert all(len(streams) == 1 for streams in programs.values()), programs
+    assert set(originals) & set(programs)
 
 
 # --- preflight ----------------------------------------------------------------------------
