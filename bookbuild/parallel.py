@@ -1,4 +1,5 @@
-"""Running two pieces of finishing work at once, on a machine with two cores."""
+"""Two pieces of finishing work, each on its own copy of this process (forked): at once
+when there are two cores to run them."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ Result = TypeVar("Result")
 
 
 def each_in_parallel(work: Callable[[Item], Result], items: Sequence[Item], jobs: int) -> dict[Item, Result]:
-    """``work(item)`` for each of (at most two) items; with two cores, the second in a forked
-    process, which shares this one's memory (a laid-out book, a PDF) instead of copying it."""
-    if jobs < 2 or len(items) < 2:
+    """``work(item)`` for each of (at most two) items, the second in a forked process, which
+    starts from this one's memory (a joined PDF) without copying it, and may change it
+    without the first seeing the change. With ``jobs`` < 2 the first waits for the second."""
+    if len(items) < 2:
         return {item: work(item) for item in items}
     first, second = items
     context = multiprocessing.get_context("fork")
@@ -29,11 +31,11 @@ def each_in_parallel(work: Callable[[Item], Result], items: Sequence[Item], jobs
     process.start()
     sender.close()
     try:
+        if jobs < 2:
+            status, value = _result(receiver, second)
         done = {first: work(first)}
-        try:
-            status, value = receiver.recv()
-        except EOFError:
-            status, value = "failed", f"the process working on {second} ended without a result"
+        if jobs >= 2:
+            status, value = _result(receiver, second)
     finally:
         process.join(timeout=5)
         if process.is_alive():
@@ -42,3 +44,10 @@ def each_in_parallel(work: Callable[[Item], Result], items: Sequence[Item], jobs
         raise RuntimeError(value)
     done[second] = value
     return done
+
+
+def _result(receiver, item) -> tuple[str, object]:
+    try:
+        return receiver.recv()
+    except EOFError:
+        return "failed", f"the process working on {item} ended without a result"

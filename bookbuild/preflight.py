@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -189,6 +190,10 @@ def _scan_content(owner, content, matrix: list[float], page: int, scan: _Scan, s
         if state.get("/SMask", Name("/None")) != Name("/None"):
             scan.transparency.add("soft mask")
     spaces = resources.get("/ColorSpace", {})
+    raw = _raw(content)
+    if b"(" not in raw and not _INLINE_IMAGE.search(raw) and not _places_images(resources, raw, {owner.objgen}):
+        _scan_colours(owner, raw, matrix, page, scan, seen)
+        return
     stack, ctm = [], list(matrix)
     for operands, operator in pikepdf.parse_content_stream(content):
         op = str(operator)
@@ -225,6 +230,59 @@ def _scan_content(owner, content, matrix: list[float], page: int, scan: _Scan, s
                 form_matrix = [float(v) for v in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0])]
                 _scan_content(xobject, xobject, _multiply(form_matrix, ctm), page, scan, seen)
                 seen.discard(xobject.objgen)
+
+
+_OPERATOR_END = rb"(?![^\s\[\]<>(){}/%])"
+_RGB_OPERATOR = re.compile(rb"(?<![^\s\[\]<>(){}/%])(?:rg|RG)" + _OPERATOR_END)
+_SET_SPACE = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+(?:cs|CS)" + _OPERATOR_END)
+_DRAW = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+Do" + _OPERATOR_END)
+_INLINE_IMAGE = re.compile(rb"(?<![^\s\[\]<>(){}/%])BI" + _OPERATOR_END)
+
+
+def _raw(content) -> bytes:
+    contents = content.obj.get("/Contents") if isinstance(content, pikepdf.Page) else content
+    if contents is None:
+        return b""
+    if isinstance(contents, pikepdf.Array):
+        return b"\n".join(part.read_bytes() for part in contents)
+    return contents.read_bytes()
+
+
+def _places_images(resources, raw: bytes, seen: set) -> bool:
+    """Whether this content, or a form it draws, places an image (whose resolution needs
+    the transformation in force: the one thing a full parse of the content is for)."""
+    xobjects = resources.get("/XObject", {})
+    for name in set(_DRAW.findall(raw)):
+        xobject = xobjects.get("/" + name.decode("latin-1"))
+        if xobject is None:
+            continue
+        if xobject.get("/Subtype") == Name.Image:
+            return True
+        if xobject.get("/Subtype") == Name.Form and xobject.objgen not in seen:
+            if _places_images(xobject.get("/Resources", {}), xobject.read_bytes(), seen | {xobject.objgen}):
+                return True
+    return False
+
+
+def _scan_colours(owner, raw: bytes, matrix: list[float], page: int, scan: _Scan, seen: set) -> None:
+    """Content that places no image: colour operators found in its bytes (it has no literal
+    strings to hide one in), many times faster than parsing; forms it draws as usual."""
+    resources = owner.get("/Resources", {})
+    for operator in set(_RGB_OPERATOR.findall(raw)):
+        scan.rgb.add(f"{operator.decode()} operators")
+    spaces = resources.get("/ColorSpace", {})
+    for name in set(_SET_SPACE.findall(raw)):
+        space = spaces.get("/" + name.decode("latin-1"), Name("/" + name.decode("latin-1")))
+        if space == Name.DeviceRGB or (isinstance(space, pikepdf.Array) and space[0] == Name.ICCBased
+                                       and int(space[1].get("/N", 0)) == 3):
+            scan.rgb.add("RGB colour space")
+    xobjects = resources.get("/XObject", {})
+    for name in set(_DRAW.findall(raw)):
+        xobject = xobjects.get("/" + name.decode("latin-1"))
+        if xobject is not None and xobject.get("/Subtype") == Name.Form and xobject.objgen not in seen:
+            seen.add(xobject.objgen)
+            _scan_content(xobject, xobject, matrix, page, scan, seen)
+            seen.discard(xobject.objgen)
 
 
 def _is_rgb_space(space: pikepdf.Array) -> bool:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime
 import io
-import os
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from html import escape
 from urllib.parse import quote
 
@@ -74,13 +72,9 @@ def _add_resources(package: epub.EpubBook, book: ResolvedBook) -> None:
     package.add_item(epub.EpubItem(uid="style", file_name=STYLE_FILE, media_type="text/css",
                                    content=_css(book).encode("utf-8")))
     characters = "".join(sorted(set("".join(part.html for part in book.parts))))
-    faces = theme.theme_fonts()
-    # fontTools is pure Python: the faces are subset in parallel processes.
-    with ProcessPoolExecutor(max_workers=min(len(faces), os.cpu_count() or 1)) as pool:
-        subsets = list(pool.map(_subset_font, [face.path for face in faces], [characters] * len(faces)))
-    for face, data in zip(faces, subsets):
+    for face in theme.theme_fonts():
         package.add_item(epub.EpubItem(uid=_item_id(face.path.name), file_name=_font_name(face),
-                                       media_type="font/ttf", content=data))
+                                       media_type="font/ttf", content=_subset_font(face.path, characters)))
     for image in book.images:
         if image.path != book.metadata.cover:
             package.add_item(epub.EpubItem(uid=_item_id(image.path), file_name=_media_name(image.path),
@@ -137,18 +131,15 @@ def _css(book: ResolvedBook) -> str:
 
 
 def _subset_font(path, text: str) -> bytes:
-    """Only the glyphs the book uses (plus printable ASCII), so the EPUB stays small."""
-    from fontTools import subset
+    """Only the glyphs the book uses (plus printable ASCII), so the EPUB stays small.
+    HarfBuzz's subsetter keeps its default OpenType features (kerning, ligatures, ...)."""
+    import uharfbuzz as hb
 
-    options = subset.Options()  # the default OpenType features: kerning, ligatures, ...
-    options.name_IDs = ["*"]  # keep the copyright and licence names the OFL asks for
-    font = subset.load_font(str(path), options)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=text + "".join(map(chr, range(0x20, 0x7F))) + "‘’“”–—…")
-    subsetter.subset(font)
-    out = io.BytesIO()
-    subset.save_font(font, out, options)
-    return out.getvalue()
+    wanted = hb.SubsetInput()
+    for character in set(text + "".join(map(chr, range(0x20, 0x7F))) + "‘’“”–—…"):
+        wanted.unicode_set.add(ord(character))
+    wanted.sets(hb.SubsetInputSets.NAME_ID).invert()  # all names: the copyright and licence the OFL asks for
+    return hb.subset(hb.Face(hb.Blob.from_file_path(str(path))), wanted).blob.data
 
 
 def _part_xhtml(book: ResolvedBook, part: ResolvedPart, anchors: dict[str, str], pages: list[Placement]) -> str:

@@ -121,7 +121,7 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
     joined = join([r.pdf for r in layouts], [d.pdf for d in decorations], list(page_map.blank_before), page_map.labels)
     labels = page_map.labels
 
-    def finish(variant: str) -> bytes:
+    def finish(variant: str) -> bytes:  # each variant changes its own copy of the joined PDF
         if variant == PRINT:
             return press_ready(joined, book.metadata.print, labels, _color_profile(book))
         return screen_ready(joined, labels)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 from dataclasses import dataclass
 
 import pikepdf
@@ -34,7 +35,7 @@ class _Bookmark:
     children: list[_Bookmark]
 
 
-def join(segments: list[bytes], decorations: list[bytes], blank_before: list[bool], labels: tuple[str, ...]) -> bytes:
+def join(segments: list[bytes], decorations: list[bytes], blank_before: list[bool], labels: tuple[str, ...]) -> pikepdf.Pdf:
     """The segments' PDFs as one; ``decorations[i]`` has the margin boxes of segment i's
     pages; ``blank_before[i]``: an empty page goes before segment i. ``labels`` are the
     folios of the joined pages, for the links' descriptions."""
@@ -72,9 +73,7 @@ def join(segments: list[bytes], decorations: list[bytes], blank_before: list[boo
     _link_across_segments(out, destinations, labels)
     _set_destinations(out, destinations)
     _set_bookmarks(out, bookmarks)
-    buffer = io.BytesIO()
-    out.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.disable, compress_streams=True)
-    return buffer.getvalue()
+    return out
 
 
 def _decorate(pdf: pikepdf.Pdf, first_page: int, decoration: bytes) -> None:
@@ -131,7 +130,6 @@ def _merge_font_subsets(pdf: pikepdf.Pdf) -> None:
     goes into one, which all the segments' font dictionaries then point at (their
     widths and Unicode maps stay theirs).
     """
-    from fontTools.ttLib import TTFont
 
     programs: dict[str, dict[tuple[int, int], pikepdf.Object]] = {}
     descriptors: dict[str, list[pikepdf.Object]] = {}
@@ -156,30 +154,67 @@ def _merge_font_subsets(pdf: pikepdf.Pdf) -> None:
     for name, streams in programs.items():
         if len(streams) < 2:
             continue
-        fonts = [TTFont(io.BytesIO(stream.read_bytes()), recalcBBoxes=False, recalcTimestamp=False)
-                 for stream in streams.values()]
-        if not all("glyf" in font for font in fonts):
+        merged = _merged_program([stream.read_bytes() for stream in streams.values()])
+        if merged is None:
             continue
-        merged = max(fonts, key=lambda font: font["maxp"].numGlyphs)
-        order, glyphs, metrics = merged.getGlyphOrder(), merged["glyf"].glyphs, merged["hmtx"].metrics
-        for font in fonts:
-            if font is merged:
-                continue
-            their_glyphs, their_metrics = font["glyf"].glyphs, font["hmtx"].metrics
-            for gid, their_name in enumerate(font.getGlyphOrder()):
-                if _drawn(their_glyphs[their_name]) and not _drawn(glyphs[order[gid]]):
-                    glyphs[order[gid]] = their_glyphs[their_name]  # not expanded: its parts are glyph ids, the same here
-                    metrics[order[gid]] = their_metrics[their_name]
-        data = io.BytesIO()
-        merged.save(data)
-        program = pdf.make_stream(data.getvalue())
-        program.Length1 = len(data.getvalue())
+        program = pdf.make_stream(merged)
+        program.Length1 = len(merged)
         for descriptor in descriptors[name]:
             descriptor.FontFile2 = program
 
 
-def _drawn(glyph) -> bool:
-    return hasattr(glyph, "data") or getattr(glyph, "numberOfContours", 0) != 0
+def _merged_program(subsets: list[bytes]) -> bytes | None:
+    """TrueType subsets of one font with the same glyph ids merged into one program: each
+    glyph's outline (``glyf`` through ``loca``) and metrics (``hmtx``) from a subset that
+    draws it. Tables are handled as bytes: decompiling every glyph of hundreds of subsets
+    with fontTools takes seconds."""
+    from fontTools.ttLib import TTFont
+
+    fonts = [TTFont(io.BytesIO(data), recalcBBoxes=False, recalcTimestamp=False) for data in subsets]
+    if not all("glyf" in font and "loca" in font and "hmtx" in font for font in fonts):
+        return None  # not TrueType outlines: leave the subsets as they are
+    merged = max(fonts, key=lambda font: font["maxp"].numGlyphs)
+    count = merged["maxp"].numGlyphs
+    outlines: list[bytes] = [b""] * count
+    metrics: list[bytes] = [b"\0\0\0\0"] * count
+    for font in [merged] + [font for font in fonts if font is not merged]:
+        loca, glyf = font["loca"], font.reader["glyf"]
+        widths = _long_metrics(font)
+        for gid in range(min(count, len(loca) - 1)):
+            if not outlines[gid] and loca[gid + 1] > loca[gid]:
+                outlines[gid] = glyf[loca[gid]:loca[gid + 1]]
+                metrics[gid] = widths[gid]
+    offsets, data = [0], bytearray()
+    for outline in outlines:
+        data += outline + b"\0" * (-len(outline) % 4)
+        offsets.append(len(data))
+    for tag, raw in (("glyf", bytes(data)), ("loca", struct.pack(f">{len(offsets)}I", *offsets)),
+                     ("hmtx", b"".join(metrics))):
+        table = _raw_table(tag)
+        table.data = raw
+        merged[tag] = table
+    merged["head"].indexToLocFormat = 1  # long offsets
+    merged["hhea"].numberOfHMetrics = count
+    out = io.BytesIO()
+    merged.save(out, reorderTables=False)
+    return out.getvalue()
+
+
+def _raw_table(tag: str):
+    from fontTools.ttLib.tables.DefaultTable import DefaultTable
+
+    return DefaultTable(tag)
+
+
+def _long_metrics(font) -> list[bytes]:
+    """Each glyph's advance width and left side bearing, as 4 bytes, from raw ``hmtx``."""
+    raw, long_count = font.reader["hmtx"], font["hhea"].numberOfHMetrics
+    metrics = [raw[4 * n:4 * n + 4] for n in range(long_count)]
+    advance = metrics[-1][:2] if metrics else b"\0\0"
+    start = 4 * long_count
+    for n in range(font["maxp"].numGlyphs - long_count):
+        metrics.append(advance + raw[start + 2 * n:start + 2 * n + 2])
+    return metrics
 
 
 def _copy(pdf: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:

@@ -28,10 +28,11 @@ MARK_LENGTH = 12.0
 MARK_GAP = 3.0  # marks start this far outside the bleed, so they never print on the page
 
 
-def press_ready(data: bytes, settings: PrintSettings, labels: tuple[str, ...], profile: Path) -> bytes:
+def press_ready(pdf: pikepdf.Pdf, settings: PrintSettings, labels: tuple[str, ...], profile: Path) -> bytes:
+    """The print edition, made from ``pdf`` (which it changes)."""
     target = TARGETS[settings.target]
     to_cmyk = _Converter(profile)
-    with pikepdf.open(io.BytesIO(data)) as pdf:
+    with pdf:
         if target.even_pages and len(pdf.pages) % 2:
             add_blank_page(pdf)
         _untag(pdf)
@@ -47,9 +48,10 @@ def press_ready(data: bytes, settings: PrintSettings, labels: tuple[str, ...], p
         return _save(pdf, "1.3" if target.pdfx.endswith(":2001") else "1.4")
 
 
-def screen_ready(data: bytes, labels: tuple[str, ...]) -> bytes:
-    """The shared layout at trim size: the bleed is cut off, and there is no print intent."""
-    with pikepdf.open(io.BytesIO(data)) as pdf:
+def screen_ready(pdf: pikepdf.Pdf, labels: tuple[str, ...]) -> bytes:
+    """The screen edition, made from ``pdf`` (which it changes): the shared layout at trim
+    size, the bleed cut off, and no print intent."""
+    with pdf:
         for page in pdf.pages:
             page.obj.MediaBox = page.obj.TrimBox
             _drop(page.obj, "/TrimBox", "/BleedBox", "/CropBox", "/ArtBox")
