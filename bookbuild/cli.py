@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {line}")
             for message in report.warnings:
                 print(f"  warning: {message}", file=sys.stderr)
+        for line in result.done:
+            print(line)
         for path in result.written:
             print(f"wrote {_shown(path)} ({path.stat().st_size / 1024:.0f} KB)")
         print(f"built in {time.monotonic() - started:.1f} s")

@@ -40,8 +40,10 @@ class BuildOptions:
 class BuildResult:
     written: tuple[Path, ...]
     problems: tuple[Problem, ...]  # warnings only: errors raise BookError
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())  # for the author's attention (stderr)
     preflight: tuple[Report, ...] = field(default=())
+    done: tuple[str, ...] = field(default=())  # what the build did (stdout)
+    editions: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes, before writing
 
 
 def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = False) -> ResolvedBook:
@@ -64,23 +66,28 @@ def _build(options: BuildOptions) -> BuildResult:
         made = _make(options)
         cache.store("builds", key, made)
         cache.keep_latest("builds", key)
-    editions, problems, notes, reports = made
-    written = write_atomically(options.out, editions)
-    return BuildResult(tuple(written), problems, notes, reports)
+        done = made.done
+    else:
+        done = ("nothing changed since the last build: its editions, from .cache",)
+    written = write_atomically(options.out, made.editions)
+    return BuildResult(tuple(written), made.problems, made.notes, made.preflight, done)
 
 
-def _make(options: BuildOptions) -> tuple[dict[str, bytes], tuple[Problem, ...], tuple[str, ...], tuple[Report, ...]]:
+def _make(options: BuildOptions) -> BuildResult:
+    """Every edition asked for; ``written`` is left empty (nothing is written yet)."""
     book = check(options.book, options.drafts, options.jobs, options.strict)
     slug = ids.book_slug(book.metadata)
     editions: dict[str, bytes] = {}
     notes: list[str] = []
+    done: list[str] = []
     page_starts = ()
     reports: list[Report] = []
     variants = tuple(v for v in (PRINT, SCREEN) if v in options.formats)
     if variants:
         pdfs = render_pdfs(book, variants, options.jobs, Cache(options.book))
         page_starts = pdfs.page_starts  # both PDFs have the print edition's pages
-        notes.extend(f"warning: PDF: WeasyPrint: {message}" for message in pdfs.warnings)
+        done.append(f"PDF: {pdfs.summary}")
+        notes.extend(f"warning: PDF: {message}" for message in pdfs.warnings)
         def inspect(variant: str) -> Report:
             name = f"{slug}-{variant}.pdf"
             if variant == PRINT:
@@ -95,4 +102,4 @@ def _make(options: BuildOptions) -> tuple[dict[str, bytes], tuple[Problem, ...],
         editions[f"{slug}.epub"] = render_epub(book, page_starts)
         if not page_starts:
             notes.append("note: the EPUB has no page-list: its print page numbers come from the PDF layout (add print to --formats)")
-    return editions, book.problems, tuple(notes), tuple(reports)
+    return BuildResult((), book.problems, tuple(notes), tuple(reports), tuple(done), editions)

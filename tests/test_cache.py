@@ -13,7 +13,7 @@ EDITIONS = ("cross-references.epub", "cross-references-print.pdf", "cross-refere
 @pytest.fixture
 def book(tmp_path):
     copy = tmp_path / "book"
-    shutil.copytree(BOOKS / "refs", copy)
+    shutil.copytree(BOOKS / "refs", copy, ignore=shutil.ignore_patterns(".cache"))  # other tests build it in place
     return copy
 
 
@@ -33,6 +33,18 @@ def test_an_edited_chapter_rebuilds_to_the_bytes_of_a_clean_build(book, tmp_path
     clean = build(book, tmp_path / "clean")
     assert rebuilt == clean
     assert b"not, at all" in zipfile.ZipFile(tmp_path / "clean" / EDITIONS[0]).read("EPUB/c012.xhtml")
+
+
+def test_an_edit_lays_out_only_its_own_chapter_again(book, tmp_path):
+    first = run_build("--book", book, "--out", tmp_path / "first")
+    parts = int(re.search(r"PDF: laid out (\d+) of \1 parts", first.stdout).group(1))
+    assert parts == 4  # the front matter and three chapters, each laid out once
+    chapter = book / "manuscript" / "0012-twelfth.md"
+    chapter.write_text(chapter.read_text().replace("which are not the seventh's", "which are not the seventh one's"))
+    again = run_build("--book", book, "--out", tmp_path / "again")
+    assert f"PDF: laid out 1 of {parts} parts (1 round for page numbers)" in again.stdout, again.stdout
+    unchanged = run_build("--book", book, "--out", tmp_path / "unchanged")
+    assert "nothing changed since the last build" in unchanged.stdout
 
 
 def test_a_no_op_rebuild_writes_the_same_bytes(book, tmp_path):

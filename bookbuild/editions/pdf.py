@@ -59,6 +59,7 @@ class PdfEditions:
     page_starts: tuple[PageStart, ...]  # what each page begins with, for the EPUB's page-list
     inside_margin: float  # inches, chosen from the page count
     warnings: tuple[str, ...]
+    summary: str  # how much of the book was laid out, and in how many rounds
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ class Segment:
     section_ids: tuple[str, ...]
     anchors: frozenset[str]  # every anchor in its parts
     words: int  # for a first guess at its length
+
+    @property
+    def prints_page_numbers(self) -> bool:
+        return "data-page-of=" in self.body
 
 
 @dataclass(frozen=True)
@@ -95,19 +100,25 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
     counts = [k[0] if k else _estimate_pages(s) for k, s in zip(known, segments)]
     anchors = [k[1] if k else dict.fromkeys(s.anchors, 0) for k, s in zip(known, segments)]
     page_map = _place(segments, counts, anchors)
-    write = all(known)  # a map made of guesses is almost surely wrong: lay out without writing first
+    # Numbers from guesses are almost surely wrong: a segment that prints page numbers is
+    # laid out without writing first, unless they come from the last build's map.
+    write = all(known)
+    unsettled: tuple[str, ...] = ()
+    laid_out: set[int] = set()  # segments laid out by this build, not taken from the cache
     with _Typesetting(book, jobs, cache) as typesetting:
-        for _ in range(_MAX_ROUNDS):
+        for round_number in range(1, _MAX_ROUNDS + 1):
             inside = printing.inside_margin_for(page_map.total)
-            requests = [_job(book, s, page_map, inside, write) for s in segments]
+            requests = [_job(book, s, page_map, inside, write or not s.prints_page_numbers) for s in segments]
             layouts = typesetting.typeset_all(requests)
+            laid_out.update(typesetting.typeset_just_now)
             page_map = _place(segments, [r.pages for r in layouts], [r.anchors for r in layouts])
             settled = [_job(book, s, page_map, printing.inside_margin_for(page_map.total), True) for s in segments]
             if write and settled == requests:
                 break
+            if write and round_number == _MAX_ROUNDS:  # a number that moves its own target: rare, and reported
+                unsettled = (f"page numbers still changed after {_MAX_ROUNDS} layouts: check the "
+                             f"\"(page N)\" references in {', '.join(s.first_part for s, a, b in zip(segments, settled, requests) if a != b)}",)
             write = True
-        else:
-            raise RuntimeError(f"page numbers did not settle after {_MAX_ROUNDS} layouts")
         decoration_requests = [_decoration_job(book, s, r, page_map, n, inside)
                                for n, (s, r) in enumerate(zip(segments, layouts))]
         decorations = typesetting.typeset_all(decoration_requests)
@@ -127,8 +138,9 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
         return screen_ready(joined, labels)
 
     finished = each_in_parallel(finish, variants, jobs)
-    warnings = tuple(dict.fromkeys(w for r in layouts for w in r.warnings))
-    return PdfEditions(finished, labels, _page_starts(layouts, page_map), inside, warnings)
+    warnings = unsettled + tuple(dict.fromkeys(f"WeasyPrint: {w}" for r in layouts for w in r.warnings))
+    summary = f"laid out {len(laid_out)} of {len(segments)} parts ({round_number} round{'s' * (round_number > 1)} for page numbers)"
+    return PdfEditions(finished, labels, _page_starts(layouts, page_map), inside, warnings, summary)
 
 
 def _segments(book: ResolvedBook) -> list[Segment]:
@@ -230,10 +242,11 @@ class _Typesetting:
 
     def __init__(self, book: ResolvedBook, jobs: int, cache: Cache | None):
         stylesheets = tuple(theme.stylesheets(book.root, "pdf"))
-        self.setup = TypesetterSetup(book.root, _color_profile(book), stylesheets, ids.book_identifier(book.metadata))
-        self.setup_key = key_of(repr(self.setup), *(path.read_bytes() for path in (*stylesheets, self.setup.color_profile)))
+        self.setup = TypesetterSetup(book.root, stylesheets, ids.book_identifier(book.metadata))
+        self.setup_key = key_of(repr(self.setup), *(path.read_bytes() for path in stylesheets))
         self.jobs, self.cache = jobs, cache
         self.done: dict[str, SegmentLayout] = {}
+        self.typeset_just_now: tuple[int, ...] = ()  # which of the last requests were laid out, not found
         self.pool = None
         self.here: Typesetter | None = None
 
@@ -260,6 +273,7 @@ class _Typesetting:
         keys = [self._key(job) for job in requests]
         results: list[SegmentLayout | None] = [self._known(key, job) for key, job in zip(keys, requests)]
         missing = sorted((n for n, r in enumerate(results) if r is None), key=lambda n: -len(requests[n].html))
+        self.typeset_just_now = tuple(missing)
         for n, layout in self._typeset([(n, requests[n]) for n in missing]):
             results[n] = layout
             self.done[keys[n]] = layout

@@ -88,8 +88,8 @@ def _decorate(pdf: pikepdf.Pdf, first_page: int, decoration: bytes) -> None:
 
 
 def _share_identical_resources(pdf: pikepdf.Pdf) -> None:
-    """Every segment brought its own copy of the colour profiles and of any image it
-    shares with another: keep one of each (the rest are not written)."""
+    """Every segment brought its own copy of any image (and its colour profile) it shares
+    with another: keep one of each (the rest are not written)."""
     kept: dict[bytes, pikepdf.Object] = {}
     chosen: dict[tuple[int, int], pikepdf.Object] = {}  # a stream met again (resources are shared by pages)
 
@@ -105,9 +105,6 @@ def _share_identical_resources(pdf: pikepdf.Pdf) -> None:
                 digest.update(key.encode() + (value.read_raw_bytes() if isinstance(value, pikepdf.Stream) else repr(value).encode()))
         return kept.setdefault(digest.digest(), stream)
 
-    for intent in pdf.Root.get("/OutputIntents", Array()):
-        if "/DestOutputProfile" in intent:
-            intent.DestOutputProfile = one_of(intent.DestOutputProfile)
     def share(resources: pikepdf.Object) -> None:
         for name, space in resources.get("/ColorSpace", Dictionary()).items():
             if isinstance(space, Array) and len(space) == 2 and space[0] == Name.ICCBased:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name
+from pikepdf import Array, Dictionary, Name, String
 
 from ..model import PrintSettings
 from ..printing import TARGETS
@@ -42,6 +42,7 @@ def press_ready(pdf: pikepdf.Pdf, settings: PrintSettings, labels: tuple[str, ..
             _drop(page.obj, "/Group")  # no transparency group once nothing is transparent
         if not target.bookmarks:
             _drop(pdf.Root, "/Outlines", "/PageMode")
+        _set_output_intent(pdf, profile)
         _set_boxes(pdf, settings, target.bleed_sides)
         _set_page_labels(pdf, labels)
         _set_pdfx_version(pdf, target.pdfx)
@@ -50,12 +51,11 @@ def press_ready(pdf: pikepdf.Pdf, settings: PrintSettings, labels: tuple[str, ..
 
 def screen_ready(pdf: pikepdf.Pdf, labels: tuple[str, ...]) -> bytes:
     """The screen edition, made from ``pdf`` (which it changes): the shared layout at trim
-    size, the bleed cut off, and no print intent."""
+    size, the bleed cut off."""
     with pdf:
         for page in pdf.pages:
             page.obj.MediaBox = page.obj.TrimBox
             _drop(page.obj, "/TrimBox", "/BleedBox", "/CropBox", "/ArtBox")
-        _drop(pdf.Root, "/OutputIntents")
         _set_page_labels(pdf, labels)
         return _save(pdf, None)
 
@@ -104,6 +104,17 @@ def _set_page_labels(pdf: pikepdf.Pdf, labels: tuple[str, ...]) -> None:
     if first_arabic < len(pdf.pages):
         numbers.extend([first_arabic, Dictionary(S=Name.D, St=int(labels[first_arabic]))])
     pdf.Root.PageLabels = Dictionary(Nums=numbers)
+
+
+def _set_output_intent(pdf: pikepdf.Pdf, profile: Path) -> None:
+    """The printing condition the colours were converted for: the CMYK profile itself."""
+    from PIL import ImageCms
+
+    described = ImageCms.getOpenProfile(str(profile)).profile
+    name = String(described.model or described.profile_description or profile.stem)
+    icc = pdf.make_stream(profile.read_bytes(), N=4)
+    pdf.Root.OutputIntents = Array([Dictionary(Type=Name.OutputIntent, S=Name.GTS_PDFX, OutputConditionIdentifier=name,
+                                               Info=name, DestOutputProfile=icc)])
 
 
 def _set_pdfx_version(pdf: pikepdf.Pdf, version: str) -> None:

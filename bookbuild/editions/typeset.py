@@ -30,7 +30,6 @@ class TypesetterSetup:
     """What every worker needs to set WeasyPrint up for a book (picklable)."""
 
     root: Path  # the book folder: the only place images may come from
-    color_profile: Path  # the print edition's CMYK output intent
     stylesheets: tuple[Path, ...]  # the theme's and the book's, in cascade order
     identifier: str  # the PDF's document id
 
@@ -63,18 +62,13 @@ class Typesetter:
         self.weasyprint = weasyprint
         self.setup = setup
         self.font_config = FontConfiguration()  # @font-face rules only apply through one of these
-        self.color_profiles: dict = {}  # and @color-profile rules through this
+        # No @color-profile: every segment would embed the print profile (190 KB); the
+        # print edition gets its output intent when it is made press-ready.
+        self.color_profiles: dict = {}
         fonts = theme.theme_fonts()
-        allowed = [setup.root, theme.DEFAULT_THEME, setup.color_profile.parent] + [face.path.parent for face in fonts]
-        self.fetcher = book_url_fetcher(allowed)
-        rules = [theme.font_face_css(lambda face: face.path.as_uri()),
-                 f"@color-profile device-cmyk {{ src: url({setup.color_profile.resolve().as_uri()}); components: c, m, y, k; }}"]
-        self.stylesheets = [self._css(string="\n".join(rules))] + [self._css(filename=str(p)) for p in setup.stylesheets]
-        for profile in self.color_profiles.values():
-            # Once a profile's name has been read (as writing a PDF does), LittleCMS gives
-            # its bytes re-serialised, not as read: read it here, so that every PDF of every
-            # process embeds the same bytes.
-            profile.name
+        self.fetcher = book_url_fetcher([setup.root, theme.DEFAULT_THEME] + [face.path.parent for face in fonts])
+        rules = theme.font_face_css(lambda face: face.path.as_uri())
+        self.stylesheets = [self._css(string=rules)] + [self._css(filename=str(p)) for p in setup.stylesheets]
 
     def _css(self, **source):
         return self.weasyprint.CSS(url_fetcher=self.fetcher, font_config=self.font_config,
