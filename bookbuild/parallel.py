@@ -1,5 +1,5 @@
-"""Two pieces of finishing work, each on its own copy of this process (forked): at once
-when there are two cores to run them."""
+"""Work done on a copy of this process (forked): two finishing jobs at once when there
+are two cores to run them, and work whose memory should not outlive it."""
 
 from __future__ import annotations
 
@@ -13,41 +13,62 @@ Result = TypeVar("Result")
 
 def each_in_parallel(work: Callable[[Item], Result], items: Sequence[Item], jobs: int) -> dict[Item, Result]:
     """``work(item)`` for each of (at most two) items, the second in a forked process, which
-    starts from this one's memory (a joined PDF) without copying it, and may change it
-    without the first seeing the change. With ``jobs`` < 2 the first waits for the second."""
+    starts from this one's memory without copying it. With ``jobs`` < 2, one after the
+    other, each in a forked process (``in_child``): the least memory at any one time."""
     if len(items) < 2:
         return {item: work(item) for item in items}
     first, second = items
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-
-    def child() -> None:
-        try:
-            sender.send(("ok", work(second)))
-        except BaseException as failure:  # reported by the parent, which owns the terminal
-            sender.send(("failed", f"{type(failure).__name__}: {failure}"))
-
-    process = context.Process(target=child, daemon=True)
-    process.start()
-    sender.close()
+    if jobs < 2:
+        return {first: in_child(lambda: work(first)), second: in_child(lambda: work(second))}
+    child = _Child(lambda: work(second))
     try:
-        if jobs < 2:
-            status, value = _result(receiver, second)
         done = {first: work(first)}
-        if jobs >= 2:
-            status, value = _result(receiver, second)
-    finally:
-        process.join(timeout=5)
-        if process.is_alive():
-            process.terminate()
-    if status != "ok":
-        raise RuntimeError(value)
-    done[second] = value
+    except BaseException:
+        child.kill()
+        raise
+    done[second] = child.result()
     return done
 
 
-def _result(receiver, item) -> tuple[str, object]:
-    try:
-        return receiver.recv()
-    except EOFError:
-        return "failed", f"the process working on {item} ended without a result"
+def in_child(work: Callable[[], Result]) -> Result:
+    """``work()`` in a forked process: everything it allocates is given back when the process
+    ends (Python keeps the memory it frees), so a step with a large passing peak does not
+    leave this process large for the steps after it."""
+    return _Child(work).result()
+
+
+class _Child:
+    def __init__(self, work: Callable[[], Result]):
+        context = multiprocessing.get_context("fork")
+        self.receiver, sender = context.Pipe(duplex=False)
+
+        def run() -> None:
+            try:
+                sender.send(("ok", work()))
+            except BaseException as failure:  # reported by the parent, which owns the terminal
+                sender.send(("failed", f"{type(failure).__name__}: {failure}"))
+
+        self.process = context.Process(target=run, daemon=True)
+        self.process.start()
+        sender.close()
+
+    def result(self):
+        try:
+            try:
+                status, value = self.receiver.recv()
+            except EOFError:
+                status, value = "failed", "a forked process of the build ended without a result"
+        finally:
+            self.stop()
+        if status != "ok":
+            raise RuntimeError(value)
+        return value
+
+    def stop(self) -> None:
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.terminate()
+
+    def kill(self) -> None:
+        self.process.terminate()
+        self.process.join()

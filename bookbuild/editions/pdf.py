@@ -31,7 +31,7 @@ from lxml import html as lxml_html
 
 from .. import generated, ids, printing, theme
 from ..cache import Cache, key_of
-from ..parallel import each_in_parallel
+from ..parallel import each_in_parallel, in_child
 from ..model import PartKind, ResolvedBook, ResolvedPart
 from ..pagemap import PageStart, tag_blocks
 from .pdfjoin import LINK_SCHEME, join
@@ -41,6 +41,7 @@ from .typeset import SegmentJob, SegmentLayout, Typesetter, TypesetterSetup, sta
 PRINT = "print"
 SCREEN = "screen"
 _MAX_ROUNDS = 5
+_FINISH_BOTH_AT_ONCE_UP_TO = 1000  # pages
 _PAGE_OF = re.compile(r'data-page-of="([^"]*)"')
 _MARGIN_BOXES = ("top-left-corner", "top-left", "top-center", "top-right", "top-right-corner", "bottom-left-corner",
                  "bottom-left", "bottom-center", "bottom-right", "bottom-right-corner", "left-top", "left-middle",
@@ -129,18 +130,25 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
         typesetting.forget_all_but(requests + decoration_requests)
     if cache is not None:
         cache.store("pagemap", _LAST_LAYOUT, {s.first_part: (r.pages, r.anchors) for s, r in zip(segments, layouts)})
-    joined = join([r.pdf for r in layouts], [d.pdf for d in decorations], list(page_map.blank_before), page_map.labels)
+    starts = _page_starts(layouts, page_map)
+    warnings = unsettled + tuple(dict.fromkeys(f"WeasyPrint: {w}" for r in layouts for w in r.warnings))
+    # Joining holds every segment's parsed PDF at once: in a process of its own, whose
+    # memory goes back when it ends, before finishing the editions needs as much again.
+    joined = in_child(lambda: join([r.pdf for r in layouts], [d.pdf for d in decorations],
+                                   list(page_map.blank_before), page_map.labels))
+    del layouts, decorations
     labels = page_map.labels
 
-    def finish(variant: str) -> bytes:  # each variant changes its own copy of the joined PDF
+    def finish(variant: str) -> bytes:
         if variant == PRINT:
             return press_ready(joined, book.metadata.print, labels, _color_profile(book))
         return screen_ready(joined, labels)
 
-    finished = each_in_parallel(finish, variants, jobs)
-    warnings = unsettled + tuple(dict.fromkeys(f"WeasyPrint: {w}" for r in layouts for w in r.warnings))
+    # Finishing a PDF takes about 0.15 MB a page (pikepdf holds every page and structure
+    # element): a long book's two are finished one after the other, to stay in memory.
+    finished = each_in_parallel(finish, variants, jobs if page_map.total <= _FINISH_BOTH_AT_ONCE_UP_TO else 1)
     summary = f"laid out {len(laid_out)} of {len(segments)} parts ({round_number} round{'s' * (round_number > 1)} for page numbers)"
-    return PdfEditions(finished, labels, _page_starts(layouts, page_map), inside, warnings, summary)
+    return PdfEditions(finished, labels, starts, inside, warnings, summary)
 
 
 def _segments(book: ResolvedBook) -> list[Segment]:
@@ -254,6 +262,7 @@ class _Typesetting:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.done.clear()
         if self.pool is not None:
             self.pool.terminate()  # also on Ctrl-C: workers must not outlive the build
             self.pool.join()

@@ -28,11 +28,11 @@ MARK_LENGTH = 12.0
 MARK_GAP = 3.0  # marks start this far outside the bleed, so they never print on the page
 
 
-def press_ready(pdf: pikepdf.Pdf, settings: PrintSettings, labels: tuple[str, ...], profile: Path) -> bytes:
-    """The print edition, made from ``pdf`` (which it changes)."""
+def press_ready(data: bytes, settings: PrintSettings, labels: tuple[str, ...], profile: Path) -> bytes:
+    """The print edition, made from the joined layout."""
     target = TARGETS[settings.target]
     to_cmyk = _Converter(profile)
-    with pdf:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
         if target.even_pages and len(pdf.pages) % 2:
             add_blank_page(pdf)
         _untag(pdf)
@@ -49,10 +49,9 @@ def press_ready(pdf: pikepdf.Pdf, settings: PrintSettings, labels: tuple[str, ..
         return _save(pdf, "1.3" if target.pdfx.endswith(":2001") else "1.4")
 
 
-def screen_ready(pdf: pikepdf.Pdf, labels: tuple[str, ...]) -> bytes:
-    """The screen edition, made from ``pdf`` (which it changes): the shared layout at trim
-    size, the bleed cut off."""
-    with pdf:
+def screen_ready(data: bytes, labels: tuple[str, ...]) -> bytes:
+    """The screen edition, made from the joined layout: at trim size, the bleed cut off."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
         for page in pdf.pages:
             page.obj.MediaBox = page.obj.TrimBox
             _drop(page.obj, "/TrimBox", "/BleedBox", "/CropBox", "/ArtBox")
@@ -256,10 +255,12 @@ def _convert_content(pdf: pikepdf.Pdf, owner: pikepdf.Object, to_cmyk: _Converte
     else:
         data = _converted_by_parsing(owner, page, to_cmyk, rgb_spaces)
     if data is not None and data != raw:
+        # Compressed now, not when saved: a book's worth of page content waiting uncompressed
+        # would be hundreds of megabytes.
         if page is not None:
-            owner.Contents = pdf.make_stream(data)
+            owner.Contents = pdf.make_stream(zlib.compress(data), Filter=Name.FlateDecode)
         else:
-            owner.write(data)
+            owner.write(zlib.compress(data), filter=Name.FlateDecode)
 
 
 _RGB_OPERATORS = re.compile(rb"\b(?:rg|RG)(?![^\s\[\]<>(){}/%])")
