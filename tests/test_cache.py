@@ -20,7 +20,7 @@ def book(tmp_path):
 def build(book, out):
     done = run_build("--book", book, "--out", out)
     assert done.returncode == 0, done.stderr
-    return {name: (out / name).read_bytes() for name in EDITIONS}
+    return {path.name: path.read_bytes() for path in out.iterdir()}
 
 
 def test_an_edited_chapter_rebuilds_to_the_bytes_of_a_clean_build(book, tmp_path):
@@ -61,6 +61,21 @@ def test_metadata_and_theme_changes_reach_the_editions(book, tmp_path):
     with zipfile.ZipFile(tmp_path / "after" / EDITIONS[0]) as epub:
         assert "2026-03-04" in epub.read("EPUB/content.opf").decode()
         assert "letter-spacing: 0.02em" in epub.read("EPUB/style/book.css").decode()
+
+
+def test_pdf_styles_and_title_changes_reach_laid_out_chapters(book, tmp_path):
+    """Chapters' layouts are cached: the book's own pdf.css and its title must reach them."""
+    (book / "styles").mkdir()
+    (book / "styles" / "pdf.css").write_text("/* the theme as it is */\n")
+    build(book, tmp_path / "before")
+    (book / "styles" / "pdf.css").write_text('a.xref::after { content: " (see page " attr(data-page) ")"; }\n')
+    build(book, tmp_path / "restyled")
+    assert "(see page " in " ".join(pdf_page_texts(tmp_path / "restyled" / EDITIONS[1]))
+    metadata = book / "metadata.yaml"
+    metadata.write_text(metadata.read_text().replace("title: Cross references", "title: Crossed wires"))
+    build(book, tmp_path / "retitled")
+    texts = " ".join(pdf_page_texts(tmp_path / "retitled" / "crossed-wires-print.pdf"))
+    assert "Crossed wires" in texts and "Cross references" not in texts  # running heads, title pages
 
 
 def test_page_references_follow_an_edit_that_moves_later_chapters(book, tmp_path):
