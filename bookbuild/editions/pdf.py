@@ -206,17 +206,16 @@ def _job(book: ResolvedBook, segment: Segment, page_map: PageMap, inside: float,
 def _decoration_job(book: ResolvedBook, segment: Segment, layout: SegmentLayout, page_map: PageMap, n: int,
                     inside: float) -> SegmentJob:
     """The page-margin boxes of a segment's pages where it falls in the book: its sections,
-    each with as many empty pages as its text filled."""
+    each with an empty page for every page its text filled, each on the same side (a
+    segment starts on a right-hand page), so that the pages left blank come out the same."""
     starts = [layout.anchors[section] for section in segment.section_ids] + [layout.pages]
     sections = []
     for opening, start, end in zip(segment.openings, starts, starts[1:]):
-        # A blank page before the next section is the decoration's to make, as the text's
-        # layout did (a page with nothing but footnotes run over is "blank" too, but filled).
-        filled = end - start - (end < layout.pages and end - 1 in layout.blank_pages)
-        sections.append(opening + '<div class="page"></div>' * filled + "</section>")
+        pages = "".join(f'<div style="break-before: {"right" if page % 2 == 0 else "left"}"></div>'
+                        for page in range(start, end) if page not in layout.blank_pages)
+        sections.append(opening + pages + "</section>")
     first_folio = 1 if segment.front else int(page_map.labels[page_map.first_pages[n] - 1])
-    page_css = (f"{_page_css(book, inside)}\n@page :first {{ counter-reset: page {first_folio}; }}\n"
-                "section > div.page + div.page { break-before: page; }")
+    page_css = f"{_page_css(book, inside)}\n@page :first {{ counter-reset: page {first_folio}; }}"
     return SegmentJob(_document(book, "".join(sections)), page_css, write=True, tagged=False)
 
 

@@ -49,7 +49,7 @@ class SegmentLayout:
     starts: tuple[PageStart, ...]  # what each page begins with; page numbers from 1 within the segment
     pdf: bytes | None  # tagged PDF/UA-1; both editions are made from it (None when not written)
     warnings: tuple[str, ...]
-    blank_pages: frozenset[int]  # pages left blank to start a part on the right, from 0
+    blank_pages: frozenset[int]  # pages left blank to start a part on its side, from 0
 
 
 class Typesetter:
@@ -92,7 +92,7 @@ class Typesetter:
             if job.write:
                 pdf = document.write_pdf(pdf_variant="pdf/ua-1" if job.tagged else None,
                                          pdf_identifier=self.setup.identifier.encode())
-        blank = frozenset(n for n, page in enumerate(document.pages) if page._page_box.page_type.blank)
+        blank = frozenset(n for n, page in enumerate(document.pages) if _left_blank(page))
         return SegmentLayout(len(document.pages), anchors, tuple(find_page_starts(document.pages)), pdf,
                              tuple(warnings), blank)
 
@@ -103,6 +103,16 @@ class Typesetter:
         with _at_most_two_hyphens_in_a_row():
             return self.weasyprint.HTML(string=job.html, base_url=self.setup.root.as_uri() + "/", url_fetcher=self.fetcher).render(
                 stylesheets=[page_css] + self.stylesheets, font_config=self.font_config, color_profiles=self.color_profiles)
+
+
+def _left_blank(page) -> bool:
+    """A page the layout left empty so that the next part starts on its side. (WeasyPrint
+    calls a page that only carries footnotes run over from the page before blank too.)"""
+    from weasyprint.formatting_structure import boxes
+
+    box = page._page_box
+    return box.page_type.blank and not any(isinstance(child, boxes.FootnoteAreaBox) and child.children
+                                           for child in box.children)
 
 
 @contextmanager
