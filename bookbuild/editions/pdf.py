@@ -136,7 +136,6 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
     # memory goes back when it ends, before finishing the editions needs as much again.
     joined = in_child(lambda: join([r.pdf for r in layouts], [d.pdf for d in decorations],
                                    list(page_map.blank_before), page_map.labels))
-    del layouts, decorations
     labels = page_map.labels
 
     def finish(variant: str) -> bytes:

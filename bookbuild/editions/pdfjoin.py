@@ -2,14 +2,15 @@
 
 Each segment was laid out and written alone (``typeset``), as a tagged PDF
 with its own pages, named destinations, bookmarks and structure tree. Joining
-keeps the first segment's document (its catalog: metadata, language, output
-intent) and appends the others: pages (with an empty left-hand page where a
+keeps the first segment's document (its catalog: metadata, language, viewer
+preferences) and appends the others: pages (with an empty left-hand page where a
 segment would otherwise start on the left), structure elements under the one
 ``Document`` element with their parent-tree keys moved past the ones already
-taken, named destinations, and bookmarks. Each page gets its decoration
-(folio, running head) laid over it, marked as an artifact for screen readers. Links between segments were written
-as ``bookbuild:<anchor>`` URIs, since the segment holding them could not see
-their target; here they become links to the target's place in the book.
+taken, named destinations, and bookmarks. Each page gets its decoration (folio,
+running head) laid over it, marked as an artifact for screen readers. Links
+between segments were written as ``bookbuild:<anchor>`` URIs, since the segment
+holding them could not see their target; here they become links to it. Images
+and font programs that every segment brought its own copy of are kept once.
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ def join(segments: list[bytes], decorations: list[bytes], blank_before: list[boo
     _link_across_segments(out, destinations, labels)
     _set_destinations(out, destinations)
     _set_bookmarks(out, bookmarks)
-    # Written out and closed here: the joined document still holds every segment's parsed
-    # PDF, which is most of its memory (a 2,500-page book: 400 MB); its bytes are 20 MB.
+    # Handed on as bytes: the joined document still holds every segment's parsed PDF,
+    # which is most of its memory (a 2,500-page book: 400 MB); its bytes are 20 MB.
     buffer = io.BytesIO()
     out.save(buffer, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
     out.close()
