@@ -33,6 +33,13 @@ atexit.register(shutil.rmtree, _SESSION, ignore_errors=True)
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
+def copy_book(name: str, to: Path) -> Path:
+    """A fixture book copied for one test, without the .cache that session builds leave in
+    it (a test that copied it would find its own build already done)."""
+    shutil.copytree(BOOKS / name, to, symlinks=True, ignore=shutil.ignore_patterns(".cache"))
+    return to
+
+
 def run_build(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess:
     """``python build.py ARGS`` as an author runs it, with its exit code and output."""
     return subprocess.run(

@@ -5,7 +5,7 @@ import shutil
 import zipfile
 
 import pytest
-from conftest import BOOKS, pdf_destinations, pdf_page_labels, pdf_page_texts, run_build
+from conftest import copy_book, pdf_destinations, pdf_page_labels, pdf_page_texts, run_build
 
 EDITIONS = ("cross-references.epub", "cross-references-print.pdf", "cross-references-screen.pdf")
 
@@ -13,8 +13,7 @@ EDITIONS = ("cross-references.epub", "cross-references-print.pdf", "cross-refere
 @pytest.fixture
 def book(tmp_path):
     copy = tmp_path / "book"
-    shutil.copytree(BOOKS / "refs", copy, ignore=shutil.ignore_patterns(".cache"))  # other tests build it in place
-    return copy
+    return copy_book("refs", copy)
 
 
 def build(book, out):

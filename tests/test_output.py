@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import BOOKS, REPO
+from conftest import REPO, copy_book
 
 from bookbuild import pipeline
 from bookbuild.output import lock_path
@@ -36,9 +36,10 @@ def test_a_crash_mid_render_leaves_the_previous_editions(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("WeasyPrint fell over")
 
+    book = copy_book("refs", tmp_path / "book")
     monkeypatch.setattr(pipeline, "render_epub", crash)  # after both PDFs are rendered
     with pytest.raises(RuntimeError):
-        pipeline.build(BuildOptions(BOOKS / "refs", out))
+        pipeline.build(BuildOptions(book, out))
     assert_untouched(out, old)
 
 
@@ -74,8 +75,7 @@ def wait_until_locked(out, seconds=30):
 
 
 def test_two_builds_at_once_wait_for_each_other(tmp_path):
-    book = tmp_path / "book"
-    shutil.copytree(BOOKS / "refs", book)
+    book = copy_book("refs", tmp_path / "book")
     out = tmp_path / "dist"
     command = [sys.executable, str(REPO / "build.py"), "--book", str(book), "--out", str(out)]
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

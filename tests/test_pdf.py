@@ -8,7 +8,7 @@ import subprocess
 
 import pikepdf
 import pytest
-from conftest import (BOOKS, build_book, pdf_destinations, pdf_link_targets, pdf_page_labels, pdf_page_texts)
+from conftest import (copy_book, build_book, pdf_destinations, pdf_link_targets, pdf_page_labels, pdf_page_texts)
 from pypdf import PdfReader
 
 from bookbuild.preflight import _scan
@@ -21,8 +21,7 @@ SLUG = 18
 
 def built_for_target(tmp_path_factory, target: str):
     """tests/books/refs with `print.target` set, print edition only."""
-    book = tmp_path_factory.mktemp(target) / "book"
-    shutil.copytree(BOOKS / "refs", book)
+    book = copy_book("refs", tmp_path_factory.mktemp(target) / "book")
     metadata = book / "metadata.yaml"
     metadata.write_text(metadata.read_text().replace("  marks: crop\n", "") + f"  target: {target}\n")
     return build_book(book, book / "dist", "cross-references", "--formats", "print,epub")
