@@ -88,6 +88,7 @@ def _make(options: BuildOptions) -> BuildResult:
         page_starts = pdfs.page_starts  # both PDFs have the print edition's pages
         done.append(f"PDF: {pdfs.summary}")
         notes.extend(f"warning: PDF: {message}" for message in pdfs.warnings)
+
         def inspect(variant: str) -> Report:
             name = f"{slug}-{variant}.pdf"
             if variant == PRINT:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pikepdf
 from pikepdf import Name
 
+from .editions.pdfx import RGB_OPERATOR, content_bytes
 from .model import PrintSettings
 from .printing import TARGETS, gutter_for
 
@@ -190,7 +191,7 @@ def _scan_content(owner, content, matrix: list[float], page: int, scan: _Scan, s
         if state.get("/SMask", Name("/None")) != Name("/None"):
             scan.transparency.add("soft mask")
     spaces = resources.get("/ColorSpace", {})
-    raw = _raw(content)
+    raw = content_bytes(owner)
     if b"(" not in raw and not _INLINE_IMAGE.search(raw) and not _places_images(resources, raw, {owner.objgen}):
         _scan_colours(owner, raw, matrix, page, scan, seen)
         return
@@ -233,19 +234,9 @@ def _scan_content(owner, content, matrix: list[float], page: int, scan: _Scan, s
 
 
 _OPERATOR_END = rb"(?![^\s\[\]<>(){}/%])"
-_RGB_OPERATOR = re.compile(rb"(?<![^\s\[\]<>(){}/%])(?:rg|RG)" + _OPERATOR_END)
 _SET_SPACE = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+(?:cs|CS)" + _OPERATOR_END)
 _DRAW = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+Do" + _OPERATOR_END)
 _INLINE_IMAGE = re.compile(rb"(?<![^\s\[\]<>(){}/%])BI" + _OPERATOR_END)
-
-
-def _raw(content) -> bytes:
-    contents = content.obj.get("/Contents") if isinstance(content, pikepdf.Page) else content
-    if contents is None:
-        return b""
-    if isinstance(contents, pikepdf.Array):
-        return b"\n".join(part.read_bytes() for part in contents)
-    return contents.read_bytes()
 
 
 def _places_images(resources, raw: bytes, seen: set) -> bool:
@@ -268,7 +259,7 @@ def _scan_colours(owner, raw: bytes, matrix: list[float], page: int, scan: _Scan
     """Content that places no image: colour operators found in its bytes (it has no literal
     strings to hide one in), many times faster than parsing; forms it draws as usual."""
     resources = owner.get("/Resources", {})
-    for operator in set(_RGB_OPERATOR.findall(raw)):
+    for operator in set(RGB_OPERATOR.findall(raw)):
         scan.rgb.add(f"{operator.decode()} operators")
     spaces = resources.get("/ColorSpace", {})
     for name in set(_SET_SPACE.findall(raw)):

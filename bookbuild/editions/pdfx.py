@@ -245,7 +245,7 @@ def _is_rgb(space: pikepdf.Object) -> bool:
 
 def _convert_content(pdf: pikepdf.Pdf, owner: pikepdf.Object, to_cmyk: _Converter, rgb_spaces: set[str]) -> None:
     page = pikepdf.Page(owner) if "/Contents" in owner else None
-    raw = _raw_content(owner)
+    raw = content_bytes(owner)
     if not (b"rg" in raw or b"RG" in raw or b"RGB" in raw or any(name[1:].encode() in raw for name in rgb_spaces)):
         return  # nothing to convert: most of WeasyPrint's many small forms
     if b"(" not in raw and not any(name[1:].encode() in raw for name in (*rgb_spaces, "/DeviceRGB")):
@@ -263,7 +263,9 @@ def _convert_content(pdf: pikepdf.Pdf, owner: pikepdf.Object, to_cmyk: _Converte
             owner.write(zlib.compress(data), filter=Name.FlateDecode)
 
 
-_RGB_OPERATORS = re.compile(rb"\b(?:rg|RG)(?![^\s\[\]<>(){}/%])")
+# ``rg`` or ``RG`` as an operator: after white space or a delimiter (not a name's "/"),
+# and before one. The preflight looks for them the same way.
+RGB_OPERATOR = re.compile(rb"(?<![^\s\[\]<>(){}%])(?:rg|RG)(?![^\s\[\]<>(){}/%])")
 _NUMBER = rb"([-+]?(?:\d+\.?\d*|\.\d+))"
 _THREE_NUMBERS_AT_END = re.compile(rb"(?:^|(?<=[\s\[\]<>{}/%]))" + rb"\s+".join([_NUMBER] * 3) + rb"\s+$")
 
@@ -272,7 +274,7 @@ def _converted_by_substitution(raw: bytes, to_cmyk: _Converter) -> bytes:
     """Each ``r g b rg`` (or ``RG``) as ``c m y k k`` (or ``K``); found from the operator
     backwards, which is many times faster than a pattern tried at every number."""
     out, done = [], 0
-    for found in _RGB_OPERATORS.finditer(raw):
+    for found in RGB_OPERATOR.finditer(raw):
         window_start = max(done, found.start() - 80)
         operands = _THREE_NUMBERS_AT_END.search(raw, window_start, found.start())
         if operands is None:
@@ -305,7 +307,8 @@ def _converted_by_parsing(owner: pikepdf.Object, page, to_cmyk: _Converter, rgb_
     return pikepdf.unparse_content_stream(out) if changed else None
 
 
-def _raw_content(owner: pikepdf.Object) -> bytes:
+def content_bytes(owner: pikepdf.Object) -> bytes:
+    """The decoded content of a page (all its content streams) or of a form."""
     if isinstance(owner, pikepdf.Stream):
         return owner.read_bytes()
     contents = owner.get("/Contents")

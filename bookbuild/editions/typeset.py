@@ -53,7 +53,7 @@ class SegmentLayout:
 
 
 class Typesetter:
-    """WeasyPrint set up once for a book: fonts, colour profile, stylesheets."""
+    """WeasyPrint set up once for a book: fonts and stylesheets."""
 
     def __init__(self, setup: TypesetterSetup):
         import weasyprint  # slow to import (about 1 s): only builds that make a PDF pay for it
