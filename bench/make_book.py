@@ -13,7 +13,8 @@ manuscript/back/01-about.md; manuscript/images/ with three PNGs made with Pillow
 The prose is English-like nonsense made from the word lists and sentence templates
 below: paragraphs of varying length, 2-4 `##` sections per chapter ("Final thoughts"
 closes some of them; some headings carry an explicit `{#id}`), the odd `###`, bullet
-and numbered lists, block quotes, emphasis, footnotes, web links to example.org, a
+and numbered lists, block quotes, code blocks, italic, bold, bold italic and code words
+(every face of the theme), figures in the text, footnotes, web links to example.org, a
 few figures, one opening image with alt text and credit, the odd small table, and
 two or three cross-references per chapter to chapters and section ids that exist,
 cycling through every form of the contract:
@@ -289,6 +290,8 @@ class Chapter:
         self.table = False
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
 XREF_FORMS = ("wiki", "wiki-id", "wiki-text", "md", "md-id", "md-empty", "local")
 
 
@@ -355,13 +358,21 @@ class ChapterWriter:
         self.form_start = form_start
 
     def sentence(self, templates=SENTENCES) -> str:
-        text = self.words.fill(self.rng.choice(templates))
-        if self.rng.random() < 0.08:  # emphasis on one word
-            parts = text.split(" ")
-            i = self.rng.randrange(len(parts))
-            if re.fullmatch(r"[a-z]+", parts[i]):
-                parts[i] = f"*{parts[i]}*"
-            text = " ".join(parts)
+        r = self.rng
+        text = self.words.fill(r.choice(templates))
+        # Every face of the theme: italic, bold, bold italic and monospace on the odd word.
+        for chance, mark in ((0.08, "*{}*"), (0.03, "**{}**"), (0.015, "***{}***"), (0.02, "`{}`")):
+            if r.random() < chance:
+                parts = text.split(" ")
+                i = r.randrange(len(parts))
+                if re.fullmatch(r"[a-z]+", parts[i]):
+                    parts[i] = mark.format(parts[i])
+                text = " ".join(parts)
+        if r.random() < 0.04:  # figures in the text: ranges, dates, counts
+            low = r.randint(1, 28)
+            text += r.choice([f" It took {low}-{low + r.randint(1, 9)} {r.choice(('days', 'weeks', 'years'))}.",
+                              f" That was on {low} {r.choice(MONTHS)} {r.randint(1990, 2029)}.",
+                              f" About {r.randint(10, 9999)} of them were left."])
         return text
 
     def paragraph(self, sentences: int) -> str:
@@ -410,7 +421,7 @@ class ChapterWriter:
         shares[0] *= 0.5
         total = sum(shares)
         targets = [max(40, round(0.95 * budget * s / total)) for s in shares]  # blocks overshoot by about 5%
-        extras = ["list", "olist", "quote"]
+        extras = ["list", "olist", "quote", "code"]
         r.shuffle(extras)
         for part, target in enumerate(targets):
             if part > 0:
@@ -463,6 +474,9 @@ class ChapterWriter:
         if kind == "quote":
             lines = [w.fill(r.choice(QUOTE_SENTENCES)) for _ in range(r.randint(1, 3))]
             return "> " + " ".join(lines)
+        if kind == "code":
+            lines = [f"{w.word('n')}_count = {r.randint(0, 99)}  # {w.word('adj')}" for _ in range(r.randint(2, 4))]
+            return "```\n" + "\n".join(lines) + "\n```"
         items = [w.fill(r.choice(LIST_ITEMS)) for _ in range(r.randint(3, 6))]
         if kind == "olist":
             return "\n".join(f"{i}. {item}" for i, item in enumerate(items, start=1))

@@ -68,16 +68,42 @@ class Built:
         return self.out / f"{self.slug}-screen.pdf"
 
 
-def build_book(book: Path, out: Path, slug: str, *extra: str) -> Built:
+def build_book(book: Path, out: Path, slug: str | None = None, *extra: str) -> Built:
+    """``slug`` None: the book's title, as the editions written are named."""
     process = run_build("--book", book, "--out", out, *extra)
     assert process.returncode == 0, process.stderr
+    if slug is None:
+        slug = min(path.name.removesuffix("-print.pdf").removesuffix("-screen.pdf").removesuffix(".epub")
+                   for path in out.iterdir() if path.suffix in (".pdf", ".epub"))
     return Built(out, slug, process)
+
+
+SAMPLE_SLUG = "100-things-i-ve-learned-the-hard-way-about-keeping-houseplants-alive"
+
+
+def copy_sample(to: Path) -> Path:
+    """The repository's own book (its metadata and manuscript; its styles/ is the default theme)."""
+    to.mkdir(parents=True)
+    shutil.copy(REPO / "metadata.yaml", to / "metadata.yaml")
+    shutil.copytree(REPO / "manuscript", to / "manuscript")
+    return to
 
 
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory) -> Built:
-    """The repository's own sample book, all three editions."""
-    return build_book(REPO, tmp_path_factory.mktemp("sample"), "100-things-i-ve-learned-the-hard-way-about-keeping-houseplants-alive")
+    """The repository's own sample book, all three editions, built in a copy (so that the
+    cache it leaves is this build's alone)."""
+    book = copy_sample(tmp_path_factory.mktemp("sample") / "book")
+    return build_book(book, book / "dist", SAMPLE_SLUG)
+
+
+@pytest.fixture(scope="session")
+def long_book(tmp_path_factory) -> Built:
+    """A generated book of 40 chapters (bench/make_book.py) that uses every face of the theme."""
+    book = tmp_path_factory.mktemp("long") / "book"
+    subprocess.run([sys.executable, str(REPO / "bench" / "make_book.py"), str(book), "--chapters", "40", "--seed", "7"],
+                   check=True, capture_output=True)
+    return build_book(book, book / "dist")
 
 
 @pytest.fixture(scope="session")

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import struct
 from dataclasses import dataclass
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
+from .. import fonts
 from .pdfx import add_blank_page
 
 LINK_SCHEME = "bookbuild:"
@@ -69,7 +69,7 @@ def join(segments: list[bytes], decorations: list[bytes], blank_before: list[boo
             destinations.setdefault(name, _copy(out, destination))
         source.close()
     _share_identical_resources(out)
-    _merge_font_subsets(out)
+    _one_program_per_font(out)
     _set_parent_tree(out, parent_tree, next_key)
     _link_across_segments(out, destinations, labels)
     _set_destinations(out, destinations)
@@ -125,99 +125,67 @@ def _share_identical_resources(pdf: pikepdf.Pdf) -> None:
         share(page.obj.get("/Resources", Dictionary()))
 
 
-def _merge_font_subsets(pdf: pikepdf.Pdf) -> None:
-    """One embedded program per font instead of one per segment.
+def _one_program_per_font(pdf: pikepdf.Pdf) -> None:
+    """One embedded program per font file instead of one per segment.
 
-    WeasyPrint subsets each font per document keeping the original glyph ids, so the
-    subsets of one font can be merged glyph by glyph: every glyph drawn in any of them
-    goes into one, which all the segments' font dictionaries then point at (their
-    widths and Unicode maps stay theirs).
+    Each segment embedded its own subset of each font, with the original glyph ids
+    (``typeset``). The font file is subset again, once, for the glyphs that every
+    segment's text uses together, and all the segments' font dictionaries point at
+    it (their widths and Unicode maps stay theirs). A program whose font file is not
+    found stays as its segment wrote it: right, only not shared.
     """
-
-    programs: dict[str, dict[tuple[int, int], pikepdf.Object]] = {}
-    descriptors: dict[str, list[pikepdf.Object]] = {}
+    descriptors: dict[fonts.FontIdentity, list[pikepdf.Object]] = {}
+    glyphs: dict[fonts.FontIdentity, set[int]] = {}
+    known: dict[tuple[int, int], fonts.FontIdentity | None] = {}  # program -> identity
     seen: set[tuple[int, int]] = set()
 
     def collect(resources: pikepdf.Object) -> None:
         for font in resources.get("/Font", Dictionary()).values():
             for descendant in font.get("/DescendantFonts", Array()):
                 descriptor = descendant.get("/FontDescriptor")
-                if descriptor is None or "/FontFile2" not in descriptor or descriptor.objgen in seen:
+                if descriptor is None or "/FontFile2" not in descriptor or descendant.objgen in seen:
                     continue
-                seen.add(descriptor.objgen)
-                name = str(descriptor.FontName).split("+", 1)[-1]
-                programs.setdefault(name, {})[descriptor.FontFile2.objgen] = descriptor.FontFile2
-                descriptors.setdefault(name, []).append(descriptor)
+                seen.add(descendant.objgen)
+                program = descriptor.FontFile2
+                if program.objgen not in known:
+                    known[program.objgen] = fonts.identity(program.read_bytes())
+                font_identity = known[program.objgen]
+                if font_identity is None:
+                    continue
+                descriptors.setdefault(font_identity, []).append(descriptor)
+                glyphs.setdefault(font_identity, set()).update(_glyph_ids(descendant))
         for name, xobject in resources.get("/XObject", Dictionary()).items():
             if str(name).startswith("/Decoration"):
                 collect(xobject.get("/Resources", Dictionary()))
 
     for page in pdf.pages:
         collect(page.obj.get("/Resources", Dictionary()))
-    for name, streams in programs.items():
-        if len(streams) < 2:
+    for font_identity, users in descriptors.items():
+        original = fonts.original_file(font_identity)
+        if original is None:
             continue
-        merged = _merged_program([stream.read_bytes() for stream in streams.values()])
-        if merged is None:
-            continue
-        program = pdf.make_stream(merged)
-        program.Length1 = len(merged)
-        for descriptor in descriptors[name]:
+        subset = fonts.subset_for_pdf(original.read_bytes(), 0, glyphs[font_identity])
+        program = pdf.make_stream(subset)
+        program.Length1 = len(subset)
+        for descriptor in users:
             descriptor.FontFile2 = program
 
 
-def _merged_program(subsets: list[bytes]) -> bytes | None:
-    """TrueType subsets of one font with the same glyph ids merged into one program: each
-    glyph's outline (``glyf`` through ``loca``) and metrics (``hmtx``) from a subset that
-    draws it. Tables are handled as bytes: decompiling every glyph of hundreds of subsets
-    with fontTools takes seconds."""
-    from fontTools.ttLib import TTFont
-
-    fonts = [TTFont(io.BytesIO(data), recalcBBoxes=False, recalcTimestamp=False) for data in subsets]
-    if not all("glyf" in font and "loca" in font and "hmtx" in font for font in fonts):
-        return None  # not TrueType outlines: leave the subsets as they are
-    merged = max(fonts, key=lambda font: font["maxp"].numGlyphs)
-    count = merged["maxp"].numGlyphs
-    outlines: list[bytes] = [b""] * count
-    metrics: list[bytes] = [b"\0\0\0\0"] * count
-    for font in [merged] + [font for font in fonts if font is not merged]:
-        loca, glyf = font["loca"], font.reader["glyf"]
-        widths = _long_metrics(font)
-        for gid in range(min(count, len(loca) - 1)):
-            if not outlines[gid] and loca[gid + 1] > loca[gid]:
-                outlines[gid] = glyf[loca[gid]:loca[gid + 1]]
-                metrics[gid] = widths[gid]
-    offsets, data = [0], bytearray()
-    for outline in outlines:
-        data += outline + b"\0" * (-len(outline) % 4)
-        offsets.append(len(data))
-    for tag, raw in (("glyf", bytes(data)), ("loca", struct.pack(f">{len(offsets)}I", *offsets)),
-                     ("hmtx", b"".join(metrics))):
-        table = _raw_table(tag)
-        table.data = raw
-        merged[tag] = table
-    merged["head"].indexToLocFormat = 1  # long offsets
-    merged["hhea"].numberOfHMetrics = count
-    out = io.BytesIO()
-    merged.save(out, reorderTables=False)
-    return out.getvalue()
-
-
-def _raw_table(tag: str):
-    from fontTools.ttLib.tables.DefaultTable import DefaultTable
-
-    return DefaultTable(tag)
-
-
-def _long_metrics(font) -> list[bytes]:
-    """Each glyph's advance width and left side bearing, as 4 bytes, from raw ``hmtx``."""
-    raw, long_count = font.reader["hmtx"], font["hhea"].numberOfHMetrics
-    metrics = [raw[4 * n:4 * n + 4] for n in range(long_count)]
-    advance = metrics[-1][:2] if metrics else b"\0\0"
-    start = 4 * long_count
-    for n in range(font["maxp"].numGlyphs - long_count):
-        metrics.append(advance + raw[start + 2 * n:start + 2 * n + 2])
-    return metrics
+def _glyph_ids(descendant: pikepdf.Object) -> set[int]:
+    """The glyph ids a CID font draws: the keys of its widths (``/W``), which WeasyPrint
+    writes for every glyph its text uses (CIDs are glyph ids: ``CIDToGIDMap /Identity``)."""
+    found: set[int] = set()
+    widths = list(descendant.get("/W", Array()))
+    n = 0
+    while n < len(widths):
+        first = int(widths[n])
+        if isinstance(widths[n + 1], Array):
+            found.update(range(first, first + len(widths[n + 1])))
+            n += 2
+        else:
+            found.update(range(first, int(widths[n + 1]) + 1))
+            n += 3
+    return found
 
 
 def _copy(pdf: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:

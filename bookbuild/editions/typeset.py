@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import theme
+from .. import fonts, theme
 from ..pagemap import PageStart, find_page_starts, page_lines
 from ..resources import book_url_fetcher
 
@@ -60,6 +60,7 @@ class Typesetter:
         from weasyprint.text.fonts import FontConfiguration
 
         self.weasyprint = weasyprint
+        _subset_fonts_keeping_every_glyph_id()
         self.setup = setup
         self.font_config = FontConfiguration()  # @font-face rules only apply through one of these
         # No @color-profile: every segment would embed the print profile (190 KB); the
@@ -103,6 +104,20 @@ class Typesetter:
         with _at_most_two_hyphens_in_a_row():
             return self.weasyprint.HTML(string=job.html, base_url=self.setup.root.as_uri() + "/", url_fetcher=self.fetcher).render(
                 stylesheets=[page_css] + self.stylesheets, font_config=self.font_config, color_profiles=self.color_profiles)
+
+
+def _subset_fonts_keeping_every_glyph_id() -> None:
+    """WeasyPrint 70 (pinned) subsets a font twice, the second time to drop the glyphs
+    after the last one used, and renumbers: a used glyph built from a later one (a
+    figure made of its lining variant) then draws its neighbour's outline. Subset once,
+    keeping every glyph id (``fonts.subset_for_pdf``)."""
+    from weasyprint.pdf.fonts import Font
+
+    def subset(font, to_unicode, hinting):
+        if to_unicode:
+            font.file_content = fonts.subset_for_pdf(font.file_content, font.index, to_unicode, hinting)
+
+    Font.subset = subset
 
 
 def _left_blank(page) -> bool:
