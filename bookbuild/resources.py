@@ -107,23 +107,34 @@ def media_type(file: Path, src: str) -> str:
     raise ResourceRefused(f"`{src}` is not an image this book can use: use PNG, JPEG, GIF, WebP or SVG")
 
 
-def book_url_fetcher(allowed: list[Path]):
-    """A WeasyPrint URL fetcher that reads only files inside ``allowed`` folders.
+# The book folder as WeasyPrint sees it: the same address wherever the folder is, so
+# nothing in the PDFs (WeasyPrint names images after their address) depends on where the
+# book was built.
+BOOK_URL = "file:///bookbuild-book/"
+
+
+def book_url_fetcher(book_root: Path, allowed: list[Path]):
+    """A WeasyPrint URL fetcher that reads only files inside the book (under ``BOOK_URL``)
+    and the ``allowed`` folders (the theme and its fonts).
 
     Remote URLs and files elsewhere are refused before any connection or read.
     """
     from weasyprint.urls import URLFetcher
 
-    folders = [folder.resolve() for folder in allowed]
+    root = book_root.resolve()
+    folders = [root] + [folder.resolve() for folder in allowed]
 
     class BookOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             parts = urlsplit(url)
             if parts.scheme != "file":
                 raise ValueError(f"refused to fetch {url}: books may only use files inside the book folder")
-            path = Path(url2pathname(unquote(parts.path))).resolve()
+            if url.startswith(BOOK_URL):
+                path = (root / url2pathname(unquote(url[len(BOOK_URL):].split("?")[0].split("#")[0]))).resolve()
+            else:
+                path = Path(url2pathname(unquote(parts.path))).resolve()
             if not any(path.is_relative_to(folder) for folder in folders):
                 raise ValueError(f"refused to read {path}: it is outside the book folder")
-            return super().fetch(url, headers)
+            return super().fetch(path.as_uri(), headers)
 
     return BookOnlyFetcher()

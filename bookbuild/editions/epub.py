@@ -18,7 +18,7 @@ from ebooklib import epub
 from lxml import etree
 from lxml import html as lxml_html
 
-from .. import generated, ids, theme
+from .. import fonts, generated, ids, theme
 from ..cover import typographic_cover
 from ..model import PartKind, ResolvedBook, ResolvedPart
 from ..pagemap import PageStart, Placement, insert_page_markers, placements
@@ -131,15 +131,9 @@ def _css(book: ResolvedBook) -> str:
 
 
 def _subset_font(path, text: str) -> bytes:
-    """Only the glyphs the book uses (plus printable ASCII), so the EPUB stays small.
-    HarfBuzz's subsetter keeps its default OpenType features (kerning, ligatures, ...)."""
-    import uharfbuzz as hb
-
-    wanted = hb.SubsetInput()
-    for character in set(text + "".join(map(chr, range(0x20, 0x7F))) + "‘’“”–—…"):
-        wanted.unicode_set.add(ord(character))
-    wanted.sets(hb.SubsetInputSets.NAME_ID).invert()  # all names: the copyright and licence the OFL asks for
-    return hb.subset(hb.Face(hb.Blob.from_file_path(str(path))), wanted).blob.data
+    """Only the glyphs the book uses (plus printable ASCII and typographic punctuation),
+    so the EPUB stays small."""
+    return fonts.subset_for_text(path, text + "".join(map(chr, range(0x20, 0x7F))) + "‘’“”–—…")
 
 
 def _part_xhtml(book: ResolvedBook, part: ResolvedPart, anchors: dict[str, str], pages: list[Placement]) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .. import fonts, theme
 from ..pagemap import PageStart, find_page_starts, page_lines
-from ..resources import book_url_fetcher
+from ..resources import BOOK_URL, book_url_fetcher
 
 HYPHEN_LADDER = 3  # this many hyphenated lines in a row is one too many
 _HYPHENS = ("\u2010", "\u00ad")  # how a line the typesetter hyphenated ends (an author's own "-" does not count)
@@ -67,7 +67,7 @@ class Typesetter:
         # print edition gets its output intent when it is made press-ready.
         self.color_profiles: dict = {}
         fonts = theme.theme_fonts()
-        self.fetcher = book_url_fetcher([setup.root, theme.DEFAULT_THEME] + [face.path.parent for face in fonts])
+        self.fetcher = book_url_fetcher(setup.root, [theme.DEFAULT_THEME] + [face.path.parent for face in fonts])
         rules = theme.font_face_css(lambda face: face.path.as_uri())
         self.stylesheets = [self._css(string=rules)] + [self._css(filename=str(p)) for p in setup.stylesheets]
 
@@ -102,7 +102,7 @@ class Typesetter:
         relaxed = "".join(f'#{part} [data-pb="{block}"] {{ hyphens: manual; }}\n' for part, block in sorted(unhyphenated))
         page_css = self._css(string=job.page_css + "\n" + relaxed)
         with _at_most_two_hyphens_in_a_row():
-            return self.weasyprint.HTML(string=job.html, base_url=self.setup.root.as_uri() + "/", url_fetcher=self.fetcher).render(
+            return self.weasyprint.HTML(string=job.html, base_url=BOOK_URL, url_fetcher=self.fetcher).render(
                 stylesheets=[page_css] + self.stylesheets, font_config=self.font_config, color_profiles=self.color_profiles)
 
 
