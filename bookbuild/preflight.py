@@ -2,6 +2,14 @@
 
 Runs on the finished bytes, before they are written: a failure stops the build
 (exit 1) and leaves the last good editions in place. The report is printed.
+
+The print edition is checked against the PDF/X-1a rules a printer's preflight
+checks (each rule one line of the report): version and PDF/X keys, the output
+intent, page boxes, fonts, colour (CMYK and grey only, in content, images,
+shadings and patterns, within the target's ink limit), no transparency, no
+transfer curves or halftones, no annotations on the printed area, no actions or
+scripts, no file specifications or external content, and what the printer asks
+besides (page count, bleed, marks, gutter, bookmarks, image resolution).
 """
 
 from __future__ import annotations
@@ -9,12 +17,13 @@ from __future__ import annotations
 import io
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import pikepdf
 from pikepdf import Name
 
-from .editions.pdfx import RGB_OPERATOR, content_bytes
+from .editions.press import RGB_OPERATOR, content_bytes
 from .model import PrintSettings
 from .printing import TARGETS, gutter_for
 
@@ -42,11 +51,14 @@ def preflight_print(data: bytes, settings: PrintSettings, inside_margin: float, 
         pages = len(pdf.pages)
         report.lines.append(f"     target {target.name}, {pages} pages, PDF {pdf.pdf_version}, "
                             f"{pdf.docinfo.get('/GTS_PDFXVersion', 'no PDF/X version')}")
+        _check_pdfx_document(pdf, target.pdfx, report)
+        _check_output_intent(pdf, report)
         if target.max_pages:
             report.check(pages <= target.max_pages, f"page count {pages} (at most {target.max_pages})",
                          f"{pages} pages: {target.name} prints at most {target.max_pages}; shorten the book or change print.target")
-        if target.even_pages:
-            report.check(pages % 2 == 0, f"even page count ({pages})", f"{pages} pages: {target.name} needs an even page count")
+        report.check(pages % 2 == 0, f"even page count ({pages})",
+                     f"{pages} pages: a printed book has an even number of pages (add a blank page at the end)")
+        _check_boxes(pdf, report)
         trims = {tuple(round(float(v), 2) for v in page.trimbox) for page in pdf.pages}
         width, height = (_points(settings.trim_width), _points(settings.trim_height))
         trim = next(iter(trims))
@@ -66,18 +78,17 @@ def preflight_print(data: bytes, settings: PrintSettings, inside_margin: float, 
         _check_fonts(pdf, report)
         scan = _scan(pdf)
         report.check(not scan.rgb, "colour: CMYK and grey only" if not scan.rgb else f"colour: {', '.join(sorted(scan.rgb))}",
-                     f"RGB colour in the print edition ({', '.join(sorted(scan.rgb))})")
+                     f"colour other than CMYK and grey in the print edition ({', '.join(sorted(scan.rgb))})")
+        report.check(scan.most_ink <= target.ink_limit + 0.5,
+                     f"ink: at most {scan.most_ink:.0f}% (the limit is {target.ink_limit}%)",
+                     f"ink: {scan.most_ink:.0f}% somewhere on page {scan.most_ink_page}; {target.name} takes at most {target.ink_limit}%")
         report.check(not scan.transparency, "no transparency" if not scan.transparency else ", ".join(sorted(scan.transparency)),
                      "transparency in the print edition: " + ", ".join(sorted(scan.transparency)))
-        annotations = [a for page in pdf.pages for a in page.obj.get("/Annots", [])]
-        others = sum(1 for a in annotations if a.get("/Subtype") != Name.Link)
-        links = len(annotations) - others
-        report.check(others == 0 and (target.links or links == 0), f"annotations: {links} links, {others} others",
-                     f"{others} non-link annotations" if others else f"{links} link annotations: {target.name} wants none")
-        intents = pdf.Root.get("/OutputIntents", [])
-        cmyk_intent = any(int(i.DestOutputProfile.get("/N", 0)) == 4 for i in intents if "/DestOutputProfile" in i)
-        report.check(cmyk_intent, "output intent: " + (str(intents[0].get("/OutputConditionIdentifier", "")) if intents else "none"),
-                     "no CMYK output intent")
+        report.check(not scan.forbidden, "no transfer curves, halftones, PostScript or external content"
+                     if not scan.forbidden else ", ".join(sorted(scan.forbidden)),
+                     "not allowed in PDF/X: " + ", ".join(sorted(scan.forbidden)))
+        _check_annotations(pdf, report)
+        _check_actions_and_files(pdf, report)
         if not target.bookmarks:
             report.check("/Outlines" not in pdf.Root, "no bookmarks", f"{target.name} wants no bookmarks")
         _report_resolution(scan, report)
@@ -103,6 +114,123 @@ def preflight_screen(data: bytes, edition: str) -> Report:
     return report
 
 
+# --- the document ------------------------------------------------------------------------
+
+_PDF_VERSIONS = {"PDF/X-1a:2001": ("1.3",), "PDF/X-1a:2003": ("1.3", "1.4")}
+_PDF_DATE = re.compile(r"^D:\d{4}")
+
+
+def _check_pdfx_document(pdf: pikepdf.Pdf, version: str, report: Report) -> None:
+    """The document-level rules of PDF/X-1a: version, PDF/X keys, Trapped, title and
+    dates, a file identifier, no encryption."""
+    info = pdf.docinfo
+    declared = str(info.get("/GTS_PDFXVersion", ""))
+    conformance = str(info.get("/GTS_PDFXConformance", ""))
+    report.check(declared == version and (version != "PDF/X-1a:2001" or conformance == version),
+                 f"{version} declared", f"GTS_PDFXVersion is {declared or 'missing'}, not {version}"
+                 + ("" if version != "PDF/X-1a:2001" or conformance == version else " (or GTS_PDFXConformance is wrong)"))
+    allowed = _PDF_VERSIONS.get(version, ("1.3", "1.4"))
+    report.check(pdf.pdf_version in allowed, f"PDF version {pdf.pdf_version}",
+                 f"PDF version {pdf.pdf_version}: {version} is PDF {' or '.join(allowed)}")
+    trapped = info.get("/Trapped")
+    report.check(trapped in (Name("/True"), Name("/False")), f"Trapped {trapped}",
+                 f"Trapped is {trapped if trapped is not None else 'missing'}: PDF/X wants True or False")
+    missing = [key[1:] for key in ("/Title", "/CreationDate", "/ModDate") if not str(info.get(key, "")).strip()]
+    dates_ok = all(_PDF_DATE.match(str(info.get(key, ""))) for key in ("/CreationDate", "/ModDate"))
+    report.check(not missing and dates_ok, "title and dates",
+                 f"document information lacks {', '.join(missing)}" if missing else "dates are not PDF dates (D:YYYY...)")
+    report.check("/ID" in pdf.trailer and len(pdf.trailer.ID) == 2, "file identifier", "the trailer has no /ID")
+    report.check(not pdf.is_encrypted, "not encrypted", "the file is encrypted")
+
+
+def _check_output_intent(pdf: pikepdf.Pdf, report: Report) -> None:
+    """One PDF/X output intent, naming its printing condition, with a CMYK output profile
+    unless the condition is a registered one."""
+    intents = [i for i in pdf.Root.get("/OutputIntents", []) if i.get("/S") == Name.GTS_PDFX]
+    if len(intents) != 1:
+        report.check(False, "output intent", f"{len(intents)} PDF/X output intents: PDF/X wants exactly one")
+        return
+    intent = intents[0]
+    identifier = str(intent.get("/OutputConditionIdentifier", ""))
+    problem = ""
+    if not identifier:
+        problem = "the output intent names no printing condition (OutputConditionIdentifier)"
+    elif "/DestOutputProfile" in intent:
+        header = intent.DestOutputProfile.read_bytes()[:40]
+        if header[36:40] != b"acsp":
+            problem = "the output intent's profile is not an ICC profile"
+        elif header[16:20] != b"CMYK" or header[12:16] != b"prtr":
+            problem = (f"the output intent's profile is a {header[12:16].decode('latin-1')} profile in "
+                       f"{header[16:20].decode('latin-1').strip()}: PDF/X-1a wants a CMYK output (prtr) profile")
+    elif not str(intent.get("/RegistryName", "")).strip():
+        problem = "the output intent has no profile and names no registry for its condition"
+    report.check(not problem, f"output intent: {identifier}", problem)
+
+
+def _check_boxes(pdf: pikepdf.Pdf, report: Report) -> None:
+    """Each page has a trim box (and no art box beside it), inside its bleed box, inside
+    its media box."""
+    wrong = []
+    for number, page in enumerate(pdf.pages, start=1):
+        obj = page.obj
+        if "/TrimBox" not in obj or "/ArtBox" in obj:
+            wrong.append(number)
+            continue
+        media, bleed, trim = ([float(v) for v in box] for box in (page.mediabox, page.bleedbox, page.trimbox))
+        if not (_inside(trim, bleed) and _inside(bleed, media)):
+            wrong.append(number)
+    report.check(not wrong, "boxes: trim inside bleed inside media on every page",
+                 f"page boxes missing or not nested on pages {_pages(wrong)}")
+
+
+def _inside(inner: list[float], outer: list[float]) -> bool:
+    return (inner[0] >= outer[0] - 0.01 and inner[1] >= outer[1] - 0.01
+            and inner[2] <= outer[2] + 0.01 and inner[3] <= outer[3] + 0.01)
+
+
+def _check_annotations(pdf: pikepdf.Pdf, report: Report) -> None:
+    """No annotation inside the bleed box, printed or not (trap networks and printer's
+    marks aside)."""
+    found = []
+    for number, page in enumerate(pdf.pages, start=1):
+        bleed = [float(v) for v in page.bleedbox]
+        for annotation in page.obj.get("/Annots", []):
+            if annotation.get("/Subtype") in (Name.TrapNet, Name.PrinterMark):
+                continue
+            rect = [float(v) for v in annotation.get("/Rect", [0, 0, 0, 0])]
+            if rect[0] < bleed[2] and rect[2] > bleed[0] and rect[1] < bleed[3] and rect[3] > bleed[1]:
+                found.append(number)
+    report.check(not found, "no annotations on the printed area",
+                 f"{len(found)} annotations inside the bleed box (pages {_pages(sorted(set(found)))}): PDF/X allows none")
+
+
+def _check_actions_and_files(pdf: pikepdf.Pdf, report: Report) -> None:
+    """Nothing that runs, opens or embeds: no open action, additional actions, JavaScript,
+    embedded or referenced files."""
+    root = pdf.Root
+    found = []
+    if "/OpenAction" in root:
+        found.append("an open action")
+    if "/AA" in root or any("/AA" in page.obj for page in pdf.pages):
+        found.append("additional actions")
+    names = root.get("/Names", {})
+    if "/JavaScript" in names:
+        found.append("JavaScript")
+    if "/EmbeddedFiles" in names or "/AF" in root:
+        found.append("embedded files")
+    for page in pdf.pages:
+        for annotation in page.obj.get("/Annots", []):
+            action = annotation.get("/A", {})
+            if action.get("/S") in (Name.JavaScript, Name.Launch, Name.ImportData, Name.SubmitForm):
+                found.append(f"a {str(action.S)[1:]} action")
+            if "/FS" in annotation:
+                found.append("a file attachment")
+    report.check(not found, "no actions, scripts or files", "not allowed in PDF/X: " + ", ".join(sorted(set(found))))
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
 def _points(length: str) -> float:
     units = {"in": 72.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "pt": 1.0, "px": 0.75}
     for unit, factor in units.items():
@@ -113,6 +241,10 @@ def _points(length: str) -> float:
 
 def _inches(points: float) -> str:
     return f"{points / POINTS_PER_INCH:g}in"
+
+
+def _pages(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:5])) + ("..." if len(numbers) > 5 else "")
 
 
 def _check_bleed(pdf: pikepdf.Pdf, settings: PrintSettings, sides: str, report: Report) -> None:
@@ -128,8 +260,7 @@ def _check_bleed(pdf: pikepdf.Pdf, settings: PrintSettings, sides: str, report: 
         if not all(math.isclose(a, b, abs_tol=0.05) for a, b in ((left, want_left), (right, want_right), (top, bleed), (bottom, bleed))):
             wrong.append(index + 1)
     where = "all sides" if sides == "all" else "top, bottom and outside edge"
-    report.check(not wrong, f"bleed {settings.bleed} on {where}",
-                 f"bleed box wrong on pages {', '.join(map(str, wrong[:5]))}{'...' if len(wrong) > 5 else ''}")
+    report.check(not wrong, f"bleed {settings.bleed} on {where}", f"bleed box wrong on pages {_pages(wrong)}")
 
 
 def _check_fonts(pdf: pikepdf.Pdf, report: Report) -> None:
@@ -138,7 +269,8 @@ def _check_fonts(pdf: pikepdf.Pdf, report: Report) -> None:
         for font in _fonts(page.obj.get("/Resources", {})):
             descriptor = font.DescendantFonts[0].get("/FontDescriptor") if "/DescendantFonts" in font else font.get("/FontDescriptor")
             embedded = descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
-            fonts[str(font.get("/BaseFont", "?"))] = embedded or font.get("/Subtype") == Name.Type3
+            name = str(font.get("/BaseFont", "?"))
+            fonts[name] = fonts.get(name, True) and (embedded or font.get("/Subtype") == Name.Type3)
     missing = sorted(name for name, ok in fonts.items() if not ok)
     report.check(not missing, f"{len(fonts)} fonts, all embedded" if not missing else f"fonts not embedded: {', '.join(missing)}",
                  f"fonts not embedded: {', '.join(missing)}")
@@ -166,15 +298,28 @@ def _structure(element, depth: int = 0):
         yield from _structure(kids, depth + 1)
 
 
+# --- what the pages draw ----------------------------------------------------------------------
+
+
 @dataclass
 class _Scan:
-    rgb: set[str] = field(default_factory=set)
+    rgb: set[str] = field(default_factory=set)  # colour other than CMYK and grey, by kind
     transparency: set[str] = field(default_factory=set)
+    forbidden: set[str] = field(default_factory=set)  # transfer curves, halftones, PostScript, external content
     images: list[tuple[int, float, float]] = field(default_factory=list)  # page, ppi across, ppi down
+    most_ink: float = 0.0  # percent
+    most_ink_page: int = 0
+
+    def ink(self, total: float, page: int) -> None:
+        if total >= 399.5:
+            return  # registration colour (every ink in full): the printer's marks, outside the page
+        if total > self.most_ink:
+            self.most_ink, self.most_ink_page = total, page
 
 
 def _scan(pdf: pikepdf.Pdf) -> _Scan:
-    """Colour operators, transparency and placed image resolution, through nested forms."""
+    """Colour, ink, transparency and image resolution of everything the pages draw:
+    content, forms, patterns, shadings and images."""
     scan = _Scan()
     for number, page in enumerate(pdf.pages, start=1):
         if page.obj.get("/Group", {}).get("/S") == Name.Transparency:
@@ -183,13 +328,73 @@ def _scan(pdf: pikepdf.Pdf) -> _Scan:
     return scan
 
 
+def _is_process_space(space) -> bool:
+    """DeviceCMYK, DeviceGray, or a separation or DeviceN whose alternate is one of them."""
+    if space in (Name.DeviceCMYK, Name.DeviceGray, Name.Pattern):
+        return True
+    if isinstance(space, pikepdf.Array) and len(space) >= 3 and space[0] in (Name.Separation, Name.DeviceN):
+        return space[2] in (Name.DeviceCMYK, Name.DeviceGray)
+    if isinstance(space, pikepdf.Array) and len(space) >= 2 and space[0] == Name.Indexed:
+        return _is_process_space(space[1])
+    if isinstance(space, pikepdf.Array) and len(space) >= 1 and space[0] == Name.Pattern:
+        return len(space) == 1 or _is_process_space(space[1])
+    return False
+
+
+def _space_kind(space) -> str:
+    if space == Name.DeviceRGB or (isinstance(space, pikepdf.Array) and len(space) > 1 and space[0] == Name.ICCBased
+                                   and int(space[1].get("/N", 0)) == 3):
+        return "RGB"
+    if isinstance(space, pikepdf.Array) and len(space) > 0:
+        return str(space[0])[1:]
+    return str(space)[1:]
+
+
+def _scan_resources(resources, page: int, scan: _Scan, seen: set) -> None:
+    """What a resource dictionary holds: graphics states, shadings and patterns are checked
+    whether or not the content uses them (an unused one is harmless, but a printer's
+    preflight reports it all the same)."""
+    for state in resources.get("/ExtGState", {}).values():
+        _scan_graphics_state(state, scan)
+    for shading in resources.get("/Shading", {}).values():
+        _scan_shading(shading, page, scan)
+    for pattern in resources.get("/Pattern", {}).values():
+        if int(pattern.get("/PatternType", 1)) == 2:
+            _scan_shading(pattern.get("/Shading", {}), page, scan)
+            if "/ExtGState" in pattern:
+                _scan_graphics_state(pattern.ExtGState, scan)
+        elif isinstance(pattern, pikepdf.Stream) and pattern.objgen not in seen:
+            seen.add(pattern.objgen)
+            _scan_content(pattern, pattern, [1, 0, 0, 1, 0, 0], page, scan, seen)
+
+
+def _scan_graphics_state(state, scan: _Scan) -> None:
+    if float(state.get("/ca", 1)) < 1 or float(state.get("/CA", 1)) < 1:
+        scan.transparency.add("opacity below 1")
+    if state.get("/SMask", Name("/None")) != Name("/None"):
+        scan.transparency.add("soft mask")
+    if state.get("/BM", Name.Normal) not in (Name.Normal, Name.Compatible):
+        scan.transparency.add("blend mode")
+    for key in ("/TR", "/TR2"):
+        if key in state and state[key] != Name.Default:
+            scan.forbidden.add("transfer curve")
+    if "/HT" in state:
+        scan.forbidden.add("halftone")
+
+
+def _scan_shading(shading, page: int, scan: _Scan) -> None:
+    space = shading.get("/ColorSpace")
+    if space is not None and not _is_process_space(space):
+        scan.rgb.add(f"{_space_kind(space)} shading")
+
+
 def _scan_content(owner, content, matrix: list[float], page: int, scan: _Scan, seen: set) -> None:
     resources = owner.get("/Resources", {})
-    for name, state in resources.get("/ExtGState", {}).items():
-        if float(state.get("/ca", 1)) < 1 or float(state.get("/CA", 1)) < 1:
-            scan.transparency.add("opacity below 1")
-        if state.get("/SMask", Name("/None")) != Name("/None"):
-            scan.transparency.add("soft mask")
+    _scan_resources(resources, page, scan, seen)
+    if isinstance(owner, pikepdf.Stream) and owner.get("/Group", {}).get("/S") == Name.Transparency:
+        scan.transparency.add("transparency group")
+    if isinstance(owner, pikepdf.Stream) and ("/OPI" in owner or owner.get("/Subtype") == Name.PS or "/Ref" in owner):
+        scan.forbidden.add("PostScript, OPI or external content")
     spaces = resources.get("/ColorSpace", {})
     raw = content_bytes(owner)
     if b"(" not in raw and not _INLINE_IMAGE.search(raw) and not _places_images(resources, raw, {owner.objgen}):
@@ -206,37 +411,74 @@ def _scan_content(owner, content, matrix: list[float], page: int, scan: _Scan, s
             ctm = _multiply([float(v) for v in operands], ctm)
         elif op in ("rg", "RG"):
             scan.rgb.add(f"{op} operators")
+        elif op in ("k", "K") and len(operands) == 4:
+            scan.ink(100 * sum(float(v) for v in operands), page)
         elif op in ("cs", "CS"):
             space = spaces.get(str(operands[0]), operands[0])
-            if space == Name.DeviceRGB or (isinstance(space, pikepdf.Array) and space[0] == Name.ICCBased
-                                           and int(space[1].get("/N", 0)) == 3):
-                scan.rgb.add("RGB colour space")
+            if not _is_process_space(space):
+                scan.rgb.add(f"{_space_kind(space)} colour space")
+        elif op == "sh":
+            _scan_shading(resources.get("/Shading", {}).get(str(operands[0]), {}), page, scan)
+        elif op == "INLINE IMAGE":
+            image = operands[0]
+            space = image.obj.get("/ColorSpace", image.obj.get("/CS"))
+            if space is not None and not _is_process_space(spaces.get(str(space), space)):
+                scan.rgb.add("RGB inline image")
         elif op == "Do":
             xobject = resources.get("/XObject", {}).get(str(operands[0]))
             if xobject is None:
                 continue
             if xobject.get("/Subtype") == Name.Image:
-                space = xobject.get("/ColorSpace")
-                if space == Name.DeviceRGB or (isinstance(space, pikepdf.Array) and str(space[0]) in ("/ICCBased", "/Indexed")
-                                               and _is_rgb_space(space)):
-                    scan.rgb.add("RGB image")
-                if "/SMask" in xobject:
-                    scan.transparency.add("image with alpha")
-                across = math.hypot(ctm[0], ctm[1]) / POINTS_PER_INCH
-                down = math.hypot(ctm[2], ctm[3]) / POINTS_PER_INCH
-                if across > 0 and down > 0:
-                    scan.images.append((page, int(xobject.Width) / across, int(xobject.Height) / down))
+                _scan_image(xobject, ctm, page, scan)
             elif xobject.get("/Subtype") == Name.Form and xobject.objgen not in seen:
                 seen.add(xobject.objgen)
                 form_matrix = [float(v) for v in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0])]
                 _scan_content(xobject, xobject, _multiply(form_matrix, ctm), page, scan, seen)
                 seen.discard(xobject.objgen)
+            elif xobject.get("/Subtype") == Name.PS:
+                scan.forbidden.add("PostScript, OPI or external content")
+
+
+def _scan_image(image, ctm: list[float], page: int, scan: _Scan) -> None:
+    space = image.get("/ColorSpace")
+    if space is not None and not image.get("/ImageMask", False) and not _is_process_space(space):
+        scan.rgb.add(f"{_space_kind(space)} image")
+    if "/SMask" in image or "/SMaskInData" in image and int(image.SMaskInData):
+        scan.transparency.add("image with alpha")
+    if "/OPI" in image:
+        scan.forbidden.add("PostScript, OPI or external content")
+    if space == Name.DeviceCMYK:
+        scan.ink(_image_ink(image), page)
+    across = math.hypot(ctm[0], ctm[1]) / POINTS_PER_INCH
+    down = math.hypot(ctm[2], ctm[3]) / POINTS_PER_INCH
+    if across > 0 and down > 0:
+        scan.images.append((page, int(image.Width) / across, int(image.Height) / down))
+
+
+def _image_ink(image) -> float:
+    """The most ink any pixel of a CMYK image lays down, in percent."""
+    from PIL import ImageMath
+
+    try:
+        with warnings.catch_warnings():  # about a mask, which is reported as transparency
+            warnings.simplefilter("ignore")
+            picture = pikepdf.PdfImage(image).as_pil_image()
+    except Exception:  # an image pikepdf cannot decode: its colour is reported elsewhere
+        return 0.0
+    if picture.mode != "CMYK":
+        return 0.0
+    c, m, y, k = (band.convert("I") for band in picture.split())
+    total = ImageMath.lambda_eval(lambda names: names["c"] + names["m"] + names["y"] + names["k"], c=c, m=m, y=y, k=k)
+    return 100 * total.getextrema()[1] / 255
 
 
 _OPERATOR_END = rb"(?![^\s\[\]<>(){}/%])"
 _SET_SPACE = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+(?:cs|CS)" + _OPERATOR_END)
 _DRAW = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+Do" + _OPERATOR_END)
+_PAINT_SHADING = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+sh" + _OPERATOR_END)
 _INLINE_IMAGE = re.compile(rb"(?<![^\s\[\]<>(){}/%])BI" + _OPERATOR_END)
+_NUMBER = rb"([-+]?(?:\d+\.?\d*|\.\d+))"
+_CMYK = re.compile(rb"(?:^|(?<=[\s\[\]<>{}/%]))" + rb"\s+".join([_NUMBER] * 4) + rb"\s+[kK]" + _OPERATOR_END)
 
 
 def _places_images(resources, raw: bytes, seen: set) -> bool:
@@ -261,12 +503,13 @@ def _scan_colours(owner, raw: bytes, matrix: list[float], page: int, scan: _Scan
     resources = owner.get("/Resources", {})
     for operator in set(RGB_OPERATOR.findall(raw)):
         scan.rgb.add(f"{operator.decode()} operators")
+    for found in _CMYK.finditer(raw):
+        scan.ink(100 * sum(float(found.group(n)) for n in (1, 2, 3, 4)), page)
     spaces = resources.get("/ColorSpace", {})
     for name in set(_SET_SPACE.findall(raw)):
         space = spaces.get("/" + name.decode("latin-1"), Name("/" + name.decode("latin-1")))
-        if space == Name.DeviceRGB or (isinstance(space, pikepdf.Array) and space[0] == Name.ICCBased
-                                       and int(space[1].get("/N", 0)) == 3):
-            scan.rgb.add("RGB colour space")
+        if not _is_process_space(space):
+            scan.rgb.add(f"{_space_kind(space)} colour space")
     xobjects = resources.get("/XObject", {})
     for name in set(_DRAW.findall(raw)):
         xobject = xobjects.get("/" + name.decode("latin-1"))
@@ -274,13 +517,8 @@ def _scan_colours(owner, raw: bytes, matrix: list[float], page: int, scan: _Scan
             seen.add(xobject.objgen)
             _scan_content(xobject, xobject, matrix, page, scan, seen)
             seen.discard(xobject.objgen)
-
-
-def _is_rgb_space(space: pikepdf.Array) -> bool:
-    if space[0] == Name.ICCBased:
-        return int(space[1].get("/N", 0)) == 3
-    base = space[1]
-    return base == Name.DeviceRGB or (isinstance(base, pikepdf.Array) and _is_rgb_space(base))
+        elif xobject is not None and xobject.get("/Subtype") == Name.PS:
+            scan.forbidden.add("PostScript, OPI or external content")
 
 
 def _multiply(m: list[float], n: list[float]) -> list[float]:

@@ -9,7 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_COLOR_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")  # Debian libgs-common (SWOP)
+# Colours are separated for SWOP (the printing condition registered as "CGATS TR 001")
+# through Ghostscript's SWOP profile (Debian libgs-common). The profile is AGPL: it is used
+# to convert, never embedded; the output intent names the registered condition instead,
+# which PDF/X allows without a profile.
+DEFAULT_COLOR_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+
+
+@dataclass(frozen=True)
+class PrintingCondition:
+    """A printing condition of the ICC's characterization data registry."""
+
+    identifier: str
+    registry: str
+    description: str
+
+
+DEFAULT_CONDITION = PrintingCondition("CGATS TR 001", "http://www.color.org",
+                                      "SWOP (Specifications for Web Offset Publications), coated paper")
 
 
 @dataclass(frozen=True)
@@ -19,18 +36,15 @@ class PrintTarget:
     bleed_sides: str  # "all", or "outside": top, bottom and the outside edge (print on demand)
     pdfx: str  # the PDF/X conformance written: "PDF/X-1a:2003" or "PDF/X-1a:2001"
     bookmarks: bool
-    links: bool  # link annotations (they never print; KDP wants none at all)
-    even_pages: bool
     max_pages: int | None
+    ink_limit: int  # the most ink, in percent of one solid ink, any colour may lay down
 
 
 TARGETS = {
-    "generic": PrintTarget("generic", "crop", "all", "PDF/X-1a:2003", bookmarks=True, links=True,
-                           even_pages=False, max_pages=None),
-    "kdp": PrintTarget("kdp", "none", "outside", "PDF/X-1a:2003", bookmarks=False, links=False,
-                       even_pages=False, max_pages=828),
-    "ingramspark": PrintTarget("ingramspark", "none", "outside", "PDF/X-1a:2001", bookmarks=True, links=True,
-                               even_pages=True, max_pages=None),
+    "generic": PrintTarget("generic", "crop", "all", "PDF/X-1a:2003", bookmarks=True, max_pages=None, ink_limit=300),
+    "kdp": PrintTarget("kdp", "none", "outside", "PDF/X-1a:2003", bookmarks=False, max_pages=828, ink_limit=300),
+    "ingramspark": PrintTarget("ingramspark", "none", "outside", "PDF/X-1a:2001", bookmarks=True, max_pages=None,
+                               ink_limit=240),
 }
 
 # KDP's minimum inside margin (gutter) by page count: (up to this many pages, inches).

@@ -8,10 +8,11 @@ HTML pandoc wrote, whatever the Markdown looked like.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from lxml import html as lxml_html
+
+from .theme import css_loads
 
 ACTIVE_ELEMENTS = ("script", "iframe", "object", "embed", "form", "frame", "frameset", "applet", "base", "meta",
                    "link", "noscript", "template", "canvas", "dialog", "input", "button", "select", "textarea")
@@ -28,7 +29,6 @@ UNSUPPORTED_ELEMENTS = {
 # Attributes that make a reader fetch something, whatever the element.
 FETCHING_ATTRIBUTES = ("srcset", "poster", "background", "longdesc", "ping", "formaction", "data", "action")
 _URL_ATTRIBUTES = ("href", "src", "xlink:href")
-_STYLE_FETCH = re.compile(r"url\s*\(|@import|expression\s*\(", re.IGNORECASE)
 
 # For repairing what unclosed raw tags leave behind: phrasing elements may not hold blocks.
 _PHRASING = ("abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins", "kbd",
@@ -69,7 +69,7 @@ def sanitize(root: lxml_html.HtmlElement, report: Callable[[str, str], None]) ->
             elif lower == "srcset":
                 report(f"{name}=", "`srcset` removed: an image has one file, in src")
                 del element.attrib[name]
-            elif lower == "style" and _STYLE_FETCH.search(value):
+            elif lower == "style" and (css_loads(value) or "expression(" in "".join(value.lower().split())):
                 report("style=", "`style` attribute removed: it loads another file (url() or @import)")
                 del element.attrib[name]
     repair_nesting(root)

@@ -21,11 +21,45 @@ EDITION_FILES = {
 }
 
 
-_LOADS_A_FILE = re.compile(r"@import|url\s*\(", re.IGNORECASE)
+# CSS that makes a reader fetch something: functions and at-rules, by their names as the
+# CSS tokenizer reads them (escapes decoded: "u\\72l(" is url).
+_LOADING_FUNCTIONS = {"url", "src", "image", "image-set", "-webkit-image-set", "cross-fade", "element", "paint"}
+_LOADING_AT_RULES = {"import", "font-face", "namespace"}
+
+
+@dataclass(frozen=True)
+class CssFinding:
+    line: int  # within the CSS text, from 1
+    col: int
+    what: str  # as an author would write it: "url(...)", "@import"
+
+
+def css_loads(css: str) -> list[CssFinding]:
+    """Everything in a stylesheet (or a ``style`` attribute's declarations) that loads
+    another file, however it is escaped: read by a CSS tokenizer, not by patterns."""
+    import tinycss2
+
+    found: list[CssFinding] = []
+
+    def walk(tokens) -> None:
+        for token in tokens:
+            if token.type == "url":
+                found.append(CssFinding(token.source_line, token.source_column, "url(...)"))
+            elif token.type == "at-keyword" and token.lower_value in _LOADING_AT_RULES:
+                found.append(CssFinding(token.source_line, token.source_column, f"@{token.lower_value}"))
+            elif token.type == "function":
+                if token.lower_name in _LOADING_FUNCTIONS:
+                    found.append(CssFinding(token.source_line, token.source_column, f"{token.lower_name}(...)"))
+                walk(token.arguments)
+            elif token.type in ("() block", "[] block", "{} block"):
+                walk(token.content)
+
+    walk(tinycss2.parse_component_value_list(css, skip_comments=True))
+    return found
 
 
 def check_book_styles(book_root: Path) -> list[Problem]:
-    """A book's own styles stay inside the book and load nothing: no @import, no url()."""
+    """A book's own styles stay inside the book and load nothing (url(), @import, fonts)."""
     own = book_root / "styles"
     if not own.is_dir():
         return []
@@ -38,12 +72,91 @@ def check_book_styles(book_root: Path) -> list[Problem]:
             problems.append(error(path, 1, 1, "this stylesheet is a link to a file outside the book: copy it in instead"))
             continue
         text = css.read_text(encoding="utf-8", errors="replace")
-        for found in _LOADS_A_FILE.finditer(text):
-            line = text.count("\n", 0, found.start()) + 1
-            col = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
-            problems.append(error(path, line, col, f"`{found.group(0)}`: a book's styles may not load other files "
+        for found in css_loads(text):
+            problems.append(error(path, found.line, found.col, f"`{found.what}`: a book's styles may not load other files "
                                   "(the theme brings the fonts; images belong in the manuscript)"))
     return problems
+
+
+# What asks WeasyPrint for transparency that a press cannot print and that cannot be
+# flattened onto the paper as a tint: soft masks (a gradient through a transparent
+# colour, a mask) and blend modes.
+_UNFLATTENABLE = {
+    "soft mask": "a gradient through a transparent colour, or a mask",
+    "blend mode": "a blend mode",
+}
+_MASK_PROPERTIES = ("mask",)
+_BLEND_PROPERTIES = ("mix-blend-mode", "background-blend-mode")
+_GRADIENTS = ("linear-gradient", "radial-gradient", "repeating-linear-gradient", "repeating-radial-gradient", "conic-gradient")
+
+
+def css_asking_for(css: str, kind: str) -> list[CssFinding]:
+    """Where a stylesheet (or a ``style`` attribute) asks for ``kind`` of transparency
+    ("soft mask" or "blend mode")."""
+    import tinycss2
+
+    found: list[CssFinding] = []
+
+    def transparent(tokens) -> bool:
+        for token in tokens:
+            if token.type == "ident" and token.lower_value == "transparent":
+                return True
+            if token.type == "hash" and len(token.value) in (4, 8):  # #rgba, #rrggbbaa
+                return True
+            if token.type == "function":
+                if token.lower_name in ("rgba", "hsla", "rgb", "hsl") and (
+                        sum(1 for t in token.arguments if t.type == "number" or t.type == "percentage") == 4
+                        or any(t.type == "literal" and t.value == "/" for t in token.arguments)):
+                    return True
+                if transparent(token.arguments):
+                    return True
+        return False
+
+    def walk(tokens, prop: str = "") -> None:
+        for token in tokens:
+            if token.type == "ident" and kind == "soft mask" and token.lower_value.startswith(_MASK_PROPERTIES):
+                found.append(CssFinding(token.source_line, token.source_column, token.value))
+            elif token.type == "ident" and kind == "blend mode" and token.lower_value in _BLEND_PROPERTIES:
+                found.append(CssFinding(token.source_line, token.source_column, token.value))
+            elif token.type == "function":
+                if kind == "soft mask" and token.lower_name in _GRADIENTS and transparent(token.arguments):
+                    found.append(CssFinding(token.source_line, token.source_column, f"{token.lower_name}(...)"))
+                else:
+                    walk(token.arguments)
+            elif token.type in ("() block", "[] block", "{} block"):
+                walk(token.content)
+
+    walk(tinycss2.parse_component_value_list(css, skip_comments=True))
+    return found
+
+
+def unflattenable_transparency(book_root: Path, kinds: set[str]) -> list[Problem]:
+    """Each place in the book's styles, or in its chapters' raw HTML, that asks for
+    transparency the print edition cannot flatten; where nothing does (an SVG image),
+    one problem that says so."""
+    problems = []
+    sources = [(css.relative_to(book_root).as_posix(), css.read_text(encoding="utf-8", errors="replace"))
+               for css in sorted((book_root / "styles").glob("*.css"))] if (book_root / "styles").is_dir() else []
+    sources += [(md.relative_to(book_root).as_posix(), md.read_text(encoding="utf-8", errors="replace"))
+                for md in sorted((book_root / "manuscript").rglob("*.md"))]
+    for kind in sorted(kinds):
+        advice = (f"the print edition cannot flatten {_UNFLATTENABLE.get(kind, kind)} onto the paper: "
+                  "use solid colours (an opacity or an rgba() colour is fine)")
+        before = len(problems)
+        for path, text in sources:
+            if path.endswith(".css"):
+                problems += [error(path, f.line, f.col, f"`{f.what}`: {advice}") for f in css_asking_for(text, kind)]
+            else:
+                for number, line in enumerate(text.splitlines(), start=1):
+                    for match in _STYLE_ATTRIBUTE.finditer(line):
+                        for f in css_asking_for(match.group(2), kind):
+                            problems.append(error(path, number, match.start(2) + f.col, f"`{f.what}`: {advice}"))
+        if len(problems) == before:
+            problems.append(error("manuscript", 1, 1, f"{advice} (it comes from an image, such as an SVG with a mask)"))
+    return problems
+
+
+_STYLE_ATTRIBUTE = re.compile(r"""\bstyle\s*=\s*(["'])(.*?)\1""", re.IGNORECASE)
 
 
 def stylesheets(book_root: Path, edition: str) -> list[Path]:

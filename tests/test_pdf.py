@@ -11,7 +11,7 @@ import pytest
 from conftest import (copy_book, build_book, pdf_destinations, pdf_link_targets, pdf_page_labels, pdf_page_texts)
 from pypdf import PdfReader
 
-from bookbuild.preflight import _scan
+from inks import read_inks
 
 PT = 72  # points per inch
 TRIM = [0, 0, 5 * PT, 8 * PT]  # tests/books/refs is 5in x 8in
@@ -94,27 +94,36 @@ def test_screen_pdf_is_the_trim_size_without_bleed(refs):
 
 
 @pytest.mark.parametrize("target", ["refs", "kdp", "ingramspark"])
-def test_print_edition_is_cmyk_with_an_output_intent_and_no_transparency(target, request):
+def test_print_edition_is_cmyk_for_a_registered_condition_with_no_transparency_or_annotations(target, request):
     built = request.getfixturevalue(target)
     with pikepdf.open(built.print_pdf) as document:
-        intent = document.Root.OutputIntents[0]
+        (intent,) = document.Root.OutputIntents
         assert intent.S == pikepdf.Name("/GTS_PDFX")
-        assert int(intent.DestOutputProfile.N) == 4  # a CMYK profile
-        assert intent.DestOutputProfile.read_bytes()[16:20] == b"CMYK"
-        scan = _scan(document)
-        assert scan.rgb == set() and scan.transparency == set()
-        images = [x for page in document.pages for x in page.obj.Resources.get("/XObject", {}).values()
-                  if x.get("/Subtype") == pikepdf.Name.Image]
-        assert images and all(x.ColorSpace == pikepdf.Name.DeviceCMYK and "/SMask" not in x for x in images)
-        annotations = [a for page in document.pages for a in page.obj.get("/Annots", [])]
-        assert all(a.Subtype == pikepdf.Name.Link for a in annotations)  # links only, which never print
-        assert bool(annotations) == (target != "kdp")
+        assert str(intent.OutputConditionIdentifier) == "CGATS TR 001" and str(intent.RegistryName) == "http://www.color.org"
+        assert "/DestOutputProfile" not in intent  # Ghostscript's profile converts; it is not embedded
+        assert not any("/Annots" in page.obj for page in document.pages)  # PDF/X: none on the printed area
+        assert str(document.docinfo["/Trapped"]) == "/False"
+    inks = read_inks(built.print_pdf)
+    assert inks.spaces <= {"DeviceCMYK", "DeviceGray"} and inks.spaces
+    assert inks.image_spaces == {"DeviceCMYK"} and inks.images_with_alpha == 0
+    assert inks.transparency == set()
+    assert inks.most_ink <= (240 if target == "ingramspark" else 300)
+
+
+def test_text_prints_in_black_ink_only(sample):
+    """Black and grey text is black ink alone (no rich black): four inks cannot register
+    on hairline serifs."""
+    inks = read_inks(sample.print_pdf)
+    neutral = [(space, c) for space, c in inks.text_colours if space == "DeviceCMYK" and c[:3] == (0, 0, 0)]
+    coloured = [(space, c) for space, c in inks.text_colours if space == "DeviceCMYK" and c[:3] != (0, 0, 0)]
+    assert ("DeviceCMYK", (0.0, 0.0, 0.0, 1.0)) in neutral
+    assert all(abs(c[0] - c[1]) > 0.05 or abs(c[1] - c[2]) > 0.05 for _, c in coloured), coloured  # only real colour uses C, M, Y
 
 
 def test_screen_edition_keeps_rgb(refs):
     with pikepdf.open(refs.screen_pdf) as document:
-        assert "/OutputIntents" not in document.Root or int(document.Root.OutputIntents[0].DestOutputProfile.N) == 3
-        assert _scan(document).rgb
+        assert "/OutputIntents" not in document.Root
+    assert "DeviceRGB" in read_inks(refs.screen_pdf).spaces
 
 
 @pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
@@ -267,9 +276,8 @@ def test_half_title_title_and_copyright_pages(sample):
 # --- the screen edition -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
-def test_cross_references_are_working_links(refs, edition):
-    pdf = getattr(refs, edition)
+def test_cross_references_are_working_links_in_the_screen_edition(refs):
+    pdf = refs.screen_pdf
     destinations = pdf_destinations(pdf)
     from_first = pdf_link_targets(pdf)[destinations["c001"]]
     assert {"c007", "c007-final-thoughts", "c012", "c012-final-thoughts"} <= from_first
@@ -395,8 +403,8 @@ def test_preflight_fails_a_pdf_that_is_not_ready_for_press(refs):
     report = preflight_print(refs.screen_pdf.read_bytes(), PrintSettings("5in", "8in", "0.125in", "crop", "kdp"),
                              0.625, "screen-as-print.pdf")
     failures = " | ".join(report.errors)
-    for expected in ("RGB colour", "link annotations: kdp wants none", "no CMYK output intent", "bleed box wrong",
-                     "kdp wants no bookmarks"):
+    for expected in ("colour other than CMYK", "annotations inside the bleed box", "0 PDF/X output intents", "bleed box wrong",
+                     "kdp wants no bookmarks", "Trapped is missing", "GTS_PDFXVersion is missing"):
         assert expected in failures
 
 

@@ -32,10 +32,10 @@ from lxml import html as lxml_html
 from .. import generated, ids, printing, theme
 from ..cache import Cache, key_of
 from ..parallel import each_in_parallel, in_child
-from ..model import PartKind, ResolvedBook, ResolvedPart
+from ..model import PartKind, ResolvedBook, ResolvedPart, raise_if_errors
 from ..pagemap import PageStart, tag_blocks
 from .pdfjoin import LINK_SCHEME, join
-from .pdfx import press_ready, screen_ready
+from .pdfx import PressReady, press_ready, screen_ready
 from .typeset import SegmentJob, SegmentLayout, Typesetter, TypesetterSetup, start_worker, typeset_in_worker
 
 PRINT = "print"
@@ -56,7 +56,7 @@ class PdfEditions:
     """Both PDFs, written from one layout, and what the layout says about the pages."""
 
     data: dict[str, bytes]  # variant -> PDF
-    page_labels: tuple[str, ...]  # the folio printed on each page: roman in the front matter
+    page_labels: tuple[str, ...]  # the folio of each page of the print edition: roman in the front matter
     page_starts: tuple[PageStart, ...]  # what each page begins with, for the EPUB's page-list
     inside_margin: float  # inches, chosen from the page count
     warnings: tuple[str, ...]
@@ -130,24 +130,29 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
         typesetting.forget_all_but(requests + decoration_requests)
     if cache is not None:
         cache.store("pagemap", _LAST_LAYOUT, {s.first_part: (r.pages, r.anchors) for s, r in zip(segments, layouts)})
-    starts = _page_starts(layouts, page_map)
+    printed = printed_labels(page_map.labels)
+    starts = _page_starts(layouts, page_map) + tuple(PageStart(n, "", 0, "", printed[n - 1])
+                                                     for n in range(page_map.total + 1, len(printed) + 1))
     warnings = unsettled + tuple(dict.fromkeys(f"WeasyPrint: {w}" for r in layouts for w in r.warnings))
     # Joining holds every segment's parsed PDF at once: in a process of its own, whose
     # memory goes back when it ends, before finishing the editions needs as much again.
     joined = in_child(lambda: join([r.pdf for r in layouts], [d.pdf for d in decorations],
                                    list(page_map.blank_before), page_map.labels))
-    labels = page_map.labels
 
-    def finish(variant: str) -> bytes:
+    def finish(variant: str) -> PressReady | bytes:
         if variant == PRINT:
-            return press_ready(joined, book.metadata.print, labels, _color_profile(book))
-        return screen_ready(joined, labels)
+            return press_ready(joined, book.metadata.print, printed, _color_profile(book))
+        return screen_ready(joined, page_map.labels)
 
     # Finishing a PDF takes about 0.15 MB a page (pikepdf holds every page and structure
     # element): a long book's two are finished one after the other, to stay in memory.
     finished = each_in_parallel(finish, variants, jobs if page_map.total <= _FINISH_BOTH_AT_ONCE_UP_TO else 1)
+    if PRINT in finished:
+        press = finished[PRINT]
+        raise_if_errors(theme.unflattenable_transparency(book.root, set(press.unflattened)))
+        finished[PRINT] = press.pdf
     summary = f"laid out {len(laid_out)} of {len(segments)} parts ({round_number} round{'s' * (round_number > 1)} for page numbers)"
-    return PdfEditions(finished, labels, starts, inside, warnings, summary)
+    return PdfEditions(finished, printed, starts, inside, warnings, summary)
 
 
 def _segments(book: ResolvedBook) -> list[Segment]:
@@ -225,6 +230,12 @@ def _page_starts(layouts: list[SegmentLayout], page_map: PageMap) -> tuple[PageS
             starts.append(PageStart(first - 1, "", 0, ""))
         starts += [replace(s, page=first + s.page - 1) for s in layout.starts]
     return tuple(replace(s, label=page_map.labels[s.page - 1]) for s in starts)
+
+
+def printed_labels(labels: tuple[str, ...]) -> tuple[str, ...]:
+    """The folios of the printed book: a printed book has an even number of pages (its
+    sheets have two sides), so one of an odd count ends with a blank left-hand page."""
+    return labels + ((str(int(labels[-1]) + 1),) if len(labels) % 2 else ())
 
 
 def page_labels(count: int, first_main: int) -> tuple[str, ...]:
