@@ -141,7 +141,6 @@ def _dimensions(data: bytes, media_type: str) -> str:
 
 
 _STYLE = """
-:root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { margin: 0; background: #f6f3ee; color: #222; font: 1.0625rem/1.5 Georgia, "Source Serif Pro", "DejaVu Serif", serif; }
 main { max-width: 54rem; margin: 0 auto; padding: 2rem 1rem 3rem; }
