@@ -80,13 +80,14 @@ def run_build(parser: argparse.ArgumentParser, options: argparse.Namespace) -> i
                            on_wait=lambda: print(f"waiting: another build is writing to {shown(out)}", file=sys.stderr))
     except BookError as failure:
         return _failed(failure, options, started, "nothing was written")
-    if options.json:
-        _print_json(True, result, result.problems, started, out)
-        return EXIT_OK
-    print_problems(result.problems)
+    if not options.json:  # in JSON, the problems are in the object
+        print_problems(result.problems)
     for note in result.notes:
         if not options.quiet or note.startswith("warning"):
             print(note, file=sys.stderr)
+    if options.json:
+        _print_json(True, result, result.problems, started, out)
+        return EXIT_OK
     for report in result.preflight:
         if not options.quiet:
             print(f"preflight {report.edition}:")
