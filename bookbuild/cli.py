@@ -95,23 +95,23 @@ def run_build(parser: argparse.ArgumentParser, options: argparse.Namespace) -> i
         for message in report.warnings:
             print(f"  warning: {message}" if not options.quiet else f"warning: {report.edition}: {message}", file=sys.stderr)
     if not options.quiet:
-        print("\n".join(result.done + result_lines(result, out)))
+        print("\n".join(result.done + result_lines(result, Path(options.out or Path(options.book) / "dist"))))
         print(f"built in {time.monotonic() - started:.1f} s")
     return EXIT_OK
 
 
 def result_lines(result: BuildResult, out: Path) -> tuple[str, ...]:
-    """One line per edition: file, size, pages, time; then the download page."""
+    """One line per edition: file (in ``out`` as the author named it), size, pages, time to
+    make it; then the download page."""
     from .downloads import PAGE, size_in_words
 
-    width = max(len(shown(out / e.name)) for e in result.described)
+    width = max(len(str(out / e.name)) for e in result.described)
     lines = []
     for edition in result.described:
         pages = f"{edition.pages} pages" if edition.pages is not None else "reflowable"
         took = "from .cache" if result.from_cache else f"{result.seconds.get(edition.name, 0):.1f} s"
-        lines.append(f"wrote {shown(out / edition.name):<{width}}  {size_in_words(edition.bytes):>8}  {pages:>10}  "
-                     f"{took:>11}  {edition.kind} {edition.purpose}")
-    lines.append(f"wrote {shown(out / PAGE):<{width}}  the download page for readers")
+        lines.append(f"wrote {str(out / edition.name):<{width}}  {size_in_words(edition.bytes):>8}  {pages:>10}  {took:>11}")
+    lines.append(f"wrote {str(out / PAGE):<{width}}  download page")
     return tuple(lines)
 
 
@@ -223,8 +223,8 @@ def run_init(parser: argparse.ArgumentParser, options: argparse.Namespace) -> in
         written = init_book(folder, answers["title"].strip(), authors, answers["language"])
     except Refused as refused:
         parser.error(str(refused))
-    print(f"created {shown(folder.resolve())}/:")
-    print("\n".join(f"  {shown(path.resolve())}" for path in written))
+    print(f"created {options.dir}:")  # paths as the author wrote the folder's
+    print("\n".join(f"  {folder / path.relative_to(folder)}" for path in written))
     book = "" if folder.resolve() == Path.cwd() else f" --book {options.dir}"
     print(f"next: build.py new \"The second thing\"{book}, build.py watch{book}, or build.py{book}")
     return EXIT_OK
@@ -238,7 +238,7 @@ def run_new(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int
         path = new_chapter(book_dir, options.title, options.number)
     except Refused as refused:
         parser.error(str(refused))
-    print(shown(path))
+    print(Path(options.book) / path.relative_to(book_dir))  # as the author wrote the book's folder
     return EXIT_OK
 
 
