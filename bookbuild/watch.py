@@ -106,6 +106,11 @@ class Previewer:
             errors = sum(1 for p in failure.problems if p.is_error)
             _say(f"the book has {errors} error{'s' * (errors != 1)}: the preview shows {'them' if errors != 1 else 'it'}")
             return False
+        except OSError as failure:  # a file gone or unreadable mid-save: the next save tries again
+            _say(f"could not read the book: {failure}")
+            self._publish(_bug_page(self.options.book, f"Could not read the book: {failure}\n\nSave again to retry.",
+                                    self.status, heading="The book could not be read"))
+            return False
         except Exception:  # a bug: shown on the page and here, and the preview goes on
             _say(traceback.format_exc().rstrip())
             self._publish(_bug_page(self.options.book, traceback.format_exc(), self.status))
@@ -261,10 +266,11 @@ def _problems_page(root: Path, problems: tuple[Problem, ...], status: str) -> st
     return _page("en", root.name, "broken", f"{errors} error{'s' * (errors != 1)}", status, "", "", body)
 
 
-def _bug_page(root: Path, details: str, status: str) -> str:
-    body = ('<section class="preview-problems"><h1>Internal error: a bug in the build tool, not in your book</h1>'
-            f'<p>Please report it with this text:</p><pre>{escape(details)}</pre></section>')
-    return _page("en", root.name, "broken", "internal error", status, "", "", body)
+def _bug_page(root: Path, details: str, status: str,
+              heading: str = "Internal error: a bug in the build tool, not in your book") -> str:
+    report = "" if heading.startswith("The book") else "<p>Please report it with this text:</p>"
+    body = f'<section class="preview-problems"><h1>{escape(heading)}</h1>{report}<pre>{escape(details)}</pre></section>'
+    return _page("en", root.name, "broken", "not shown", status, "", "", body)
 
 
 # --- the server --------------------------------------------------------------------------------
