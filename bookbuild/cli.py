@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(parser, options)
     except KeyboardInterrupt:
-        print("interrupted: nothing was written; the previous editions are as they were", file=sys.stderr)
+        print("interrupted" + ("" if command else ": nothing was written; the previous editions are as they were"),
+              file=sys.stderr)
         return 130
     except OSError as failure:
         print(f"error: {failure}", file=sys.stderr)
