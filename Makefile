@@ -1,19 +1,24 @@
 # Two commands do all set-up on a fresh machine: `make book` and `make test`.
+# `make setup` only sets up (then `python3 build.py ...` works); `make book BOOK=../mybook`
+# builds another book folder.
 PYTHON ?= python3
+BOOK ?= .
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
 
-.PHONY: book test check system-deps clean
+.PHONY: setup book test check system-deps clean
+
+setup: $(READY) system-deps
 
 book: $(READY) system-deps
-	$(PY) build.py
+	$(PY) build.py --book "$(BOOK)"
 
 test: $(READY) system-deps
 	$(PY) -m pytest
 
 check: $(READY)
-	$(PY) build.py check
+	$(PY) build.py check --book "$(BOOK)"
 
 # The environment is rebuilt whenever requirements.txt changes.
 $(READY): requirements.txt

@@ -1,9 +1,24 @@
 #!/usr/bin/env python3
-"""Build this book (or any book folder): see README.md, or run `python build.py --help`."""
+"""Build this book (or any book folder): see README.md, or run `python3 build.py --help`."""
 
+import os
 import sys
+from pathlib import Path
 
-from bookbuild.cli import main
+HERE = Path(__file__).resolve().parent
+VENV = HERE / ".venv"
 
 if __name__ == "__main__":
+    try:
+        from bookbuild.cli import main
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").startswith("bookbuild"):
+            raise
+        # The packages live in .venv (`make setup`): run with its Python when this one lacks them.
+        python = VENV / "bin" / "python"
+        if python.exists() and Path(sys.prefix).resolve() != VENV.resolve():
+            os.execv(python, [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
+        print(f"error: the Python package `{missing.name}` is not installed: run `make setup` in {HERE} "
+              "(it installs what requirements.txt lists into .venv), then run the command again", file=sys.stderr)
+        sys.exit(3)
     sys.exit(main())

@@ -73,10 +73,11 @@ def _ensure_venv() -> None:
         import pikepdf  # noqa: F401
         import pypandoc  # noqa: F401
         import yaml  # noqa: F401
-    except ImportError:
-        if VENV_PYTHON.exists() and Path(sys.executable).resolve() != VENV_PYTHON.resolve():
+    except ImportError as missing:
+        # sys.prefix, not the interpreter's path: .venv/bin/python is a link to the Python it was made with.
+        if VENV_PYTHON.exists() and Path(sys.prefix).resolve() != VENV_PYTHON.parent.parent.resolve():
             os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), __file__, *sys.argv[1:]])
-        raise
+        sys.exit(f"error: the Python package `{missing.name}` is not installed: run `make setup` in {REPO}, then run this again")
 
 
 # --- measuring one command ---------------------------------------------------------

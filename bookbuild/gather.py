@@ -9,11 +9,11 @@ from pathlib import Path
 from . import ids
 from .theme import check_book_styles
 from .metadata import load_metadata, position_of_byte, read_yaml, text_value
-from .model import Book, BookError, PartKind, Problem, SourceFile, error, warning
+from .model import Book, BookError, PartKind, Problem, SourceFile, did_you_mean, error, warning
 
 MANUSCRIPT = "manuscript"
-_CHAPTER_NAME = re.compile(r"^(\d{1,4})(?:[-_. ].*)?\.md$", re.IGNORECASE)
-_FRONT_MATTER_KEYS = {"title", "subtitle", "draft", "image", "image_alt", "image_credit", "contents"}
+CHAPTER_NAME = re.compile(r"^(\d{1,4})(?:[-_. ].*)?\.md$", re.IGNORECASE)
+FRONT_MATTER_KEYS = {"title", "subtitle", "draft", "image", "image_alt", "image_credit", "contents"}
 
 
 def gather(root: Path, include_drafts: bool = False) -> Book:
@@ -32,7 +32,7 @@ def gather(root: Path, include_drafts: bool = False) -> Book:
     by_number: dict[int, str] = {}
     for file in _markdown_files(manuscript):
         rel = _relative(root, file)
-        match = _CHAPTER_NAME.match(file.name)
+        match = CHAPTER_NAME.match(file.name)
         if not match:
             problems.append(error(rel, 1, 1, f"`{file.name}` is not a numbered chapter: name it NNN-slug.md (e.g. 012-{ids.slugify(file.stem) or 'title'}.md) or move it out of manuscript/"))
             continue
@@ -54,7 +54,7 @@ def gather(root: Path, include_drafts: bool = False) -> Book:
     chapters = [c for c in chapters if c.number not in left_out]
     if by_number and not chapters and not any(p.is_error for p in problems):
         problems.append(error(MANUSCRIPT, 1, 1, "every chapter is a draft: build with --drafts, or set `draft: false`"))
-    return Book(root, metadata, tuple(front + chapters + back), left_out, tuple(problems))
+    return Book(root, metadata, tuple(front + chapters + back), left_out, include_drafts, tuple(problems))
 
 
 def _read_folder(root: Path, folder: Path, kind: PartKind, problems: list[Problem]) -> list[SourceFile]:
@@ -103,9 +103,9 @@ def _read_source(root: Path, file: Path, kind: PartKind, number: int | None, pro
         return placeholder
 
     for key in doc.data:
-        if key not in _FRONT_MATTER_KEYS:
+        if key not in FRONT_MATTER_KEYS:
             line, col = doc.where(str(key))
-            problems.append(warning(rel, line, col, f"unknown front matter key `{key}` is ignored"))
+            problems.append(warning(rel, line, col, f"unknown front matter key `{key}` is ignored{did_you_mean(str(key), FRONT_MATTER_KEYS)}"))
     before = len(problems)
     title = text_value(doc, "title", rel, problems)
     if not title and len(problems) == before:

@@ -78,9 +78,14 @@ def _generated(part_id: str, kind: PartKind, epub: str, title: str, html: str, i
     )
 
 
-def title_page(metadata: Metadata) -> ResolvedPart:
+DRAFT_LINE = "Draft: not for publication"
+
+
+def title_page(metadata: Metadata, draft: bool = False) -> ResolvedPart:
     part_id = "front-title-page"
     lines = [f'<h1 class="book-title">{escape(metadata.title)}</h1>']
+    if draft:
+        lines.insert(0, f'<p class="draft-mark">{DRAFT_LINE}</p>')
     if metadata.subtitle:
         lines.append(f'<p class="book-subtitle" role="doc-subtitle">{escape(metadata.subtitle)}</p>')
     lines.append(f'<p class="book-author">{escape(_names(metadata.authors))}</p>')

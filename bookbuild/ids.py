@@ -59,6 +59,13 @@ def book_slug(metadata: Metadata) -> str:
     return slugify(metadata.title) or "book"
 
 
+def edition_file_name(slug: str, edition: str, draft: bool = False) -> str:
+    """``<slug>.epub``, ``<slug>-print.pdf``, ``<slug>-screen.pdf``; a draft build's are
+    ``<slug>-draft.epub``, ``<slug>-draft-print.pdf``, ... so they are never taken for final ones."""
+    stem = f"{slug}-draft" if draft else slug
+    return f"{stem}.epub" if edition == "epub" else f"{stem}-{edition}.pdf"
+
+
 def build_date(metadata: Metadata) -> datetime.datetime:
     """The date every edition carries: SOURCE_DATE_EPOCH, else the book's date, so that
     rebuilding gives the same bytes."""

@@ -11,18 +11,18 @@ import yaml
 
 from .printing import TARGETS
 from .resources import ResourceRefused, book_resource, cmyk_profile
-from .model import Metadata, Problem, PrintSettings, error, warning
+from .model import Metadata, Problem, PrintSettings, did_you_mean, error, warning
 
 METADATA_FILE = "metadata.yaml"
 
 # Enough of BCP 47 for books: language, optional script, region, variants.
-_LANGUAGE_TAG = re.compile(
+LANGUAGE_TAG = re.compile(
     r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|\d{3}))?(-(?:[A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$"
 )
 _LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt|px)$")
 _MARKS = {"crop", "cross", "crop cross", "cross crop", "none"}
-_PRINT_KEYS = {"trim", "bleed", "marks", "target", "color_profile"}
-_KNOWN_KEYS = {
+PRINT_KEYS = {"trim", "bleed", "marks", "target", "color_profile"}
+KNOWN_KEYS = {
     "title", "subtitle", "author", "language", "publisher", "date", "rights", "description",
     "subjects", "series", "edition", "cover", "isbn", "print",
 }
@@ -156,14 +156,14 @@ def load_metadata(root: Path) -> tuple[Metadata | None, list[Problem]]:
 
 def parse_metadata(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[Metadata | None, list[Problem]]:
     for key in doc.data:
-        if key not in _KNOWN_KEYS:
+        if key not in KNOWN_KEYS:
             line, col = doc.where(str(key))
-            problems.append(warning(path, line, col, f"unknown key `{key}` is ignored"))
+            problems.append(warning(path, line, col, f"unknown key `{key}` is ignored{did_you_mean(str(key), KNOWN_KEYS)}"))
 
     title = text_value(doc, "title", path, problems, required=True)
     authors = _authors(doc, path, problems)
     language = text_value(doc, "language", path, problems, required=True)
-    if language and not _LANGUAGE_TAG.match(language):
+    if language and not LANGUAGE_TAG.match(language):
         line, col = doc.where("language")
         problems.append(error(path, line, col, f"`language: {language}` is not a BCP 47 tag such as en-GB or fr"))
 
@@ -236,10 +236,10 @@ def _print_settings(doc: YamlDoc, path: str, problems: list[Problem]) -> PrintSe
     section = doc.data.get("print")
     if section is None:
         return default
-    unknown = [key for key in (section if isinstance(section, dict) else {}) if key not in _PRINT_KEYS]
+    unknown = [key for key in (section if isinstance(section, dict) else {}) if key not in PRINT_KEYS]
     for key in unknown:
         line, col = doc.where(f"print.{key}")
-        problems.append(warning(path, line, col, f"unknown key `print.{key}` is ignored"))
+        problems.append(warning(path, line, col, f"unknown key `print.{key}` is ignored{did_you_mean(str(key), PRINT_KEYS, lambda n: f'`print.{n}`')}"))
     if not isinstance(section, dict):
         line, col = doc.where("print")
         problems.append(error(path, line, col, "`print` must be a mapping (trim, bleed, marks)"))

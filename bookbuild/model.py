@@ -6,9 +6,19 @@ worker process, be cached by a hash of its inputs, and be tested on its own.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+
+# How a long build says how far it has got: (stage, done, total), e.g. ("lay out", 3, 40).
+# Stages: "parse", "lay out", "finish", "preflight", "epub". Called in the building process only.
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    """The progress of a build nobody watches."""
 
 
 class Severity(str, Enum):
@@ -32,6 +42,12 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+
+def did_you_mean(name: str, known: Iterable[str], shown: Callable[[str], str] = lambda n: f"`{n}`") -> str:
+    """`` (did you mean `author`?)`` when a known name is close to ``name``, else nothing."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {shown(close[0])}?)" if close else ""
 
 
 def error(path: str, line: int, col: int, message: str) -> Problem:
@@ -125,6 +141,7 @@ class Book:
     metadata: Metadata | None  # None when metadata.yaml has errors (then problems says why)
     files: tuple[SourceFile, ...]  # front matter, chapters by number, back matter
     drafts_left_out: frozenset[int] = frozenset()  # chapter numbers of drafts not built
+    drafts: bool = False  # built with drafts: the editions are marked as drafts
     problems: tuple[Problem, ...] = ()  # found while gathering; errors stop the build after resolve
 
     @property
@@ -213,6 +230,7 @@ class ResolvedBook:
     parts: tuple[ResolvedPart, ...]
     images: tuple[Image, ...]
     problems: tuple[Problem, ...] = ()  # warnings that did not stop the build
+    draft: bool = False  # built with drafts: marked as a draft on its title page and running heads
 
     def part_of_anchor(self) -> dict[str, str]:
         return {a: p.part_id for p in self.parts for a in p.anchors}

@@ -6,17 +6,19 @@ errors never touches the editions of the last good build.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import ids
-from .editions.epub import render_epub
+from .downloads import PAGE, Edition, describe, download_page
+from .editions.epub import cover_image, render_epub
 from .editions.pdf import PRINT, SCREEN, render_pdfs
 from .gather import gather
 from .metadata import METADATA_FILE
 from .parallel import each_in_parallel
-from .model import Problem, ResolvedBook, error, raise_if_errors
+from .model import Problem, Progress, ResolvedBook, error, no_progress, raise_if_errors
 from .preflight import Report, preflight_print, preflight_screen
 from .cache import Cache, book_inputs_key
 from .output import output_lock, write_atomically
@@ -34,22 +36,31 @@ class BuildOptions:
     drafts: bool = False
     jobs: int = 1
     strict: bool = False  # warnings are errors
+    progress: Progress = no_progress  # told how far the build has got (the command line draws it)
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    written: tuple[Path, ...]
+    written: tuple[Path, ...]  # the editions and the download page
     problems: tuple[Problem, ...]  # warnings only: errors raise BookError
     notes: tuple[str, ...] = field(default=())  # for the author's attention (stderr)
     preflight: tuple[Report, ...] = field(default=())
     done: tuple[str, ...] = field(default=())  # what the build did (stdout)
     editions: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes, before writing
+    described: tuple[Edition, ...] = ()  # each edition's format, size, pages and SHA-256, from its bytes
+    seconds: dict[str, float] = field(default_factory=dict)  # file name -> time spent making it
+    page: bytes = b""  # the download page, index.html
+    from_cache: bool = False  # an unchanged book: the last build's results
 
 
-def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = False) -> ResolvedBook:
+def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = False,
+          progress: Progress = no_progress) -> ResolvedBook:
     """Gather, parse and resolve: every problem a build would report, without rendering."""
     book = gather(book_dir, include_drafts=drafts)
-    return resolve(book, parse_all(book.files, jobs, Cache(book_dir)), strict)
+    progress("parse", 0, len(book.files))
+    parsed = parse_all(book.files, jobs, Cache(book_dir))
+    progress("parse", len(book.files), len(book.files))
+    return resolve(book, parsed, strict)
 
 
 def build(options: BuildOptions, on_wait: Callable[[], None] = lambda: None) -> BuildResult:
@@ -66,41 +77,56 @@ def _build(options: BuildOptions) -> BuildResult:
         made = _make(options)
         cache.store("builds", key, made)
         cache.keep_latest("builds", key)
-        done = made.done
     else:
-        done = ("nothing changed since the last build: its editions, from .cache",)
-    written = write_atomically(options.out, made.editions)
-    return BuildResult(tuple(written), made.problems, made.notes, made.preflight, done)
+        made = replace(made, done=("nothing changed since the last build: its editions, from .cache",), from_cache=True)
+    # The page and the editions it describes are written together, or not at all.
+    written = write_atomically(options.out, {**made.editions, PAGE: made.page})
+    return replace(made, written=tuple(written))
 
 
 def _make(options: BuildOptions) -> BuildResult:
     """Every edition asked for; ``written`` is left empty (nothing is written yet)."""
-    book = check(options.book, options.drafts, options.jobs, options.strict)
+    progress = options.progress
+    book = check(options.book, options.drafts, options.jobs, options.strict, progress)
     slug = ids.book_slug(book.metadata)
+    name_of = {edition: ids.edition_file_name(slug, edition, options.drafts) for edition in FORMATS}
     editions: dict[str, bytes] = {}
+    seconds: dict[str, float] = {}
     notes: list[str] = []
     done: list[str] = []
     page_starts = ()
     reports: list[Report] = []
     variants = tuple(v for v in (PRINT, SCREEN) if v in options.formats)
     if variants:
-        pdfs = render_pdfs(book, variants, options.jobs, Cache(options.book))
+        started = time.monotonic()
+        pdfs = render_pdfs(book, variants, options.jobs, Cache(options.book), progress)
+        progress("finish", len(variants), len(variants))
         page_starts = pdfs.page_starts  # both PDFs have the print edition's pages
         done.append(f"PDF: {pdfs.summary}")
         notes.extend(f"warning: PDF: {message}" for message in pdfs.warnings)
 
         def inspect(variant: str) -> Report:
-            name = f"{slug}-{variant}.pdf"
+            name = name_of[variant]
             if variant == PRINT:
                 return preflight_print(pdfs.data[variant], book.metadata.print, pdfs.inside_margin, name)
             return preflight_screen(pdfs.data[variant], name)
 
+        progress("preflight", 0, len(variants))
         reports.extend(each_in_parallel(inspect, variants, options.jobs).values())
-        editions.update((f"{slug}-{variant}.pdf", pdfs.data[variant]) for variant in variants)
+        progress("preflight", len(variants), len(variants))
+        editions.update((name_of[variant], pdfs.data[variant]) for variant in variants)
+        seconds.update((name_of[variant], time.monotonic() - started) for variant in variants)
     failures = [error(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.errors]
     raise_if_errors(failures)
     if "epub" in options.formats:
-        editions[f"{slug}.epub"] = render_epub(book, page_starts)
+        started = time.monotonic()
+        progress("epub", 0, 1)
+        editions[name_of["epub"]] = render_epub(book, page_starts)
+        progress("epub", 1, 1)
+        seconds[name_of["epub"]] = time.monotonic() - started
         if not page_starts:
             notes.append("note: the EPUB has no page-list: its print page numbers come from the PDF layout (add print to --formats)")
-    return BuildResult((), book.problems, tuple(notes), tuple(reports), tuple(done), editions)
+    described = tuple(describe(edition, name_of[edition], editions[name_of[edition]])
+                      for edition in FORMATS if name_of[edition] in editions)
+    page = download_page(book.metadata, described, cover_image(book), options.drafts)
+    return BuildResult((), book.problems, tuple(notes), tuple(reports), tuple(done), editions, described, seconds, page)

@@ -20,7 +20,7 @@ from . import generated, ids
 from .gather import MANUSCRIPT
 from .model import (
     Book, Image, ImageRef, LinkRef, ParsedPart, PartKind, Problem, ResolvedBook, ResolvedPart,
-    TocEntry, error, raise_if_errors, warning,
+    TocEntry, did_you_mean, error, raise_if_errors, warning,
 )
 from .resources import ResourceRefused, book_resource
 
@@ -68,7 +68,7 @@ class _Index:
         match = _CHAPTER_FILE.match(name)
         if folder == MANUSCRIPT and match:
             return self._in_chapter(part, int(match.group(1)), unquote(fragment), shown)
-        return f"no file `{relative}` in the book (referenced as {shown})"
+        return f"no file `{relative}` in the book (referenced as {shown}){did_you_mean(relative, self.by_path)}"
 
     def _in_chapter(self, part: ParsedPart, number: int, fragment: str | None, shown: str) -> _Target | str:
         target = self.by_number.get(number)
@@ -84,7 +84,8 @@ class _Index:
             return _Target(target.source.part_id, title)
         if fragment not in target.ids:
             where = "this file" if target is part else (f"chapter {target.source.number}" if target.source.number is not None else target.source.path)
-            return f"no section `#{fragment}` in {where} (referenced as {shown})"
+            hint = did_you_mean(fragment, target.ids, lambda known: f"`#{known}`")
+            return f"no section `#{fragment}` in {where} (referenced as {shown}){hint}"
         heading = next((h.text for h in target.headings if h.id == fragment), fragment)
         text = heading if target is part else f"{title}: {heading}"
         return _Target(ids.anchor(target.source.part_id, fragment), text)
@@ -105,7 +106,7 @@ def resolve(book: Book, parsed: list[ParsedPart], strict: bool = False) -> Resol
     back = [r for r in resolved if r.kind is PartKind.BACK]
     if credits:
         back.append(generated.image_credits(credits))
-    opening = [generated.title_page(book.metadata), generated.copyright_page(book.metadata)]
+    opening = [generated.title_page(book.metadata, book.drafts), generated.copyright_page(book.metadata)]
     if book.metadata.cover:
         images[book.metadata.cover] = Image(*book_resource(book.root, "", book.metadata.cover))
     return ResolvedBook(
@@ -114,6 +115,7 @@ def resolve(book: Book, parsed: list[ParsedPart], strict: bool = False) -> Resol
         parts=tuple(opening + front + chapters + back),
         images=tuple(images[k] for k in sorted(images)),
         problems=tuple(sorted(problems)),
+        draft=book.drafts,
     )
 
 

@@ -188,3 +188,45 @@ def pdf_link_targets(pdf: Path) -> dict[int, set[str]]:
                 if annotation.get("/Subtype") == "/Link" and "/Dest" in annotation:
                     targets.setdefault(n, set()).add(str(annotation.Dest))
     return targets
+
+
+# --- the author's commands --------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def new_book(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A book made by `init` and `new`, then built at once with --json: (folder, the build)."""
+    book = tmp_path_factory.mktemp("new") / "mybook"
+    made = run_build("init", book, "--title", "Salt & Light: Notes", "--author", "Ada Lane", "--language", "en-GB")
+    assert made.returncode == 0, made.stderr
+    added = run_build("new", "Knead less than you think", "--book", book)
+    assert added.returncode == 0, added.stderr
+    built = run_build("--book", book, "--json")
+    assert built.returncode == 0, built.stderr
+    return book, built
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright (which downloads no browser of its own)."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """Where tests put the screenshots they take: BOOKBUILD_SCREENSHOTS to keep them, to look at."""
+    kept = os.environ.get("BOOKBUILD_SCREENSHOTS")
+    folder = Path(kept) if kept else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

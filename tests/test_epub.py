@@ -86,7 +86,7 @@ def test_drafts_are_built_only_when_asked(refs, tmp_path):
     assert "EPUB/c050.xhtml" not in epub_names(refs.epub)
     done = run_build("--book", BOOKS / "refs", "--out", tmp_path, "--formats", "epub", "--drafts")
     assert done.returncode == 0, done.stderr
-    assert "EPUB/c050.xhtml" in epub_names(tmp_path / "cross-references.epub")
+    assert "EPUB/c050.xhtml" in epub_names(tmp_path / "cross-references-draft.epub")
 
 
 def test_sample_book_has_cover_images_and_every_chapter(sample):

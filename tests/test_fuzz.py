@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from conftest import epubcheck, epubcheck_summary, run_build
 
 PROBLEM_LINE = re.compile(r"^[^:]+:\d+:\d+: (error|warning): .+")
-SUMMARY_LINE = re.compile(r"^(\d+) errors?: nothing was written$")
+SUMMARY_LINE = re.compile(r"^(\d+) errors? found$")  # check never writes, so it says no more
 EPUB_BUILDS = 5  # how many books that pass `check` are also built and EPUBChecked
 
 STATS = {"examples": 0, "passed_check": 0, "failed_check": 0, "built": 0}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import io
 import zipfile
+from collections.abc import Callable
 from html import escape
 from urllib.parse import quote
 
@@ -77,11 +78,17 @@ def _add_resources(package: epub.EpubBook, book: ResolvedBook) -> None:
                                        media_type="font/ttf", content=_subset_font(face.path, characters)))
     for image in book.images:
         if image.path != book.metadata.cover:
-            package.add_item(epub.EpubItem(uid=_item_id(image.path), file_name=_media_name(image.path),
+            package.add_item(epub.EpubItem(uid=_item_id(image.path), file_name=media_name(image.path),
                                            media_type=image.media_type, content=(book.root / image.path).read_bytes()))
+    package.set_cover(_cover_image_name(book), cover_image(book)[0], create_page=False)
+
+
+def cover_image(book: ResolvedBook) -> tuple[bytes, str]:
+    """The cover's bytes and media type: the book's own image, else the typographic cover."""
     cover = book.metadata.cover
-    data = (book.root / cover).read_bytes() if cover else typographic_cover(book.metadata)
-    package.set_cover(_cover_image_name(book), data, create_page=False)
+    if not cover:
+        return typographic_cover(book.metadata), "image/png"
+    return (book.root / cover).read_bytes(), next(i.media_type for i in book.images if i.path == cover)
 
 
 def _add_documents(package: epub.EpubBook, book: ResolvedBook, pages: list[Placement]) -> None:
@@ -103,7 +110,7 @@ def _add_documents(package: epub.EpubBook, book: ResolvedBook, pages: list[Place
 
 
 def _cover_image_name(book: ResolvedBook) -> str:
-    return _media_name(book.metadata.cover) if book.metadata.cover else "media/generated-cover.png"
+    return media_name(book.metadata.cover) if book.metadata.cover else "media/generated-cover.png"
 
 
 def _document(uid: str, file_name: str, content: str, properties: list[str]) -> epub.EpubItem:
@@ -113,7 +120,7 @@ def _document(uid: str, file_name: str, content: str, properties: list[str]) -> 
     return item
 
 
-def _media_name(path: str) -> str:
+def media_name(path: str) -> str:
     return "media/" + path
 
 
@@ -126,7 +133,12 @@ def _font_name(face: theme.FontFace) -> str:
 
 
 def _css(book: ResolvedBook) -> str:
-    faces = theme.font_face_css(lambda face: "../" + _font_name(face))
+    return stylesheet(book, lambda face: "../" + _font_name(face))
+
+
+def stylesheet(book: ResolvedBook, font_url: Callable[[theme.FontFace], str]) -> str:
+    """The EPUB's one stylesheet: the body font, the theme's and the book's own styles."""
+    faces = theme.font_face_css(font_url)
     return "\n".join([faces] + [path.read_text(encoding="utf-8") for path in theme.stylesheets(book.root, "epub")])
 
 
@@ -137,6 +149,16 @@ def _subset_font(path, text: str) -> bytes:
 
 
 def _part_xhtml(book: ResolvedBook, part: ResolvedPart, anchors: dict[str, str], pages: list[Placement]) -> str:
+    body_type = _BODY_TYPE[part.kind]
+    head = _XHTML_HEAD.format(lang=escape(book.metadata.language), title=escape(part.title))
+    body = etree.tostring(part_body(part, anchors, pages), method="xml", encoding="unicode")
+    return f'{head}<body epub:type="{body_type}">{body}</body></html>'
+
+
+def part_body(part: ResolvedPart, anchors: dict[str, str], pages: list[Placement] = ()) -> etree._Element:
+    """A part's ``<section>`` as the EPUB shows it: page markers, links to the other parts'
+    documents (``c045.xhtml#c045-final-thoughts``), images under ``media/``, footnotes as
+    pop-up notes. ``anchors`` is ``ResolvedBook.part_of_anchor()``."""
     root = lxml_html.fragment_fromstring(part.html)
     insert_page_markers(root, pages, _page_marker)
     for a in root.iter("a"):
@@ -146,12 +168,9 @@ def _part_xhtml(book: ResolvedBook, part: ResolvedPart, anchors: dict[str, str],
             if target and target != part.part_id:
                 a.set("href", ids.epub_file_name(target) + href)
     for img in root.iter("img"):
-        img.set("src", quote(_media_name(img.get("src", ""))))
+        img.set("src", quote(media_name(img.get("src", ""))))
     _footnotes_as_asides(root)
-    body_type = _BODY_TYPE[part.kind]
-    head = _XHTML_HEAD.format(lang=escape(book.metadata.language), title=escape(part.title))
-    body = etree.tostring(root, method="xml", encoding="unicode")
-    return f'{head}<body epub:type="{body_type}">{body}</body></html>'
+    return root
 
 
 def _page_marker(page: str) -> etree._Element:

@@ -32,7 +32,7 @@ from lxml import html as lxml_html
 from .. import generated, ids, printing, theme
 from ..cache import Cache, key_of
 from ..parallel import each_in_parallel, in_child
-from ..model import PartKind, ResolvedBook, ResolvedPart, raise_if_errors
+from ..model import PartKind, Progress, ResolvedBook, ResolvedPart, no_progress, raise_if_errors
 from ..pagemap import PageStart, tag_blocks
 from .pdfjoin import LINK_SCHEME, join
 from .pdfx import PressReady, press_ready, screen_ready
@@ -92,7 +92,8 @@ class PageMap:
         return len(self.labels)
 
 
-def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, cache: Cache | None = None) -> PdfEditions:
+def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, cache: Cache | None = None,
+                progress: Progress = no_progress) -> PdfEditions:
     """Lay the segments out until their page numbers agree with the page map, join
     them, and make each PDF ready for its printer or its reader."""
     segments = _segments(book)
@@ -106,7 +107,7 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
     write = all(known)
     unsettled: tuple[str, ...] = ()
     laid_out: set[int] = set()  # segments laid out by this build, not taken from the cache
-    with _Typesetting(book, jobs, cache) as typesetting:
+    with _Typesetting(book, jobs, cache, progress) as typesetting:
         for round_number in range(1, _MAX_ROUNDS + 1):
             inside = printing.inside_margin_for(page_map.total)
             requests = [_job(book, s, page_map, inside, write or not s.prints_page_numbers) for s in segments]
@@ -138,6 +139,7 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
     # memory goes back when it ends, before finishing the editions needs as much again.
     joined = in_child(lambda: join([r.pdf for r in layouts], [d.pdf for d in decorations],
                                    list(page_map.blank_before), page_map.labels))
+    progress("finish", 0, len(variants))
 
     def finish(variant: str) -> PressReady | bytes:
         if variant == PRINT:
@@ -257,11 +259,11 @@ class _Typesetting:
     """Lays segments out: from this build's or the last builds' results where the job is
     the same, else in worker processes (or here, for a single segment)."""
 
-    def __init__(self, book: ResolvedBook, jobs: int, cache: Cache | None):
+    def __init__(self, book: ResolvedBook, jobs: int, cache: Cache | None, progress: Progress = no_progress):
         stylesheets = tuple(theme.stylesheets(book.root, "pdf"))
         self.setup = TypesetterSetup(book.root, stylesheets, ids.book_identifier(book.metadata))
         self.setup_key = key_of(repr(self.setup), *(path.read_bytes() for path in stylesheets))
-        self.jobs, self.cache = jobs, cache
+        self.jobs, self.cache, self.progress = jobs, cache, progress
         self.done: dict[str, SegmentLayout] = {}
         self.typeset_just_now: tuple[int, ...] = ()  # which of the last requests were laid out, not found
         self.pool = None
@@ -292,7 +294,8 @@ class _Typesetting:
         results: list[SegmentLayout | None] = [self._known(key, job) for key, job in zip(keys, requests)]
         missing = sorted((n for n, r in enumerate(results) if r is None), key=lambda n: -len(requests[n].html))
         self.typeset_just_now = tuple(missing)
-        for n, layout in self._typeset([(n, requests[n]) for n in missing]):
+        for done, (n, layout) in enumerate(self._typeset([(n, requests[n]) for n in missing]), start=1):
+            self.progress("lay out", done, len(missing))
             results[n] = layout
             self.done[keys[n]] = layout
             if layout.pdf is not None and self.cache is not None:
@@ -334,7 +337,7 @@ def _document(book: ResolvedBook, body: str) -> str:
         f"<title>{escape(meta.title)}</title>"
         f'<meta name="author" content="{escape(", ".join(meta.authors))}"/>'
         f'<meta name="description" content="{escape(meta.description)}"/>{created}'
-        f'</head><body data-book-title="{escape(meta.title)}">{body}</body></html>'
+        f'</head><body data-book-title="{escape(meta.title)}{" (draft)" * book.draft}">{body}</body></html>'
     )
 
 

@@ -1,0 +1,189 @@
+"""watch, for real: the command started on a copy of a fixture book, its preview fetched over
+HTTP and opened in Chromium while chapters are edited, broken and fixed, then Ctrl-C."""
+
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from conftest import REPO, copy_book
+
+SERVING = re.compile(r"^serving http://127\.0\.0\.1:(\d+)/\n$")
+SECONDS = 5  # "within a few seconds"
+
+
+class Watch:
+    """``build.py watch`` running on a book, and what it served."""
+
+    def __init__(self, book, *options):
+        self.book = book
+        self.process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "watch", "--book", str(book), *options],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        ready, _, _ = select.select([self.process.stdout], [], [], 60)
+        self.first_line = self.process.stdout.readline() if ready else ""
+        assert SERVING.match(self.first_line), (self.first_line, self.stop())
+        self.port = int(SERVING.match(self.first_line).group(1))
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def get(self, path: str = "") -> str:
+        with urllib.request.urlopen(self.url + path, timeout=10) as response:
+            return response.read().decode("utf-8")
+
+    def status(self, path: str, method: str = "GET") -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(self.url + path, method=method), timeout=10) as response:
+                return response.status, response.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as refused:
+            return refused.code, ""
+
+    def wait_for(self, *wanted: str, absent: str = "", seconds: float = SECONDS) -> str:
+        """The preview once it shows every one of ``wanted`` (and not ``absent``)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            page = self.get()
+            if all(w in page for w in wanted) and not (absent and absent in page):
+                return page
+            if time.monotonic() > deadline:
+                raise AssertionError(f"after {seconds} s the preview still does not show {wanted}")
+            time.sleep(0.1)
+
+    def stop(self, stop_signal=signal.SIGINT) -> tuple[int, str, str]:
+        if self.process.poll() is None:
+            self.process.send_signal(stop_signal)
+        try:
+            stdout, stderr = self.process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            stdout, stderr = self.process.communicate()
+        return self.process.returncode, self.first_line + stdout, stderr
+
+
+@pytest.fixture(scope="module")
+def watch(tmp_path_factory):
+    book = copy_book("refs", tmp_path_factory.mktemp("watch") / "book")
+    watching = Watch(book, "--port", "0")
+    yield watching
+    watching.stop()
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_the_preview_is_the_whole_book(watch):
+    page = watch.get()
+    assert page.startswith("<!DOCTYPE html>")
+    for words in ("Cross references", "1. First", "7. Seventh", "12. Twelfth", "Final thoughts",
+                  'class="preview-contents"', 'href="#c012-final-thoughts"', "Paragraph 8 about the seventh chapter"):
+        assert words in page
+    assert "Unfinished" not in page  # a draft, left out as the build leaves it out
+    assert 'src="media/manuscript/images/translucent.png"' in page
+
+
+def test_it_listens_on_the_loopback_address_only(watch):
+    """The kernel's table of listening sockets: this port, on 127.0.0.1 and nowhere else."""
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in open(table).read().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port = local.split(":")
+            if int(port, 16) == watch.port and state == "0A":  # LISTEN
+                listening.add(address)
+    assert listening == {"0100007F"}  # 127.0.0.1
+
+
+def test_a_saved_change_is_served_within_seconds_and_announced(watch):
+    events = urllib.request.urlopen(watch.url + "events", timeout=10)
+    first = [events.readline().decode() for _ in range(3)]
+    assert first[0] == "event: version\n" and first[1].startswith("data: ")
+    version = int(first[1].split()[1])
+    announced = []
+    reader = threading.Thread(target=lambda: announced.extend(events.readline().decode() for _ in range(3)), daemon=True)
+    reader.start()
+    started = time.monotonic()
+    edit(watch.book / "manuscript" / "07-seventh.md", "Paragraph 8 about", "A sentence freshly saved. Paragraph 8 about")
+    watch.wait_for("A sentence freshly saved.")
+    assert time.monotonic() - started < SECONDS
+    reader.join(timeout=SECONDS)
+    events.close()
+    assert announced[:2] == ["event: version\n", f"data: {version + 1}\n"]
+
+
+def test_a_book_with_errors_shows_them_instead_of_its_text_then_comes_back(watch):
+    twelfth = watch.book / "manuscript" / "0012-twelfth.md"
+    edit(twelfth, "## Final thoughts", "See [[999]] first.\n\n## Final thoughts")
+    line = 1 + twelfth.read_text().split("\n").index("See [[999]] first.")
+    page = watch.wait_for(f"manuscript/0012-twelfth.md:{line}:5: error: no chapter 999")
+    assert "Paragraph 8 about the seventh chapter" not in page  # no stale text
+    edit(twelfth, "See [[999]] first.\n\n", "")
+    watch.wait_for("Paragraph 8 about the seventh chapter", "12. Twelfth", absent="error: no chapter 999")
+
+
+def test_images_are_served_from_inside_the_book_only(watch):
+    assert watch.status("media/manuscript/images/translucent.png") == (200, "image/png")
+    for outside in ("media/metadata.yaml", "media/../metadata.yaml", "media/%2e%2e/%2e%2e/etc/passwd",
+                    "media//etc/passwd", "fonts/../../../etc/passwd", "dist/../metadata.yaml", "nothing-here"):
+        assert watch.status(outside)[0] == 404, outside
+
+
+def test_the_preview_reloads_itself_in_a_browser_and_keeps_the_readers_place(watch, browser, screenshots):
+    """The reader is at chapter 12's "Final thoughts"; a paragraph is added above it, in chapter 7."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(watch.url)
+    page.screenshot(path=str(screenshots / "preview-desktop.png"))
+    version = page.get_attribute("body", "data-version")
+    page.evaluate("document.fonts.ready")
+    page.evaluate("window.scrollTo(0, document.getElementById('c012-final-thoughts').offsetTop - 200)")
+    where = "document.getElementById('c012-final-thoughts').getBoundingClientRect().top"
+    before, scrolled = page.evaluate(where), page.evaluate("window.scrollY")
+    started = time.monotonic()
+    edit(watch.book / "manuscript" / "07-seventh.md", "## Final thoughts",
+         "Written while the page was open, above where the reader is.\n\n## Final thoughts")
+    page.wait_for_selector("body[data-place-restored]", timeout=SECONDS * 1000)
+    assert time.monotonic() - started < SECONDS
+    assert page.get_attribute("body", "data-version") != version  # it reloaded itself
+    assert "Written while the page was open" in page.inner_text("main")
+    assert page.evaluate("window.scrollY") > scrolled  # the text above grew ...
+    assert abs(page.evaluate(where) - before) <= 2  # ... and the reader is still at the same words
+    page.screenshot(path=str(screenshots / "preview-after-a-save.png"))
+    page.close()
+
+
+def test_the_editions_are_built_when_asked(watch):
+    assert watch.status("build", method="POST")[0] == 202
+    dist = watch.book / "dist"
+    deadline = time.monotonic() + 60
+    while not (dist / "index.html").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sorted(p.name for p in dist.iterdir()) == [
+        "cross-references-print.pdf", "cross-references-screen.pdf", "cross-references.epub", "index.html"]
+    watch.wait_for("built at", "/dist/index.html", seconds=10)
+    assert watch.status("dist/cross-references.epub") == (200, "application/epub+zip")
+
+
+def test_ctrl_c_stops_it_cleanly(watch):
+    code, stdout, stderr = watch.stop(signal.SIGINT)
+    assert code == 0, stderr
+    assert "Traceback" not in stderr
+    assert stdout == watch.first_line  # one line on stdout, all the rest on stderr
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", watch.port), timeout=2)
+
+
+def test_a_port_in_use_is_wrong_usage(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, str(REPO / "build.py"), "watch", "--book", str(REPO), "--port", str(port)],
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and f"port {port}" in done.stderr and done.stdout == ""
