@@ -16,9 +16,10 @@ from .model import Metadata, PartKind
 
 
 def slugify(text: str) -> str:
-    """Lower-case ASCII, runs of anything else as one '-' (accents are dropped, not the letters)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """Lower-case ASCII, runs of anything else as one '-' (accents are dropped, not the
+    letters; a typographic apostrophe separates as a straight one does)."""
+    letters = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", letters.lower()).strip("-")
 
 
 def part_id(kind: PartKind, number: int | None, stem: str) -> str:

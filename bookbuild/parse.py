@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from .cache import Cache, key_of
-from .model import BookError, Heading, ImageRef, LinkRef, ParsedPart, Problem, SourceFile, error, warning
+from .model import BookError, Heading, ImageRef, LinkRef, Metadata, ParsedPart, Problem, SourceFile, error, warning
 from .sanitize import sanitize
 
 PANDOC_FROM = "markdown+wikilinks_title_after_pipe-yaml_metadata_block"
@@ -35,31 +36,82 @@ def parse_all(files: tuple[SourceFile, ...], jobs: int, cache: Cache) -> list[Pa
     missing = [files[n] for n, part in enumerate(parsed) if part is None]
     batches = [missing[i::jobs] for i in range(max(1, jobs)) if missing[i::jobs]]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        html = {source.path: text for batch, texts in zip(batches, pool.map(_pandoc_batch, batches))
-                for source, text in zip(batch, texts)}
+        html = {source.path: texts for batch, results in zip(batches, pool.map(_pandoc_batch, batches))
+                for source, texts in zip(batch, results)}
     for n, part in enumerate(parsed):
         if part is None:
-            parsed[n] = parse(files[n], html[files[n].path])
+            body, title, subtitle = html[files[n].path]
+            source = replace(files[n], title=_plain(title) or files[n].title, subtitle=_plain(subtitle))
+            parsed[n] = parse(source, body)
             cache.store("parse", keys[n], parsed[n])
     cache.keep_only("parse", set(keys))
     return parsed
 
 
-def _pandoc_batch(sources: list[SourceFile]) -> list[str]:
-    """Many files through one pandoc process; if pandoc fails, each on its own, to say which."""
-    pieces = [_split_for_pandoc(source.body) for source in sources]
+def typographic_metadata(metadata: Metadata, cache: Cache) -> Metadata:
+    """The book's metadata as it is shown: quotes, apostrophes and dashes as the body text
+    has them (pandoc's smart typography), so that the cover, the title pages and the
+    running heads match the chapters."""
+    fields = ("title", "subtitle", "publisher", "rights", "description", "series", "edition")
+    texts = [getattr(metadata, name) for name in fields] + list(metadata.authors)
+    key = key_of("typography", json.dumps(texts))
+    shown = cache.load("typography", key)
+    if shown is None:
+        try:
+            html = _pandoc_texts([_as_inline(text) for text in texts])
+        except _PandocFailed as failed:
+            raise BookError([error("metadata.yaml", 1, 1, f"pandoc could not read the metadata: {failed}")])
+        shown = [_plain(html) or text for html, text in zip(html, texts)]
+        cache.store("typography", key, shown)
+        cache.keep_only("typography", {key})
+    return replace(metadata, **dict(zip(fields, shown)), authors=tuple(shown[len(fields):]))
+
+
+def _as_inline(text: str) -> str:
+    """Plain text as Markdown that pandoc reads as one run of text (a span), whatever it
+    holds: every character Markdown gives a meaning to is escaped, except the quotes,
+    dashes and dots that smart typography is for."""
+    if not text.strip():
+        return ""
+    escaped = re.sub(r"([\\`*_{}\[\]()#+!<>|~^$@&%=:;/])", r"\\\1", " ".join(text.split()))
+    return f"[{escaped}]{{}}"
+
+
+def _plain(html_text: str) -> str:
+    if not html_text.strip():
+        return ""
+    return " ".join(lxml_html.fromstring(html_text).text_content().split())
+
+
+class _PandocFailed(Exception):
+    """pandoc's own message."""
+
+
+def _pandoc_texts(texts: list[str]) -> list[str]:
+    """Markdown texts through one pandoc process, each to HTML."""
+    done = subprocess.run([pypandoc.get_pandoc_path(), "lua", str(_BATCH_SCRIPT)],
+                          input=json.dumps(texts).encode("utf-8"), capture_output=True, timeout=600)
+    if done.returncode != 0:
+        raise _PandocFailed(done.stderr.decode("utf-8", "replace").strip())
+    return json.loads(done.stdout)
+
+
+def _pandoc_batch(sources: list[SourceFile]) -> list[tuple[str, str, str]]:
+    """Many files through one pandoc process, each its body's HTML and its title's and
+    subtitle's; if pandoc fails, each on its own, to say which."""
+    pieces = [_split_for_pandoc(source.body) + [_as_inline(source.title), _as_inline(source.subtitle)]
+              for source in sources]
     try:
-        done = subprocess.run(
-            [pypandoc.get_pandoc_path(), "lua", str(_BATCH_SCRIPT)],
-            input=json.dumps([piece for split in pieces for piece in split]).encode("utf-8"),
-            capture_output=True, timeout=600,
-        )
-        if done.returncode == 0:
-            html = iter(json.loads(done.stdout))
-            return [_join_pandoc_html([next(html) for _ in split]) for split in pieces]
-    except (subprocess.TimeoutExpired, ValueError):
+        html = iter(_pandoc_texts([piece for split in pieces for piece in split]))
+        results = []
+        for split in pieces:
+            texts = [next(html) for _ in split]
+            results.append((_join_pandoc_html(texts[:-2]), texts[-2], texts[-1]))
+        return results
+    except (subprocess.TimeoutExpired, ValueError, _PandocFailed):
         pass
-    return [run_pandoc(source.body, source.path) for source in sources]
+    return [(run_pandoc(source.body, source.path), run_pandoc(_as_inline(source.title), source.path),
+             run_pandoc(_as_inline(source.subtitle), source.path)) for source in sources]
 
 
 _PIECE = 300_000  # characters: pandoc needs about 140 times a text's size in memory

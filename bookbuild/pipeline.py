@@ -22,7 +22,7 @@ from .model import Problem, Progress, ResolvedBook, error, no_progress, raise_if
 from .preflight import Report, preflight_print, preflight_screen
 from .cache import Cache, book_inputs_key
 from .output import output_lock, write_atomically
-from .parse import parse_all
+from .parse import parse_all, typographic_metadata
 from .resolve import resolve
 
 FORMATS = ("epub", PRINT, SCREEN)
@@ -58,7 +58,10 @@ def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = Fa
     """Gather, parse and resolve: every problem a build would report, without rendering."""
     book = gather(book_dir, include_drafts=drafts)
     progress("parse", 0, len(book.files))
-    parsed = parse_all(book.files, jobs, Cache(book_dir))
+    cache = Cache(book_dir)
+    if book.metadata is not None:
+        book = replace(book, metadata=typographic_metadata(book.metadata, cache))
+    parsed = parse_all(book.files, jobs, cache)
     progress("parse", len(book.files), len(book.files))
     return resolve(book, parsed, strict)
 

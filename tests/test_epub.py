@@ -174,3 +174,24 @@ def test_series_is_a_collection(refs):
     opf = epub_xhtml(refs.epub, "content.opf")
     metas = {m.get("property"): m.text for m in opf.iter("{http://www.idpf.org/2007/opf}meta")}
     assert metas["belongs-to-collection"] == "Small test books" and metas["collection-type"] == "series"
+
+
+def test_a_caption_is_shown_and_the_alt_text_describes_the_image(sample):
+    """``![Caption](img){alt="..."}``: the caption under the image for everyone, the alt text
+    for those who cannot see it; no rule of the theme hides a caption."""
+    chapter = epub_xhtml(sample.epub, "c001.xhtml")
+    figure = next(f for f in chapter.iter(f"{XHTML}figure") if f.find(f"{XHTML}figcaption") is not None)
+    caption = figure.find(f"{XHTML}figcaption")
+    assert text_of(caption) == "The watering can: the most dangerous tool in the house."
+    assert caption.get("aria-hidden") is None
+    assert figure.find(f".//{XHTML}img").get("alt").startswith("A watering can tipped over a pot")
+    with zipfile.ZipFile(sample.epub) as archive:
+        assert "display: none" not in archive.read("EPUB/style/book.css").decode().split("figcaption", 1)[-1].split("}")[0]
+
+
+def test_titles_have_the_typography_of_the_text(sample):
+    opf = epub_xhtml(sample.epub, "content.opf")
+    title = next(el for el in opf.iter() if el.tag == "{http://purl.org/dc/elements/1.1/}title")
+    assert title.text == "100 Things I\u2019ve Learned the Hard Way About Keeping Houseplants Alive"
+    assert "I\u2019ve" in text_of(epub_xhtml(sample.epub, "front-title-page.xhtml"))
+    assert sample.epub.name == "100-things-i-ve-learned-the-hard-way-about-keeping-houseplants-alive.epub"  # the slug as before

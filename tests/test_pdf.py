@@ -267,10 +267,25 @@ def test_both_pdfs_have_the_same_pages(refs):
 
 def test_half_title_title_and_copyright_pages(sample):
     texts = pdf_page_texts(sample.print_pdf)
-    assert texts[0] == "100 Things I've Learned the Hard Way About Keeping Houseplants Alive"  # half-title
+    assert texts[0] == "100 Things I’ve Learned the Hard Way About Keeping Houseplants Alive"  # half-title
     assert texts[1] == ""
     assert texts[2].startswith("100 Things") and "Marigold Ashcombe" in texts[2]
     assert "All rights reserved" in texts[3] and "First edition" in texts[3] and "Potting Shed Press" in texts[3]
+
+
+def test_titles_have_the_typography_of_the_text(sample):
+    """Quotes and apostrophes in the book's title and a chapter's subtitle are curly on the
+    title pages, in the running heads and on the chapter opener, as in the body text."""
+    texts = pdf_page_texts(sample.print_pdf)
+    assert "I've" not in " ".join(texts) and '"' not in " ".join(texts)
+    assert texts[2].startswith("100 Things I’ve Learned")  # title page
+    assert sum("100 Things I’ve Learned the Hard Way" in text for text in texts[9:]) > 5  # running heads
+    assert any("What “bright, indirect light” actually means" in text for text in texts)  # a subtitle
+
+
+def test_a_caption_is_shown_under_its_image(sample):
+    texts = " ".join(pdf_page_texts(sample.print_pdf))
+    assert "The watering can: the most dangerous tool in the house." in texts
 
 
 # --- the screen edition -----------------------------------------------------------------
@@ -423,3 +438,22 @@ def test_never_three_hyphenated_lines_in_a_row(book, request):
             else:
                 hyphenated = 0
     assert ends > 0  # hyphenation is on
+
+
+def test_page_n_never_breaks_across_lines(tmp_path):
+    """Forty cross-references in one justified paragraph: however the lines fall, "(page"
+    and its number stay on one line."""
+    book = tmp_path / "book"
+    (book / "manuscript").mkdir(parents=True)
+    (book / "metadata.yaml").write_text("title: Page numbers\nauthor: A. Tester\nlanguage: en-GB\n")
+    words = " ".join(f"Word{'s' * (n % 5)} number {n} says see [[2]] and go on." for n in range(40))
+    (book / "manuscript" / "001-many.md").write_text(f"---\ntitle: Many references\n---\n\n{words}\n")
+    (book / "manuscript" / "002-target.md").write_text("---\ntitle: The target\n---\n\nHere.\n")
+    built = build_book(book, tmp_path / "out", "page-numbers", "--formats", "print")
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(built.print_pdf))
+    lines = [line.strip() for page in document for line in page.get_textpage().get_text_range().splitlines()]
+    assert sum(line.count("(page") for line in lines) >= 40
+    assert not [line for line in lines if line.endswith("(page")]
+    assert not [line for line in lines if re.match(r"^\d+\)", line)]

@@ -61,6 +61,7 @@ class Typesetter:
 
         self.weasyprint = weasyprint
         _subset_fonts_keeping_every_glyph_id()
+        _footnotes_in_document_order()
         self.setup = setup
         self.font_config = FontConfiguration()  # @font-face rules only apply through one of these
         # No @color-profile: every segment would embed the print profile (190 KB); the
@@ -118,6 +119,56 @@ def _subset_fonts_keeping_every_glyph_id() -> None:
             font.file_content = fonts.subset_for_pdf(font.file_content, font.index, to_unicode, hinting)
 
     Font.subset = subset
+
+
+def _footnotes_in_document_order() -> None:
+    """Keep a page's footnotes, and those moved on to the next page, in the order of their
+    calls. WeasyPrint 70 (pinned) appends a footnote to these lists when it lays out (or
+    moves on) the line that calls it, so a line laid out again after a later one (when a
+    paragraph is broken anew) puts its note after the later note: "5" above "4"."""
+    from weasyprint import document
+    from weasyprint.layout import LayoutContext
+
+    if getattr(LayoutContext, "_bookbuild_ordered", False):
+        return
+    original_layout, original_report, original_add = (document.layout_document, LayoutContext.report_footnote,
+                                                      LayoutContext.layout_footnote)
+
+    def layout_document(html, root_box, context, *args, **kwargs):
+        context.footnote_order = {id(footnote): n for n, footnote in enumerate(context.footnotes)}
+        return original_layout(html, root_box, context, *args, **kwargs)
+
+    def report_footnote(context, footnote):
+        context.reported_footnotes = _InDocumentOrder(context.reported_footnotes, context.footnote_order)
+        return original_report(context, footnote)
+
+    def layout_footnote(context, footnote):
+        context.current_page_footnotes = _InDocumentOrder(context.current_page_footnotes, context.footnote_order)
+        return original_add(context, footnote)
+
+    document.layout_document = layout_document
+    LayoutContext.report_footnote = report_footnote
+    LayoutContext.layout_footnote = layout_footnote
+    LayoutContext._bookbuild_ordered = True
+
+
+class _InDocumentOrder(list):
+    """A list of footnotes that stays in the order of their calls, whatever is added."""
+
+    def __init__(self, items, order: dict[int, int]):
+        self.order = order
+        super().__init__(sorted(items, key=self._key))
+
+    def _key(self, footnote) -> int:
+        return self.order.get(id(footnote), len(self.order))
+
+    def append(self, item) -> None:
+        super().append(item)
+        self.sort(key=self._key)
+
+    def __setitem__(self, index, value) -> None:
+        super().__setitem__(index, value)
+        self.sort(key=self._key)
 
 
 def _left_blank(page) -> bool:
