@@ -22,6 +22,7 @@ from .. import generated, ids, theme
 from ..cover import typographic_cover
 from ..model import PartKind, ResolvedBook, ResolvedPart
 from ..pagemap import PageStart, Placement, insert_page_markers, placements
+from ..resources import image_bytes, media_type
 
 STYLE_FILE = "style/book.css"
 NAV_FILE = "nav.xhtml"
@@ -78,9 +79,9 @@ def _add_resources(package: epub.EpubBook, book: ResolvedBook) -> None:
     for image in book.images:
         if image.path != book.metadata.cover:
             package.add_item(epub.EpubItem(uid=_item_id(image.path), file_name=_media_name(image.path),
-                                           media_type=image.media_type, content=(book.root / image.path).read_bytes()))
+                                           media_type=image.media_type, content=image_bytes(book.root / image.path, image.media_type)))
     cover = book.metadata.cover
-    data = (book.root / cover).read_bytes() if cover else typographic_cover(book.metadata)
+    data = image_bytes(book.root / cover, media_type(book.root / cover, cover)) if cover else typographic_cover(book.metadata)
     package.set_cover(_cover_image_name(book), data, create_page=False)
 
 
