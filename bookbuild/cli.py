@@ -18,6 +18,8 @@ EXIT_OK, EXIT_BOOK_ERRORS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "import":
+        return _import_command(argv[1:])
     checking = bool(argv) and argv[0] == "check"
     parser = _check_parser() if checking else _build_parser()
     options = parser.parse_args(argv[1:] if checking else argv)  # exits 2 on bad usage
@@ -134,3 +136,57 @@ def _positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return number
+
+
+# --- import: blog posts -> numbered chapters ----------------------------------------------
+
+
+def _import_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="build.py import",
+        description="Import a blog: each post whose title starts with a number (\"92: Title\") becomes "
+                    "manuscript/092-slug.md. Web furniture (share buttons, newsletter boxes, related posts, "
+                    "comments, ...) is removed, links between posts become cross-references, images are copied "
+                    "into manuscript/images/. Importing again updates only the chapters you have not edited.",
+        epilog="example: python build.py import wordpress-export.xml --book mybook --media uploads/\n"
+               "         python build.py import saved-pages/ --book mybook",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("source", metavar="SOURCE",
+                        help="a WordPress export (.xml), or a folder of saved web pages (.html with their _files "
+                             "folders) and Markdown posts (.md)")
+    parser.add_argument("--book", default=".", metavar="DIR", help="the book folder (default: the current folder; made if missing)")
+    parser.add_argument("--media", metavar="DIR", help="a copy of the blog's uploads folder: images are matched by URL path")
+    parser.add_argument("--fetch-images", action="store_true",
+                        help="download images found nowhere else (the only option that uses the network)")
+    return parser
+
+
+def _import_command(argv: list[str]) -> int:
+    from .blogimport import ImportOptions, import_blog
+
+    parser = _import_parser()
+    options = parser.parse_args(argv)  # exits 2 on bad usage
+    source = Path(options.source)
+    if not source.exists():
+        parser.error(f"{options.source}: no such file or folder")
+    if options.media and not Path(options.media).is_dir():
+        parser.error(f"--media {options.media}: no such folder")
+    book = Path(options.book).resolve()
+    if book.exists() and not book.is_dir():
+        parser.error(f"--book {options.book}: not a folder")
+    try:
+        book.mkdir(parents=True, exist_ok=True)
+        summary = import_blog(ImportOptions(source.resolve(), book, Path(options.media).resolve() if options.media else None,
+                                            options.fetch_images, options.source))
+    except BookError as failure:
+        _print_problems(failure.problems)
+        print("nothing was imported", file=sys.stderr)
+        return EXIT_BOOK_ERRORS
+    except OSError as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return EXIT_BOOK_ERRORS
+    _print_problems(summary.problems)
+    for line in summary.lines():
+        print(line)
+    return EXIT_BOOK_ERRORS if any(p.is_error for p in summary.problems) else EXIT_OK
