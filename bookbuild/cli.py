@@ -176,7 +176,6 @@ def _import_command(argv: list[str]) -> int:
     if book.exists() and not book.is_dir():
         parser.error(f"--book {options.book}: not a folder")
     try:
-        book.mkdir(parents=True, exist_ok=True)
         summary = import_blog(ImportOptions(source.resolve(), book, Path(options.media).resolve() if options.media else None,
                                             options.fetch_images, options.source))
     except BookError as failure:

@@ -56,7 +56,7 @@ class ImageStore:
         if data is None and self.media:
             data = self._from_media(url)
         if data is None and self.fetch and urlsplit(url).scheme in ("http", "https"):
-            data = _download(url)
+            data = _download(url) or (_download(_RESIZED.sub("", url)) if _RESIZED.search(url) else None)
         name = local.name if local else "" if url.startswith("data:") else posixpath.basename(urlsplit(url).path)
         placed = self._store(data, name) if data else None
         if placed is None:

@@ -129,6 +129,8 @@ def quote_sources(root: lxml_html.HtmlElement) -> None:
 
 def plain(root: lxml_html.HtmlElement) -> None:
     """Only the attributes a book uses; emoji pictures become their characters."""
+    for element in list(root.iter("main")):
+        element.drop_tag()  # pandoc reads only what is inside a <main>, when there is one
     for img in list(root.iter("img")):
         if "emoji" in img.get("class", "") or "/images/core/emoji/" in img.get("src", ""):
             text = img.get("alt", "")
@@ -150,7 +152,7 @@ def to_markdown(root: lxml_html.HtmlElement) -> str:
     markup = (root.text or "") + markup
     try:
         done = subprocess.run(
-            [pypandoc.get_pandoc_path(), "-f", "html", "-t", PANDOC_TO, "--wrap=none"],
+            [pypandoc.get_pandoc_path(), "-f", "html+smart", "-t", PANDOC_TO, "--wrap=none"],
             input=markup.encode("utf-8"), capture_output=True, timeout=300,
         )
     except subprocess.TimeoutExpired:

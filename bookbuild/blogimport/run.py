@@ -32,6 +32,7 @@ STATE_FILE = ".import-state.json"
 MANUSCRIPT = "manuscript"
 _CHAPTER_NAME = re.compile(r"^(\d{1,4})(?:[-_. ].*)?\.md$", re.IGNORECASE)  # as gather names chapters
 _LONGEST_SLUG = 80
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # no text holds these, and XHTML cannot
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def _choose(blog: Blog, book: Path, problems: list[Problem]) -> tuple[list[_Chap
             problems.append(warning(post.where, post.line, 1, f"post “{post.title}” has the same number as “{other}”: "
                                                               "it is not imported (renumber one of them)"))
         else:
-            number, title = numbered
+            number, title = numbered[0], _CONTROL.sub("", numbered[1])
             path = existing.get(number) or f"{MANUSCRIPT}/{number:03d}-{_slug(title)}.md"
             chosen[number] = _Chapter(number, title, post, path)
     return [chosen[n] for n in sorted(chosen)], skipped
@@ -249,7 +250,7 @@ def _guarded(chapter: _Chapter, skipped: list[Skipped], problems: list[Problem],
 
 def _cleaned(chapter: _Chapter, rules: furniture.Rules, removed: list[str]) -> lxml_html.HtmlElement:
     """The post's text without furniture, scripts or anything else that runs or fetches."""
-    markup = furniture.shortcodes(chapter.post.html)
+    markup = furniture.shortcodes(_CONTROL.sub("", chapter.post.html))
     root = lxml_html.fragment_fromstring(markup, create_parent="div") if markup.strip() else lxml_html.Element("div")
     sanitize(root, lambda needle, message: removed.append(message))  # as the build treats raw HTML
     notes = markdown.footnotes(root)  # the notes are text, whatever the rules say of lists after a title
