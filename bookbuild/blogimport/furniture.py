@@ -38,6 +38,7 @@ BLOCKS = frozenset(HEADINGS + ("p", "div", "section", "article", "aside", "block
                                "table", "figure", "figcaption", "pre", "form", "header", "footer", "nav", "main", "details",
                                "summary", "address", "hr", "center"))
 _LISTS = ("ul", "ol", "dl", "nav", "menu")
+_SEPARATORS = re.compile(r"[\s·•|,:;/–—-]+")
 _KEEP_EMPTY = ("img", "hr", "br", "table", "td", "th", "tr", "tbody", "thead", "figure", "svg")
 
 
@@ -222,11 +223,11 @@ def leaf_blocks(root):
 
 
 def drop_empty(root) -> None:
-    """Containers left with nothing to show."""
+    """Containers left with nothing to show (or only the separators between share buttons that went)."""
     for element in reversed(list(root.iter())):
         if element is root or not isinstance(element.tag, str) or element.tag in _KEEP_EMPTY:
             continue
-        if not element.text_content().strip() and not any(
+        if not _SEPARATORS.sub("", element.text_content()) and not any(
                 isinstance(d.tag, str) and d.tag in _KEEP_EMPTY for d in element.iterdescendants()):
             if element.getparent() is not None:
                 drop(element)

@@ -67,11 +67,12 @@ class ImportSummary:
     active_removed: int = 0  # scripts, frames, forms, event handlers and the like
     metadata_written: bool = False
     problems: tuple[Problem, ...] = field(default=())
+    titles: dict[str, str] = field(default_factory=dict)  # chapter path -> the post's title
 
     def lines(self) -> list[str]:
         """The summary as the command prints it."""
         def listed(paths: tuple[str, ...]) -> list[str]:
-            return [f"    {path}" for path in paths]
+            return [f"    {path}" + (f"  ({self.titles[path]})" if path in self.titles else "") for path in paths]
 
         out = [f"Imported {self.source}: {self.numbered} numbered post{_s(self.numbered)}"]
         out += [f"  {len(self.written)} chapter{_s(self.written)} written"] + listed(self.written)
@@ -128,7 +129,7 @@ def import_blog(options: ImportOptions) -> ImportSummary:
     # The furniture: rules in each post, then what recurs across them.
     removed: list[str] = []  # what sanitising took out: scripts, frames, forms, handlers
     for chapter in list(chapters):
-        chapter.tree = _guarded(chapter, skipped, problems, lambda c: _cleaned(c, rules, removed))
+        chapter.tree = _guarded(chapter, skipped, problems, lambda c: _cleaned(c, rules, removed, problems))
     chapters = [c for c in chapters if c.tree is not None]
     recurring_keys = furniture.recurring_paragraphs([c.tree for c in chapters])
     recurring = {}
@@ -184,6 +185,7 @@ def import_blog(options: ImportOptions) -> ImportSummary:
         active_removed=len(removed),
         metadata_written=metadata_written,
         problems=tuple(sorted(problems)),
+        titles={chapter.path: chapter.post.title for chapter in chapters},
     )
 
 
@@ -192,6 +194,8 @@ def _read(source: Path, shown: str) -> Blog:
         return read_folder(source, shown)
     if not source.is_file():
         raise BookError([error(shown, 1, 1, "no such file or folder")])
+    if source.suffix.lower() in (".html", ".htm", ".md", ".markdown"):
+        return read_folder(source.parent, str(Path(shown).parent), only=source.name)  # one saved page or post
     return read_wxr(source, shown)
 
 
@@ -248,10 +252,17 @@ def _guarded(chapter: _Chapter, skipped: list[Skipped], problems: list[Problem],
         return None
 
 
-def _cleaned(chapter: _Chapter, rules: furniture.Rules, removed: list[str]) -> lxml_html.HtmlElement:
+def _cleaned(chapter: _Chapter, rules: furniture.Rules, removed: list[str], problems: list[Problem]) -> lxml_html.HtmlElement:
     """The post's text without furniture, scripts or anything else that runs or fetches."""
-    markup = furniture.shortcodes(_CONTROL.sub("", chapter.post.html))
-    root = lxml_html.fragment_fromstring(markup, create_parent="div") if markup.strip() else lxml_html.Element("div")
+    post = chapter.post
+    markup = furniture.shortcodes(_CONTROL.sub("", post.html))
+    parser = lxml_html.HTMLParser()
+    root = lxml_html.fragment_fromstring(markup, create_parent="div", parser=parser) if markup.strip() else lxml_html.Element("div")
+    broken = [entry.message for entry in parser.error_log if entry.type_name == "ERR_TAG_NAME_MISMATCH"]
+    if broken:
+        more = f", and {len(broken) - 1} more" if len(broken) > 1 else ""
+        problems.append(warning(post.where, post.line, 1, f"post “{post.title}”: its HTML is malformed ({broken[0]}{more}): "
+                                                          "it was read as a browser reads it; check the chapter"))
     sanitize(root, lambda needle, message: removed.append(message))  # as the build treats raw HTML
     notes = markdown.footnotes(root)  # the notes are text, whatever the rules say of lists after a title
     if notes is not None:

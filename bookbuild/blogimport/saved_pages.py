@@ -26,16 +26,18 @@ _FEATURED = ("img.wp-post-image", ".post-thumbnail img", ".wp-block-post-feature
 _URL_KEYS = ("url", "permalink", "link", "source", "canonical_url")
 
 
-def read_folder(folder: Path, shown: str) -> Blog:
-    """Every page and Markdown post directly in ``folder`` (saved pages' ``*_files`` folders hold their images)."""
-    files = sorted(f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in (".html", ".htm", ".md", ".markdown"))
+def read_folder(folder: Path, shown: str, only: str = "") -> Blog:
+    """Every page and Markdown post directly in ``folder`` (saved pages' ``*_files`` folders
+    hold their images), or ``only`` the one named."""
+    files = sorted(f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in (".html", ".htm", ".md", ".markdown")
+                   and (not only or f.name == only))
     if not files:
         raise BookError([error(shown, 1, 1, "no saved web pages (.html) or Markdown posts (.md) in this folder")])
     posts: list[Post] = []
     problems: list[Problem] = []
     sites, authors, languages = Counter(), Counter(), Counter()
     for file in files:
-        where = f"{shown.rstrip('/')}/{file.name}"
+        where = f"{shown.rstrip('/')}/{file.name}" if shown not in ("", ".") else file.name
         if file.suffix.lower() in (".md", ".markdown"):
             post = _markdown_post(file, where, problems)
         else:

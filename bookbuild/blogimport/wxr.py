@@ -15,8 +15,9 @@ from pathlib import Path
 
 from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
+from lxml import etree
 
-from ..model import BookError, error, warning
+from ..model import BookError, Problem, error, warning
 from .posts import PAGE, POST, Blog, FeaturedImage, Post, iso_date, numbered_title
 
 _LINE = "{urn:bookbuild}line"  # where an <item> starts, kept on the element for messages
@@ -26,7 +27,8 @@ _BLOCK_EDITOR = "<!-- wp:"
 
 def read_wxr(file: Path, shown: str) -> Blog:
     """Every post and page of the export; raises BookError when the file cannot be read at all."""
-    channel = _parse(file, shown).find("channel")
+    root, problems = _parse(file, shown)
+    channel = root.find("channel")
     if channel is None:
         raise BookError([error(shown, 1, 1, "this is not a WordPress export: it has no <channel> (export the blog again from Tools > Export)")])
     authors = {_text(a, "author_login"): _text(a, "author_display_name") or _text(a, "author_login")
@@ -35,9 +37,9 @@ def read_wxr(file: Path, shown: str) -> Blog:
     attachments = {_text(item, "post_id"): item for item in items if _text(item, "post_type") == "attachment"}
     bases = [url for url in (_text(channel, "base_blog_url"), _text(channel, "base_site_url"), channel.findtext("link", ""))
              if url.strip()]
-    posts, problems = [], []
+    posts = []
     for item in items:
-        kind = _text(item, "post_type")
+        kind = _text(item, "post_type") or POST
         status = _text(item, "status")
         if kind not in (POST, PAGE) or status in ("trash", "auto-draft", "inherit"):
             continue  # attachments, menus, revisions, blocks, templates; deleted and empty posts
@@ -87,7 +89,8 @@ class _Lines(ET.TreeBuilder):
         return element
 
 
-def _parse(file: Path, shown: str) -> ET.Element:
+def _parse(file: Path, shown: str) -> tuple[ET.Element, list[Problem]]:
+    """The export's XML, and what was wrong with it where it is not well-formed."""
     builder = _Lines()
     parser = DefusedXMLParser(target=builder, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     builder.expat = parser.parser
@@ -95,7 +98,7 @@ def _parse(file: Path, shown: str) -> ET.Element:
         with file.open("rb") as handle:
             while chunk := handle.read(1 << 20):
                 parser.feed(chunk)
-        return parser.close()
+        return parser.close(), []
     except EntitiesForbidden as refused:
         where = _position(parser)
         raise BookError([error(shown, *where, f"the export declares an XML entity (`{refused.name}`): refused, since entities "
@@ -104,9 +107,35 @@ def _parse(file: Path, shown: str) -> ET.Element:
         raise BookError([error(shown, *_position(parser), "the export refers to an external entity or DTD: refused, since "
                                                           "reading it could fetch a URL or read a file; export the blog again")])
     except ET.ParseError as failure:
+        return _recovered(file, shown, failure)
+
+
+def _recovered(file: Path, shown: str, failure: ET.ParseError) -> tuple[ET.Element, list[Problem]]:
+    """An export that is not well-formed XML (a stray ``&`` in a title, a control
+    character in a post), read as well as it can be, each damage reported with the post
+    it is in. Entities were refused above: a DTD comes before anything that can fail
+    here, and this parser neither expands entities nor loads anything."""
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.parse(str(file), parser).getroot()
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None or root.find("channel") is None:
         line, col = failure.position
         reason = str(failure).split(":")[0]
         raise BookError([error(shown, line, col + 1, f"the export is not well-formed XML ({reason}): export the blog again")])
+    items = sorted(root.iter("item"), key=lambda item: item.sourceline or 0)
+    for item in items:
+        item.set(_LINE, str(item.sourceline or 1))
+    problems = []
+    for entry in parser.error_log:
+        if entry.level < etree.ErrorLevels.ERROR:
+            continue
+        within = [item for item in items if (item.sourceline or 0) <= entry.line]
+        post = f"post “{(within[-1].findtext('title') or '').strip()}”: " if within else ""
+        problems.append(error(shown, entry.line, entry.column or 1,
+                              f"{post}not well-formed XML ({entry.message.strip()}): read as well as it could be; check the chapter"))
+    return root, problems
 
 
 def _position(parser: DefusedXMLParser) -> tuple[int, int]:
@@ -153,7 +182,8 @@ def _featured(item: ET.Element, attachments: dict[str, ET.Element]) -> FeaturedI
 
 def _excerpt(item: ET.Element) -> str:
     return item.findtext("{http://wordpress.org/export/1.2/excerpt/}encoded") or next(
-        (child.text or "" for child in item if child.tag.endswith("}encoded") and "excerpt" in child.tag), "")
+        (child.text or "" for child in item if isinstance(child.tag, str) and child.tag.endswith("}encoded")
+         and "excerpt" in child.tag), "")
 
 
 _BLOCKS = ("table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre|form|map|area|blockquote|"
