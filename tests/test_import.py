@@ -149,7 +149,10 @@ def test_the_summary_says_what_was_done(from_export):
 def test_a_malformed_post_is_reported_and_the_import_goes_on(from_export, from_saved_pages):
     assert (f"{EXPORT}:367:1: warning: post “5: Carry a spare tube”: its date `the Friday after the storm` is not a date"
             in from_export.process.stderr)
-    assert "published" not in from_export.chapter(5)[0]
+    assert (f"{EXPORT}:367:1: warning: post “5: Carry a spare tube”: its HTML is malformed (Opening and ending tag "
+            "mismatch: p and em, and 1 more): it was read as a browser reads it" in from_export.process.stderr)
+    meta, body = from_export.chapter(5)
+    assert "published" not in meta and "A spare tube weighs *less than a sandwich*" in body
     assert (f"{SAVED}/notes-for-later.md:2:8: error: invalid YAML" in from_saved_pages.process.stderr
             and "this post is left out" in from_saved_pages.process.stderr)
     assert "6 chapters written" in from_saved_pages.process.stdout
@@ -278,15 +281,15 @@ def test_importing_again_keeps_the_chapters_the_author_edited(tmp_path):
     assert again.returncode == 0, again.stderr
     lines = again.stdout.splitlines()
     kept = lines.index("  1 chapter kept as you edited it (changed since the last import, so not overwritten)")
-    assert lines[kept + 1] == f"    {CHAPTERS[2]}"
+    assert lines[kept + 1] == f"    {CHAPTERS[2]}  (2. Lights are not optional)"
     updated = lines.index("  1 chapter updated (not edited since the last import)")
-    assert lines[updated + 1] == f"    {CHAPTERS[3]}"
+    assert lines[updated + 1] == f"    {CHAPTERS[3]}  (#3 Rain changes everything)"
     assert "  0 chapters written" in lines and "  4 chapters unchanged" in lines
     assert "very kindly" in edited.read_text(encoding="utf-8") and "A lamp" not in edited.read_text(encoding="utf-8")
     assert "stops and steers" in (book / CHAPTERS[3]).read_text(encoding="utf-8")
     # and the next import still knows the edited chapter for what it is
     third = run_import(export, book, "--media", UPLOADS)
-    assert f"    {CHAPTERS[2]}" in third.stdout.splitlines() and "  1 chapter kept" in third.stdout
+    assert f"    {CHAPTERS[2]}  (2. Lights are not optional)" in third.stdout.splitlines() and "  1 chapter kept" in third.stdout
 
 
 # --- images: found nowhere, or downloaded -------------------------------------------------------
@@ -355,12 +358,25 @@ def test_an_export_with_entities_is_refused(tmp_path, name, entity):
     assert not (tmp_path / "book").exists()
 
 
-def test_a_file_that_is_not_xml_is_a_located_error(tmp_path):
-    export = tmp_path / "broken.xml"
-    export.write_text("<rss><channel><title>Half</title>\n<item><title>1: Cut off", encoding="utf-8")
+def test_a_post_that_breaks_the_xml_is_reported_with_its_title_and_the_rest_is_imported(tmp_path):
+    export = tmp_path / "blog.xml"
+    text = EXPORT.read_text(encoding="utf-8")
+    export.write_text(text.replace("<title><![CDATA[Thing 4 - Lock it like you mean it]]></title>",
+                                   "<title>Thing 4 - Lock it & mean it</title>"), encoding="utf-8")
+    process = run_import(export, tmp_path / "book", "--media", UPLOADS)
+    assert process.returncode == 1 and "Traceback" not in process.stderr
+    assert re.search(rf"^{re.escape(str(export))}:252:\d+: error: post “Thing 4 - Lock it  mean it”: not well-formed XML "
+                     r"\(xmlParseEntityRef: no name\)", process.stderr, re.MULTILINE), process.stderr
+    assert "6 chapters written" in process.stdout
+
+
+def test_a_file_that_is_not_an_export_is_a_located_error(tmp_path):
+    export = tmp_path / "notes.xml"
+    export.write_text("These are my notes, not an export.\n", encoding="utf-8")
     process = run_import(export, tmp_path / "book")
     assert process.returncode == 1 and "Traceback" not in process.stderr
-    assert re.match(rf"{re.escape(str(export))}:2:\d+: error: the export is not well-formed XML", process.stderr)
+    assert process.stderr.startswith(f"{export}:1:1: error: the export is not well-formed XML"), process.stderr
+    assert not (tmp_path / "book").exists()
 
 
 # --- the book's own rules, usage, and the small parts ---------------------------------------------
