@@ -401,6 +401,13 @@ def test_a_broken_rules_file_is_a_located_error(tmp_path):
     assert not (book / "manuscript").exists()
 
 
+def test_the_shipped_rules_are_valid(tmp_path):
+    from bookbuild.blogimport.furniture import load_rules
+
+    rules, problems = load_rules(tmp_path)
+    assert problems == [] and rules.remove and rules.title_and_list and rules.paragraphs and rules.credit
+
+
 def test_usage(tmp_path):
     assert run_build("import").returncode == 2
     assert run_build("import", tmp_path / "nowhere.xml").returncode == 2

@@ -297,16 +297,23 @@ def _featured_image(chapter: _Chapter, rules: furniture.Rules, store: ImageStore
 
 
 def _opening_image(root) -> etree._Element | None:
-    first = next((child for child in root if isinstance(child.tag, str)), None)
-    if first is None or (root.text or "").strip():
-        return None
-    if first.tag == "img":
-        return first
-    captions = "".join(caption.text_content() for caption in first.iter("figcaption"))
-    text = first.text_content().replace(captions, "", 1) if captions else first.text_content()
-    if first.tag in ("figure", "p", "div") and len(list(first.iter("img"))) == 1 and not text.strip():
-        return first
+    """An image before any text (what holds only it, and its caption, goes with it)."""
+    for element in root.iter():
+        if element.tag != "figcaption" and (element.text or "").strip():
+            return None
+        if element.tag == "img":
+            holder = element
+            while holder.getparent() is not None and holder.getparent() is not root and not _text_besides_captions(holder.getparent()):
+                holder = holder.getparent()
+            return holder
+        if element is not root and (element.tail or "").strip() and element.tag != "figcaption":
+            return None
     return None
+
+
+def _text_besides_captions(element) -> bool:
+    captions = "".join(caption.text_content() for caption in element.iter("figcaption"))
+    return bool(element.text_content().replace(captions, "", 1).strip()) or len(list(element.iter("img"))) > 1
 
 
 def _place_images(chapter: _Chapter, store: ImageStore) -> None:

@@ -8,6 +8,7 @@ declarations (so no "billion laughs" expansion) and external entities or DTDs
 from __future__ import annotations
 
 import email.utils
+import html
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -44,19 +45,19 @@ def read_wxr(file: Path, shown: str) -> Blog:
         if kind not in (POST, PAGE) or status in ("trash", "auto-draft", "inherit"):
             continue  # attachments, menus, revisions, blocks, templates; deleted and empty posts
         line = int(item.get(_LINE, "1"))
-        title = (item.findtext("title") or "").strip()
+        title = " ".join(html.unescape(re.sub(r"<[^>]+>", "", item.findtext("title") or "")).split())
         draft = status in _DRAFT_STATUSES
         published = "" if draft else _date(item)
         if not draft and not published and _text(item, "post_date"):
             problems.append(warning(shown, line, 1, f"post “{title}”: its date `{_text(item, 'post_date')}` is not a date; "
                                                     "no `published` date is written"))
-        html = item.findtext("{*}encoded") or ""  # content:encoded (excerpt:encoded comes after it)
-        if _BLOCK_EDITOR not in html:
-            html = autop(html)  # the classic editor stores paragraphs as blank lines
+        content = item.findtext("{*}encoded") or ""  # content:encoded (excerpt:encoded comes after it)
+        if _BLOCK_EDITOR not in content:
+            content = autop(content)  # the classic editor stores paragraphs as blank lines
         posts.append(Post(
             title=title,
             kind=kind,
-            html=html,
+            html=content,
             url=(item.findtext("link") or "").strip(),
             aliases=_aliases(item, kind, bases),
             published=published,
