@@ -72,7 +72,7 @@ def imported_posts() -> list:
     """The import's own steps on the saved pages, up to its furniture rules (recurring
     paragraphs aside): the text, with the featured image it takes from the page."""
     from bookbuild.blogimport.furniture import load_rules
-    from bookbuild.blogimport.run import _Chapter, _cleaned
+    from bookbuild.blogimport.run import _Chapter, _clean
     from bookbuild.blogimport.saved_pages import read_folder
 
     rules, _ = load_rules(Path("/nonexistent"))
@@ -80,7 +80,9 @@ def imported_posts() -> list:
     for post in read_folder(SAVED, "saved").posts:
         if post.where.endswith(".md"):
             continue
-        tree = _cleaned(_Chapter(0, post.title, post, ""), rules, [])
+        chapter = _Chapter(0, post.title, post, "")
+        _clean(chapter, rules, [], [])
+        tree = chapter.tree
         if post.featured:
             tree.append(lxml_html.Element("img", src=post.featured.url))
         trees.append(tree)

@@ -125,24 +125,76 @@ def import_blog(options: ImportOptions) -> ImportSummary:
     raise_if_errors(rule_problems)
     problems = list(blog.problems) + rule_problems
     chapters, skipped = _choose(blog, options.book, problems)
-
-    # The furniture: rules in each post, then what recurs across them.
     removed: list[str] = []  # what sanitising took out: scripts, frames, forms, handlers
-    for chapter in list(chapters):
-        chapter.tree = _guarded(chapter, skipped, problems, lambda c: _cleaned(c, rules, removed, problems))
-    chapters = [c for c in chapters if c.tree is not None]
-    recurring_keys = furniture.recurring_paragraphs([c.tree for c in chapters])
-    recurring = {}
-    for chapter in chapters:
-        for element in furniture.leaf_blocks(chapter.tree):
-            if furniture.paragraph_key(element) in recurring_keys:
-                recurring.setdefault(furniture.paragraph_key(element), furniture.normal_text(element))
-        furniture.drop_paragraphs(chapter.tree, recurring_keys)
 
-    # Featured images and their credits; then links between posts; then the images in the text.
+    chapters = _each(chapters, lambda c: _clean(c, rules, removed, problems), skipped, problems)
+    recurring = _drop_recurring_paragraphs(chapters)
     store = ImageStore(options.book, options.media, options.fetch_images)
     for chapter in chapters:
         _featured_image(chapter, rules, store)
+    cross_references = _link(chapters, problems)
+    for chapter in chapters:
+        _place_images(chapter, store)
+        markdown.plain(chapter.tree)
+    chapters = _each(chapters, _convert, skipped, problems, parallel=True)
+    done = _write(options.book, chapters, problems)
+    metadata_written = _write_metadata(options.book, blog)
+
+    return ImportSummary(
+        source=shown,
+        numbered=sum(1 for post in blog.posts if post.kind != PAGE and numbered_title(post.title)),
+        written=done["written"],
+        updated=done["updated"],
+        unchanged=done["unchanged"],
+        kept=done["kept"],
+        skipped=tuple(skipped),
+        images_found=tuple(dict.fromkeys(store.found)),
+        images_missing=tuple(dict.fromkeys(store.missing)),
+        cross_references=cross_references,
+        recurring=recurring,
+        active_removed=len(removed),
+        metadata_written=metadata_written,
+        problems=tuple(sorted(problems)),
+        titles={chapter.path: chapter.post.title for chapter in chapters},
+    )
+
+
+def _each(chapters: list[_Chapter], step, skipped: list[Skipped], problems: list[Problem],
+          parallel: bool = False) -> list[_Chapter]:
+    """Run one step on each chapter; a post that cannot go through it is reported with its
+    title and left out, and the import goes on with the rest."""
+    def guarded(chapter: _Chapter) -> bool:
+        try:
+            step(chapter)
+            return True
+        except (markdown.ConversionFailed, etree.LxmlError, ValueError) as failure:
+            problems.append(error(chapter.post.where, chapter.post.line, 1,
+                                  f"post “{chapter.post.title}” could not be imported: {failure}"))
+            skipped.append(Skipped(chapter.post.title, chapter.post.kind, "could not be imported (see the error above)"))
+            return False
+
+    if parallel:  # pandoc runs as a process of its own: a few posts at a time
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            done = list(pool.map(guarded, chapters))
+    else:
+        done = [guarded(chapter) for chapter in chapters]
+    return [chapter for chapter, ok in zip(chapters, done) if ok]
+
+
+def _drop_recurring_paragraphs(chapters: list[_Chapter]) -> tuple[str, ...]:
+    """A paragraph found in most posts (a series blurb) is furniture; returns what went."""
+    keys = furniture.recurring_paragraphs([c.tree for c in chapters])
+    texts: dict[str, str] = {}
+    for chapter in chapters:
+        for element in furniture.leaf_blocks(chapter.tree):
+            if furniture.paragraph_key(element) in keys:
+                texts.setdefault(furniture.paragraph_key(element), furniture.normal_text(element))
+        furniture.drop_paragraphs(chapter.tree, keys)
+    return tuple(texts.values())
+
+
+def _link(chapters: list[_Chapter], problems: list[Problem]) -> int:
+    """Links between the posts become cross-references; returns how many."""
     index = links.LinkIndex()
     targets = {}
     for chapter in chapters:
@@ -150,43 +202,19 @@ def import_blog(options: ImportOptions) -> ImportSummary:
         ids = frozenset(h.get("id") for h in chapter.tree.iter(*furniture.HEADINGS))
         targets[chapter.number] = links.Chapter(chapter.path.rsplit("/", 1)[-1], ids, renamed)
         index.add([chapter.post.url, *chapter.post.aliases], targets[chapter.number])
-    cross_references = 0
+    count = 0
     for chapter in chapters:
         report = links.rewrite_links(chapter.tree, chapter.post.url, targets[chapter.number], index)
-        cross_references += report.cross_references
+        count += report.cross_references
         for dropped in report.fragments_dropped:
             problems.append(warning(chapter.post.where, chapter.post.line, 1,
                                     f"post “{chapter.post.title}” links to `{dropped}`, a section that chapter does not have: "
                                     "the link goes to the chapter"))
-        _place_images(chapter, store)
-        markdown.plain(chapter.tree)
+    return count
 
-    # pandoc, a few posts at a time (it runs as a process of its own).
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        converted = list(pool.map(lambda c: _guarded(c, skipped, problems, lambda c: markdown.to_markdown(c.tree)), chapters))
-    for chapter, text in zip(chapters, converted):
-        chapter.markdown = text or ""
-    chapters = [c for c, text in zip(chapters, converted) if text is not None]
 
-    written = _write(options.book, chapters, problems)
-    metadata_written = _write_metadata(options.book, blog)
-    return ImportSummary(
-        source=shown,
-        numbered=sum(1 for post in blog.posts if post.kind != PAGE and numbered_title(post.title)),
-        written=written["written"],
-        updated=written["updated"],
-        unchanged=written["unchanged"],
-        kept=written["kept"],
-        skipped=tuple(skipped),
-        images_found=tuple(dict.fromkeys(store.found)),
-        images_missing=tuple(dict.fromkeys(store.missing)),
-        cross_references=cross_references,
-        recurring=tuple(recurring.values()),
-        active_removed=len(removed),
-        metadata_written=metadata_written,
-        problems=tuple(sorted(problems)),
-        titles={chapter.path: chapter.post.title for chapter in chapters},
-    )
+def _convert(chapter: _Chapter) -> None:
+    chapter.markdown = markdown.to_markdown(chapter.tree)
 
 
 def _read(source: Path, shown: str) -> Blog:
@@ -240,19 +268,7 @@ def _existing_chapters(book: Path) -> dict[int, str]:
     return found
 
 
-def _guarded(chapter: _Chapter, skipped: list[Skipped], problems: list[Problem], step):
-    """One post's step; a post that cannot be imported is reported with its title, and the
-    import goes on with the rest."""
-    try:
-        return step(chapter)
-    except (markdown.ConversionFailed, etree.LxmlError, ValueError) as failure:
-        problems.append(error(chapter.post.where, chapter.post.line, 1,
-                              f"post “{chapter.post.title}” could not be imported: {failure}"))
-        skipped.append(Skipped(chapter.post.title, chapter.post.kind, "could not be imported (see the error above)"))
-        return None
-
-
-def _cleaned(chapter: _Chapter, rules: furniture.Rules, removed: list[str], problems: list[Problem]) -> lxml_html.HtmlElement:
+def _clean(chapter: _Chapter, rules: furniture.Rules, removed: list[str], problems: list[Problem]) -> None:
     """The post's text without furniture, scripts or anything else that runs or fetches."""
     post = chapter.post
     markup = furniture.shortcodes(_CONTROL.sub("", post.html))
@@ -273,7 +289,7 @@ def _cleaned(chapter: _Chapter, rules: furniture.Rules, removed: list[str], prob
     furniture.clean(root, rules, chapter.post.title)
     if notes is not None:
         root.append(notes)
-    return root
+    chapter.tree = root
 
 
 def _featured_image(chapter: _Chapter, rules: furniture.Rules, store: ImageStore) -> None:
