@@ -365,13 +365,6 @@ def _watch_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Callable[..., int]]] = {
-    "": (_build_parser, run_build),
-    "check": (_check_parser, run_check),
-    "init": (_init_parser, run_init),
-    "new": (_new_parser, run_new),
-    "watch": (_watch_parser, run_watch),
-}
 
 
 def _book_dir(parser: argparse.ArgumentParser, value: str) -> Path:
@@ -407,3 +400,64 @@ def _port(value: str) -> int:
     if not 0 <= number <= 65535:
         raise argparse.ArgumentTypeError("a port is a number from 0 to 65535")
     return number
+
+
+# --- import: blog posts -> numbered chapters ----------------------------------------------
+
+
+def _import_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="build.py import",
+        description="Import a blog: each post whose title starts with a number (\"92: Title\") becomes "
+                    "manuscript/092-slug.md. Web furniture (share buttons, newsletter boxes, related posts, "
+                    "comments, ...) is removed, links between posts become cross-references, images are copied "
+                    "into manuscript/images/. Importing again updates only the chapters you have not edited.",
+        epilog="example: python build.py import wordpress-export.xml --book mybook --media uploads/\n"
+               "         python build.py import saved-pages/ --book mybook",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("source", metavar="SOURCE",
+                        help="a WordPress export (.xml), or a folder of saved web pages (.html with their _files "
+                             "folders) and Markdown posts (.md)")
+    parser.add_argument("--book", default=".", metavar="DIR", help="the book folder (default: the current folder; made if missing)")
+    parser.add_argument("--media", metavar="DIR", help="a copy of the blog's uploads folder: images are matched by URL path")
+    parser.add_argument("--fetch-images", action="store_true",
+                        help="download images found nowhere else (the only option that uses the network)")
+    return parser
+
+
+def run_import(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
+    from .blogimport import ImportOptions, import_blog
+
+    source = Path(options.source)
+    if not source.exists():
+        parser.error(f"{options.source}: no such file or folder")
+    if options.media and not Path(options.media).is_dir():
+        parser.error(f"--media {options.media}: no such folder")
+    book = Path(options.book).resolve()
+    if book.exists() and not book.is_dir():
+        parser.error(f"--book {options.book}: not a folder")
+    try:
+        summary = import_blog(ImportOptions(source.resolve(), book, Path(options.media).resolve() if options.media else None,
+                                            options.fetch_images, options.source))
+    except BookError as failure:
+        print_problems(failure.problems)
+        print("nothing was imported", file=sys.stderr)
+        return EXIT_BOOK_ERRORS
+    except OSError as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return EXIT_BOOK_ERRORS
+    print_problems(summary.problems)
+    for line in summary.lines():
+        print(line)
+    return EXIT_BOOK_ERRORS if any(p.is_error for p in summary.problems) else EXIT_OK
+
+
+COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Callable[..., int]]] = {
+    "": (_build_parser, run_build),
+    "check": (_check_parser, run_check),
+    "init": (_init_parser, run_init),
+    "new": (_new_parser, run_new),
+    "watch": (_watch_parser, run_watch),
+    "import": (_import_parser, run_import),
+}

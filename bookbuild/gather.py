@@ -13,7 +13,8 @@ from .model import Book, BookError, PartKind, Problem, SourceFile, did_you_mean,
 
 MANUSCRIPT = "manuscript"
 CHAPTER_NAME = re.compile(r"^(\d{1,4})(?:[-_. ].*)?\.md$", re.IGNORECASE)
-FRONT_MATTER_KEYS = {"title", "subtitle", "draft", "image", "image_alt", "image_credit", "contents"}
+FRONT_MATTER_KEYS = {"title", "subtitle", "draft", "image", "image_alt", "image_credit", "contents",
+                     "source", "published"}  # where an imported post came from, and when (for the author)
 
 
 def gather(root: Path, include_drafts: bool = False) -> Book:

@@ -22,7 +22,9 @@ from .model import (
     Book, Image, ImageRef, LinkRef, ParsedPart, PartKind, Problem, ResolvedBook, ResolvedPart,
     TocEntry, did_you_mean, error, raise_if_errors, warning,
 )
+from .metadata import METADATA_FILE
 from .resources import ResourceRefused, book_resource
+from .svg import SVG_TYPE, SvgRefused, sanitize_svg
 
 _EXTERNAL = re.compile(r"^(https?|mailto|ftp|tel):", re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -97,6 +99,9 @@ def resolve(book: Book, parsed: list[ParsedPart], strict: bool = False) -> Resol
     problems: list[Problem] = list(book.problems) + [p for part in parsed for p in part.problems]
     images: dict[str, Image] = {}
     resolved = [_resolve_part(part, index, book, images, problems) for part in parsed]
+    if book.metadata is not None and book.metadata.cover:
+        images[book.metadata.cover] = cover = Image(*book_resource(book.root, "", book.metadata.cover))
+        problems.extend(_svg_removals(book, cover.path, cover.path, cover.media_type, METADATA_FILE, *_cover_line(book)))
     raise_if_errors(problems, strict)
     assert book.metadata is not None  # metadata.yaml errors are among the problems raised above
 
@@ -107,8 +112,6 @@ def resolve(book: Book, parsed: list[ParsedPart], strict: bool = False) -> Resol
     if credits:
         back.append(generated.image_credits(credits))
     opening = [generated.title_page(book.metadata, book.drafts), generated.copyright_page(book.metadata)]
-    if book.metadata.cover:
-        images[book.metadata.cover] = Image(*book_resource(book.root, "", book.metadata.cover))
     return ResolvedBook(
         root=book.root,
         metadata=book.metadata,
@@ -150,6 +153,7 @@ def _resolve_part(part: ParsedPart, index: _Index, book: Book, images: dict[str,
         try:
             path, kind = book_resource(book.root, source.path, source.image)
             images[path] = Image(path, kind)
+            problems.extend(_svg_removals(book, path, source.image, kind, source.path, source.image_line, 1))
             opening = (f'<figure class="opening-image"><img src="{escape(path)}" alt="{escape(source.image_alt)}"/></figure>')
         except ResourceRefused as refused:
             problems.append(error(source.path, source.image_line, 1, str(refused)))
@@ -204,6 +208,24 @@ def _resolve_link(a: etree._Element, link: LinkRef, part: ParsedPart, index: _In
         a.text = target.text
 
 
+def _svg_removals(book: Book, image: str, written: str, kind: str, path: str, line: int, col: int) -> list[Problem]:
+    """What sanitising an SVG image removes (every edition gets the sanitised bytes), each
+    a warning at the place that uses the image (``written`` as it is written there); a
+    file that is no SVG at all is an error."""
+    if kind != SVG_TYPE:
+        return []
+    try:
+        removed = sanitize_svg((book.root / image).read_bytes()).removed
+    except SvgRefused as refused:
+        return [error(path, line, col, f"`{written}` {refused}")]
+    return [warning(path, line, col, f"`{written}`: {message}") for message in removed]
+
+
+def _cover_line(book: Book) -> tuple[int, int]:
+    lines = (book.root / METADATA_FILE).read_text(encoding="utf-8-sig").splitlines()
+    return next(((n, 1) for n, text in enumerate(lines, start=1) if text.startswith("cover:")), (1, 1))
+
+
 def _resolve_image(img: etree._Element, ref: ImageRef, path: str, book: Book, images: dict[str, Image], problems: list[Problem]) -> None:
     try:
         relative, kind = book_resource(book.root, path, ref.src)
@@ -213,5 +235,6 @@ def _resolve_image(img: etree._Element, ref: ImageRef, path: str, book: Book, im
         return
     images[relative] = Image(relative, kind)
     img.set("src", relative)
+    problems.extend(_svg_removals(book, relative, ref.src, kind, path, ref.line, ref.col))
     if not ref.alt.strip():
         problems.append(warning(path, ref.line, ref.col, "image has no alt text: write a description in ![...]"))

@@ -13,6 +13,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from .svg import SVG_TYPE, sanitize_svg
+
 MAX_PIXELS = 40_000_000
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _MAGIC = (
@@ -107,6 +109,12 @@ def media_type(file: Path, src: str) -> str:
     raise ResourceRefused(f"`{src}` is not an image this book can use: use PNG, JPEG, GIF, WebP or SVG")
 
 
+def image_bytes(file: Path, kind: str) -> bytes:
+    """The bytes every edition gets for an image: an SVG sanitised (see svg.py), others as they are."""
+    data = file.read_bytes()
+    return sanitize_svg(data).data if kind == SVG_TYPE else data
+
+
 # The book folder as WeasyPrint sees it: the same address wherever the folder is, so
 # nothing in the PDFs (WeasyPrint names images after their address) depends on where the
 # book was built.
@@ -119,7 +127,7 @@ def book_url_fetcher(book_root: Path, allowed: list[Path]):
 
     Remote URLs and files elsewhere are refused before any connection or read.
     """
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     root = book_root.resolve()
     folders = [root] + [folder.resolve() for folder in allowed]
@@ -135,6 +143,18 @@ def book_url_fetcher(book_root: Path, allowed: list[Path]):
                 path = Path(url2pathname(unquote(parts.path))).resolve()
             if not any(path.is_relative_to(folder) for folder in folders):
                 raise ValueError(f"refused to read {path}: it is outside the book folder")
+            if path.suffix.lower() == ".svg" or _sniffs_as_svg(path):
+                return URLFetcherResponse(url, image_bytes(path, SVG_TYPE), {"Content-Type": SVG_TYPE})
             return super().fetch(path.as_uri(), headers)
 
     return BookOnlyFetcher()
+
+
+def _sniffs_as_svg(path: Path) -> bool:
+    """An image whose name does not say it is an SVG (stylesheets and fonts are not images)."""
+    if path.suffix.lower() in (".css", ".ttf", ".otf", ".woff", ".woff2", ".icc", ".icm") or not path.is_file():
+        return False
+    try:
+        return media_type(path, path.name) == SVG_TYPE
+    except ResourceRefused:
+        return False

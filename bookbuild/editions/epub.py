@@ -23,6 +23,7 @@ from .. import fonts, generated, ids, theme
 from ..cover import typographic_cover
 from ..model import PartKind, ResolvedBook, ResolvedPart
 from ..pagemap import PageStart, Placement, insert_page_markers, placements
+from ..resources import image_bytes
 
 STYLE_FILE = "style/book.css"
 NAV_FILE = "nav.xhtml"
@@ -79,16 +80,19 @@ def _add_resources(package: epub.EpubBook, book: ResolvedBook) -> None:
     for image in book.images:
         if image.path != book.metadata.cover:
             package.add_item(epub.EpubItem(uid=_item_id(image.path), file_name=media_name(image.path),
-                                           media_type=image.media_type, content=(book.root / image.path).read_bytes()))
+                                           media_type=image.media_type,
+                                           content=image_bytes(book.root / image.path, image.media_type)))
     package.set_cover(_cover_image_name(book), cover_image(book)[0], create_page=False)
 
 
 def cover_image(book: ResolvedBook) -> tuple[bytes, str]:
-    """The cover's bytes and media type: the book's own image, else the typographic cover."""
+    """The cover's bytes and media type: the book's own image (an SVG sanitised), else the
+    typographic cover."""
     cover = book.metadata.cover
     if not cover:
         return typographic_cover(book.metadata), "image/png"
-    return (book.root / cover).read_bytes(), next(i.media_type for i in book.images if i.path == cover)
+    kind = next(i.media_type for i in book.images if i.path == cover)
+    return image_bytes(book.root / cover, kind), kind
 
 
 def _add_documents(package: epub.EpubBook, book: ResolvedBook, pages: list[Placement]) -> None:

@@ -1,0 +1,140 @@
+"""Images of imported posts: found in a saved page's files, in a copy of the blog's
+uploads folder (``--media``, matched by URL path), or downloaded (``--fetch-images``,
+the only part of the import that opens a network connection). Each goes into
+``manuscript/images/``; an image found nowhere stays as its URL, so ``check`` lists it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import posixpath
+import re
+import tempfile
+import urllib.request
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from ..ids import slugify
+from ..resources import ResourceRefused, media_type
+
+IMAGES = "manuscript/images"
+MAX_DOWNLOAD = 40 * 1024 * 1024  # bytes; more than any web image needs
+_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp", "image/svg+xml": ".svg"}
+_RESIZED = re.compile(r"-(\d+x\d+|scaled)(?=\.[A-Za-z0-9]+$)")  # WordPress's photo-1024x683.jpg, photo-scaled.jpg
+
+
+def local_copy(src: str, folder: Path) -> Path | None:
+    """A saved page's (or Markdown post's) own copy of an image: a relative path that stays inside ``folder``."""
+    src = src.strip()
+    if not src or urlsplit(src).scheme or src.startswith(("/", "\\")):
+        return None
+    file = (folder / unquote(src.split("?")[0].split("#")[0])).resolve()
+    return file if file.is_file() and file.is_relative_to(folder.resolve()) else None
+
+
+class ImageStore:
+    """Puts the posts' images into the book, each file once, and counts what it found."""
+
+    def __init__(self, book: Path, media: Path | None, fetch: bool):
+        self.book = book
+        self.media = media.resolve() if media else None
+        self.fetch = fetch
+        self.found: list[str] = []  # book-relative paths
+        self.missing: list[str] = []  # URLs
+        self._placed: dict[str, str] = {}  # where an image came from -> its path relative to a chapter
+
+    def place(self, src: str, base: str, local: Path | None = None) -> str:
+        """The ``src`` a chapter should use for an image: ``images/name.jpg``, or its URL when found nowhere.
+
+        ``base`` is the post's address (for relative URLs); ``local`` a saved page's own copy."""
+        url = urljoin(base, src) if base else src
+        key = str(local) if local else url
+        if key in self._placed:
+            return self._placed[key]
+        data = self._read(local) if local else _data_url(url)
+        if data is None and self.media:
+            data = self._from_media(url)
+        if data is None and self.fetch and urlsplit(url).scheme in ("http", "https"):
+            data = _download(url) or (_download(_RESIZED.sub("", url)) if _RESIZED.search(url) else None)
+        name = local.name if local else "" if url.startswith("data:") else posixpath.basename(urlsplit(url).path)
+        placed = self._store(data, name) if data else None
+        if placed is None:
+            self.missing.append(url if len(url) < 200 else url[:197] + "...")
+            placed = url
+        self._placed[key] = placed
+        return placed
+
+    def _read(self, file: Path) -> bytes | None:
+        try:
+            return file.read_bytes()
+        except OSError:
+            return None
+
+    def _from_media(self, url: str) -> bytes | None:
+        """The file whose path ends like the URL's (``wp-content/uploads/2024/03/x.jpg`` is
+        ``2024/03/x.jpg`` in a copy of the uploads folder), or the original of a resized copy."""
+        parts = [p for p in unquote(urlsplit(url).path).split("/") if p not in ("", ".", "..")]
+        for name in dict.fromkeys([parts[-1], _RESIZED.sub("", parts[-1])] if parts else []):
+            wanted = parts[:-1] + [name]
+            for start in range(len(wanted)):
+                candidate = self.media.joinpath(*wanted[start:])
+                if candidate.is_file() and candidate.resolve().is_relative_to(self.media):
+                    return self._read(candidate)
+        return None
+
+    def _store(self, data: bytes, name: str) -> str | None:
+        """Write the image under a free name (or find it already there); None if it is no image."""
+        folder = self.book / IMAGES
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as handle:
+            handle.write(data)
+        temporary = Path(handle.name)
+        try:
+            kind = media_type(temporary, name)
+        except ResourceRefused:
+            temporary.unlink()
+            return None
+        stem = slugify(Path(unquote(name)).stem) or "image-" + hashlib.sha256(data).hexdigest()[:8]
+        extension = _EXTENSIONS[kind]
+        for n in range(1, 1000):
+            target = folder / f"{stem}{'' if n == 1 else f'-{n}'}{extension}"
+            if target.exists() and target.read_bytes() != data:
+                continue
+            if target.exists():
+                temporary.unlink()
+            else:
+                temporary.replace(target)
+            self.found.append(target.relative_to(self.book).as_posix())
+            return "images/" + target.name
+        temporary.unlink()
+        return None
+
+
+def _data_url(url: str) -> bytes | None:
+    """An image pasted into a post (``data:image/png;base64,...``): it is in the post already."""
+    match = re.match(r"data:image/[\w.+-]+;base64,(.*)$", url.strip(), re.DOTALL)
+    if not match:
+        return None
+    try:
+        return base64.b64decode(match.group(1), validate=False)
+    except ValueError:
+        return None
+
+
+def _download(url: str) -> bytes | None:
+    """GET an image over http(s); redirects only to http(s); None on any failure."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (urllib.request.ProxyHandler(), urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(),
+                    urllib.request.HTTPRedirectHandler(), urllib.request.HTTPDefaultErrorHandler(),
+                    urllib.request.HTTPErrorProcessor()):
+        opener.add_handler(handler)
+    request = urllib.request.Request(url, headers={"User-Agent": "bookbuild-import"})
+    try:
+        with opener.open(request, timeout=30) as response:
+            if urlsplit(response.geturl()).scheme not in ("http", "https"):
+                return None
+            data = response.read(MAX_DOWNLOAD + 1)
+    except (OSError, ValueError):  # URLError, HTTPError, timeouts, malformed URLs
+        return None
+    return data if len(data) <= MAX_DOWNLOAD else None

@@ -1,0 +1,429 @@
+"""The import, step by step: read the blog, pick the numbered posts, take out the
+furniture, turn links between posts into cross-references, bring in the images,
+convert to Markdown, and write what the author has not edited since the last import.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from lxml import etree
+from lxml import html as lxml_html
+
+from ..ids import slugify
+from ..metadata import METADATA_FILE, parse_metadata, read_yaml
+from ..model import BookError, Problem, error, raise_if_errors, warning
+from ..sanitize import sanitize
+from . import furniture, links, markdown
+from .images import ImageStore, local_copy
+from .posts import PAGE, Blog, Post, numbered_title
+from .saved_pages import read_folder
+from .wxr import read_wxr
+
+STATE_FILE = ".import-state.json"
+MANUSCRIPT = "manuscript"
+_CHAPTER_NAME = re.compile(r"^(\d{1,4})(?:[-_. ].*)?\.md$", re.IGNORECASE)  # as gather names chapters
+_LONGEST_SLUG = 80
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # no text holds these, and XHTML cannot
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    source: Path  # a WordPress export (.xml) or a folder of saved pages and Markdown posts
+    book: Path
+    media: Path | None = None  # a copy of the blog's uploads folder
+    fetch_images: bool = False  # download images found nowhere else (the only network access)
+    shown: str = ""  # the source as the author named it, for messages
+
+
+@dataclass(frozen=True)
+class Skipped:
+    title: str
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    source: str
+    numbered: int  # numbered posts found
+    written: tuple[str, ...] = ()  # new chapters (book-relative paths)
+    updated: tuple[str, ...] = ()  # chapters the last import wrote, not edited since, written again
+    unchanged: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()  # edited by the author since the last import (or never imported): left as they are
+    skipped: tuple[Skipped, ...] = ()
+    images_found: tuple[str, ...] = ()
+    images_missing: tuple[str, ...] = ()  # URLs, left in the chapters
+    cross_references: int = 0
+    recurring: tuple[str, ...] = ()  # paragraphs found in most posts, removed
+    active_removed: int = 0  # scripts, frames, forms, event handlers and the like
+    metadata_written: bool = False
+    problems: tuple[Problem, ...] = field(default=())
+    titles: dict[str, str] = field(default_factory=dict)  # chapter path -> the post's title
+
+    def lines(self) -> list[str]:
+        """The summary as the command prints it."""
+        def listed(paths: tuple[str, ...]) -> list[str]:
+            return [f"    {path}" + (f"  ({self.titles[path]})" if path in self.titles else "") for path in paths]
+
+        out = [f"Imported {self.source}: {self.numbered} numbered post{_s(self.numbered)}"]
+        out += [f"  {len(self.written)} chapter{_s(self.written)} written"] + listed(self.written)
+        out += [f"  {len(self.updated)} chapter{_s(self.updated)} updated (not edited since the last import)"] + listed(self.updated)
+        if self.unchanged:
+            out += [f"  {len(self.unchanged)} chapter{_s(self.unchanged)} unchanged"]
+        out += [f"  {len(self.kept)} chapter{_s(self.kept)} kept as you edited {'them' if len(self.kept) != 1 else 'it'} "
+                "(changed since the last import, so not overwritten)"] + listed(self.kept)
+        out += [f"  {len(self.skipped)} post{_s(self.skipped)} skipped"] + [
+            f"    “{s.title}” ({s.kind}): {s.reason}" for s in self.skipped]
+        out += [f"  images: {len(self.images_found)} found, {len(self.images_missing)} missing"
+                + (" (left as URLs: `build.py check` lists them)" if self.images_missing else "")] + listed(self.images_missing)
+        out += [f"  {self.cross_references} link{_s(self.cross_references)} between posts turned into cross-references"]
+        if self.recurring:
+            out += [f"  {len(self.recurring)} paragraph{_s(self.recurring)} found in most posts removed as furniture"] + [
+                f"    “{text[:70]}{'…' if len(text) > 70 else ''}”" for text in self.recurring]
+        if self.active_removed:
+            out += [f"  {self.active_removed} script{_s(self.active_removed)}, frame{_s(self.active_removed)}, "
+                    f"form{_s(self.active_removed)} or event handler{_s(self.active_removed)} removed"]
+        if self.metadata_written:
+            out += [f"  {METADATA_FILE} written from the blog's title, author and language: check it"]
+        return out
+
+
+def _s(count) -> str:
+    return "" if (count if isinstance(count, int) else len(count)) == 1 else "s"
+
+
+@dataclass
+class _Chapter:
+    """A numbered post on its way to a chapter file."""
+
+    number: int
+    title: str  # without the number
+    post: Post
+    path: str  # book-relative: where it is, or where it will be written
+    tree: lxml_html.HtmlElement | None = None
+    image: str = ""
+    image_alt: str = ""
+    image_credit: str = ""
+    markdown: str = ""
+
+
+def import_blog(options: ImportOptions) -> ImportSummary:
+    """Import a blog into the book folder; raises BookError when nothing can be imported
+    (an unreadable or refused export, a broken ``import-rules.yaml``)."""
+    shown = options.shown or str(options.source)
+    blog = _read(options.source, shown)
+    rules, rule_problems = furniture.load_rules(options.book)
+    raise_if_errors(rule_problems)
+    problems = list(blog.problems) + rule_problems
+    chapters, skipped = _choose(blog, options.book, problems)
+    removed: list[str] = []  # what sanitising took out: scripts, frames, forms, handlers
+
+    chapters = _each(chapters, lambda c: _clean(c, rules, removed, problems), skipped, problems)
+    recurring = _drop_recurring_paragraphs(chapters)
+    store = ImageStore(options.book, options.media, options.fetch_images)
+    for chapter in chapters:
+        _featured_image(chapter, rules, store)
+    cross_references = _link(chapters, problems)
+    for chapter in chapters:
+        _place_images(chapter, store)
+        markdown.plain(chapter.tree)
+    chapters = _each(chapters, _convert, skipped, problems, parallel=True)
+    done = _write(options.book, chapters, problems)
+    metadata_written = _write_metadata(options.book, blog)
+
+    return ImportSummary(
+        source=shown,
+        numbered=sum(1 for post in blog.posts if post.kind != PAGE and numbered_title(post.title)),
+        written=done["written"],
+        updated=done["updated"],
+        unchanged=done["unchanged"],
+        kept=done["kept"],
+        skipped=tuple(skipped),
+        images_found=tuple(dict.fromkeys(store.found)),
+        images_missing=tuple(dict.fromkeys(store.missing)),
+        cross_references=cross_references,
+        recurring=recurring,
+        active_removed=len(removed),
+        metadata_written=metadata_written,
+        problems=tuple(sorted(problems)),
+        titles={chapter.path: chapter.post.title for chapter in chapters},
+    )
+
+
+def _each(chapters: list[_Chapter], step, skipped: list[Skipped], problems: list[Problem],
+          parallel: bool = False) -> list[_Chapter]:
+    """Run one step on each chapter; a post that cannot go through it is reported with its
+    title and left out, and the import goes on with the rest."""
+    def guarded(chapter: _Chapter) -> bool:
+        try:
+            step(chapter)
+            return True
+        except (markdown.ConversionFailed, etree.LxmlError, ValueError) as failure:
+            problems.append(error(chapter.post.where, chapter.post.line, 1,
+                                  f"post “{chapter.post.title}” could not be imported: {failure}"))
+            skipped.append(Skipped(chapter.post.title, chapter.post.kind, "could not be imported (see the error above)"))
+            return False
+
+    if parallel:  # pandoc runs as a process of its own: a few posts at a time
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            done = list(pool.map(guarded, chapters))
+    else:
+        done = [guarded(chapter) for chapter in chapters]
+    return [chapter for chapter, ok in zip(chapters, done) if ok]
+
+
+def _drop_recurring_paragraphs(chapters: list[_Chapter]) -> tuple[str, ...]:
+    """A paragraph found in most posts (a series blurb) is furniture; returns what went."""
+    keys = furniture.recurring_paragraphs([c.tree for c in chapters])
+    texts: dict[str, str] = {}
+    for chapter in chapters:
+        for element in furniture.leaf_blocks(chapter.tree):
+            if furniture.paragraph_key(element) in keys:
+                texts.setdefault(furniture.paragraph_key(element), furniture.normal_text(element))
+        furniture.drop_paragraphs(chapter.tree, keys)
+    return tuple(texts.values())
+
+
+def _link(chapters: list[_Chapter], problems: list[Problem]) -> int:
+    """Links between the posts become cross-references; returns how many."""
+    index = links.LinkIndex()
+    targets = {}
+    for chapter in chapters:
+        renamed = markdown.heading_ids(chapter.tree)
+        ids = frozenset(h.get("id") for h in chapter.tree.iter(*furniture.HEADINGS))
+        targets[chapter.number] = links.Chapter(chapter.path.rsplit("/", 1)[-1], ids, renamed)
+        index.add([chapter.post.url, *chapter.post.aliases], targets[chapter.number])
+    count = 0
+    for chapter in chapters:
+        report = links.rewrite_links(chapter.tree, chapter.post.url, targets[chapter.number], index)
+        count += report.cross_references
+        for dropped in report.fragments_dropped:
+            problems.append(warning(chapter.post.where, chapter.post.line, 1,
+                                    f"post “{chapter.post.title}” links to `{dropped}`, a section that chapter does not have: "
+                                    "the link goes to the chapter"))
+    return count
+
+
+def _convert(chapter: _Chapter) -> None:
+    chapter.markdown = markdown.to_markdown(chapter.tree)
+
+
+def _read(source: Path, shown: str) -> Blog:
+    if source.is_dir():
+        return read_folder(source, shown)
+    if not source.is_file():
+        raise BookError([error(shown, 1, 1, "no such file or folder")])
+    if source.suffix.lower() in (".html", ".htm", ".md", ".markdown"):
+        return read_folder(source.parent, str(Path(shown).parent), only=source.name)  # one saved page or post
+    return read_wxr(source, shown)
+
+
+def _choose(blog: Blog, book: Path, problems: list[Problem]) -> tuple[list[_Chapter], list[Skipped]]:
+    """The numbered posts, one per number (a published post before a draft); the rest is skipped."""
+    existing = _existing_chapters(book)
+    chosen: dict[int, _Chapter] = {}
+    skipped = []
+    for post in sorted(blog.posts, key=lambda p: p.draft):  # stable: published first, then the blog's order
+        numbered = numbered_title(post.title)
+        if post.kind == PAGE:
+            skipped.append(Skipped(post.title, post.kind, "a page, not a post"))
+        elif numbered is None:
+            skipped.append(Skipped(post.title or "(no title)", post.kind, "no number in its title"))
+        elif numbered[0] in chosen:
+            other = chosen[numbered[0]].post.title
+            skipped.append(Skipped(post.title, post.kind, f"number {numbered[0]} is taken by “{other}”"))
+            problems.append(warning(post.where, post.line, 1, f"post “{post.title}” has the same number as “{other}”: "
+                                                              "it is not imported (renumber one of them)"))
+        else:
+            number, title = numbered[0], _CONTROL.sub("", numbered[1])
+            path = existing.get(number) or f"{MANUSCRIPT}/{number:03d}-{_slug(title)}.md"
+            chosen[number] = _Chapter(number, title, post, path)
+    return [chosen[n] for n in sorted(chosen)], skipped
+
+
+def _slug(title: str) -> str:
+    slug = slugify(title) or "untitled"
+    if len(slug) > _LONGEST_SLUG:
+        slug = slug[:_LONGEST_SLUG].rsplit("-", 1)[0]
+    return slug
+
+
+def _existing_chapters(book: Path) -> dict[int, str]:
+    folder = book / MANUSCRIPT
+    found: dict[int, str] = {}
+    if folder.is_dir():
+        for file in sorted(folder.iterdir()):
+            match = _CHAPTER_NAME.match(file.name)
+            if match and file.is_file():
+                found.setdefault(int(match.group(1)), f"{MANUSCRIPT}/{file.name}")
+    return found
+
+
+def _clean(chapter: _Chapter, rules: furniture.Rules, removed: list[str], problems: list[Problem]) -> None:
+    """The post's text without furniture, scripts or anything else that runs or fetches."""
+    post = chapter.post
+    markup = furniture.shortcodes(_CONTROL.sub("", post.html))
+    parser = lxml_html.HTMLParser()
+    root = lxml_html.fragment_fromstring(markup, create_parent="div", parser=parser) if markup.strip() else lxml_html.Element("div")
+    broken = [entry.message for entry in parser.error_log if entry.type_name == "ERR_TAG_NAME_MISMATCH"]
+    if broken:
+        more = f", and {len(broken) - 1} more" if len(broken) > 1 else ""
+        problems.append(warning(post.where, post.line, 1, f"post “{post.title}”: its HTML is malformed ({broken[0]}{more}): "
+                                                          "it was read as a browser reads it; check the chapter"))
+    sanitize(root, lambda needle, message: removed.append(message))  # as the build treats raw HTML
+    notes = markdown.footnotes(root)  # the notes are text, whatever the rules say of lists after a title
+    if notes is not None:
+        root.remove(notes)
+    markdown.quote_sources(root)
+    # The featured image's credit sits right under it, where a theme's header may hold it too.
+    chapter.image_credit = furniture.take_credit(root, rules, last=0)
+    furniture.clean(root, rules, chapter.post.title)
+    if notes is not None:
+        root.append(notes)
+    chapter.tree = root
+
+
+def _featured_image(chapter: _Chapter, rules: furniture.Rules, store: ImageStore) -> None:
+    """The featured image opens the chapter (``image``), its "Photo by ..." line is its credit."""
+    post, root = chapter.post, chapter.tree
+    credit = chapter.image_credit or furniture.take_credit(root, rules)
+    featured = post.featured
+    if featured is None and credit:
+        opening = _opening_image(root)  # an image that opens the text, with a credit: the featured image
+        if opening is not None:
+            img = opening if opening.tag == "img" else opening.find(".//img")
+            chapter.image = store.place(img.get("src", ""), post.url, local_copy(img.get("src", ""), post.folder) if post.folder else None)
+            chapter.image_alt = img.get("alt", "")
+            furniture.drop(opening)
+    elif featured is not None:
+        chapter.image = store.place(featured.url, post.url, featured.local)
+        chapter.image_alt = featured.alt
+    if not credit and featured is not None and furniture.is_credit(featured.caption, rules):
+        credit = featured.caption
+    chapter.image_credit = credit if chapter.image else ""
+
+
+def _opening_image(root) -> etree._Element | None:
+    """An image before any text (what holds only it, and its caption, goes with it)."""
+    for element in root.iter():
+        if element.tag != "figcaption" and (element.text or "").strip():
+            return None
+        if element.tag == "img":
+            holder = element
+            while holder.getparent() is not None and holder.getparent() is not root and not _text_besides_captions(holder.getparent()):
+                holder = holder.getparent()
+            return holder
+        if element is not root and (element.tail or "").strip() and element.tag != "figcaption":
+            return None
+    return None
+
+
+def _text_besides_captions(element) -> bool:
+    captions = "".join(caption.text_content() for caption in element.iter("figcaption"))
+    return bool(element.text_content().replace(captions, "", 1).strip()) or len(list(element.iter("img"))) > 1
+
+
+def _place_images(chapter: _Chapter, store: ImageStore) -> None:
+    post = chapter.post
+    for img in list(chapter.tree.iter("img")):
+        src = img.get("src", "").strip()
+        if not src or src.startswith("data:image/gif") or src.startswith("data:image/svg"):  # a lazy-loading placeholder
+            src = img.get("data-src") or img.get("data-lazy-src") or img.get("data-orig-file") or src
+        local = local_copy(src, post.folder) if post.folder else None
+        img.set("src", store.place(src, post.url, local))
+        parent = img.getparent()
+        if parent is not None and parent.tag == "a" and len(parent) == 1 and not parent.text_content().strip():
+            parent.drop_tag()  # a link to the image file itself: the book shows the image
+
+
+def _write(book: Path, chapters: list[_Chapter], problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    """Write each chapter unless the author edited it since the last import; remember what was written."""
+    state, state_problems = _load_state(book)
+    problems += state_problems
+    done: dict[str, list[str]] = {"written": [], "updated": [], "unchanged": [], "kept": []}
+    (book / MANUSCRIPT).mkdir(parents=True, exist_ok=True)
+    for chapter in chapters:
+        text = _chapter_text(chapter)
+        file = book / chapter.path
+        new_hash = _hash(text.encode("utf-8"))
+        if not file.exists():
+            _write_file(file, text)
+            done["written"].append(chapter.path)
+        elif state.get(chapter.path) != _hash(file.read_bytes()):
+            done["kept"].append(chapter.path)
+            continue
+        elif new_hash == state.get(chapter.path):
+            done["unchanged"].append(chapter.path)
+        else:
+            _write_file(file, text)
+            done["updated"].append(chapter.path)
+        state[chapter.path] = new_hash
+    _write_file(book / STATE_FILE, json.dumps({"format": 1, "chapters": dict(sorted(state.items()))}, indent=1) + "\n")
+    return {key: tuple(paths) for key, paths in done.items()}
+
+
+def _chapter_text(chapter: _Chapter) -> str:
+    front: dict[str, object] = {"title": chapter.title}
+    if chapter.post.url:
+        front["source"] = chapter.post.url
+    if chapter.post.published:
+        front["published"] = datetime.date.fromisoformat(chapter.post.published)
+    if chapter.post.draft:
+        front["draft"] = True
+    if chapter.image:
+        front["image"] = chapter.image
+        if chapter.image_alt:
+            front["image_alt"] = chapter.image_alt
+        if chapter.image_credit:
+            front["image_credit"] = chapter.image_credit
+    header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000)
+    return f"---\n{header}---\n\n{chapter.markdown}"
+
+
+def _load_state(book: Path) -> tuple[dict[str, str], list[Problem]]:
+    """What the last import wrote: chapter path -> SHA-256 of the file. JSON, not pickle: a
+    book folder is not trusted to hold code."""
+    file = book / STATE_FILE
+    if not file.exists():
+        return {}, []
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        chapters = data["chapters"]
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in chapters.items()):
+            raise ValueError("entries are not text")
+        return dict(chapters), []
+    except (ValueError, KeyError, TypeError, AttributeError) as failure:
+        return {}, [warning(STATE_FILE, 1, 1, f"cannot be read ({failure}): every existing chapter is kept as it is")]
+
+
+def _write_metadata(book: Path, blog: Blog) -> bool:
+    """metadata.yaml from the blog's title, author and language, when the book has none."""
+    file = book / METADATA_FILE
+    if file.exists():
+        return False
+    fields = {"title": blog.title or "Imported blog", "author": blog.author or "Unknown author",
+              "language": blog.language.replace("_", "-") or "en"}
+    doc, problems = read_yaml(yaml.safe_dump(fields, allow_unicode=True, sort_keys=False), METADATA_FILE)
+    if doc is None or parse_metadata(doc, METADATA_FILE, problems)[0] is None:
+        fields["language"] = "en"  # the blog's was no BCP 47 tag
+    _write_file(file, yaml.safe_dump(fields, allow_unicode=True, sort_keys=False))
+    return True
+
+
+def _write_file(file: Path, text: str) -> None:
+    temporary = file.with_name(f".{file.name}.import-tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(file)
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
