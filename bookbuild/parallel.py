@@ -4,6 +4,7 @@ are two cores to run them, and work whose memory should not outlive it."""
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -43,6 +44,10 @@ class _Child:
         self.receiver, sender = context.Pipe(duplex=False)
 
         def run() -> None:
+            # The build's own handlers (which raise KeyboardInterrupt) are not this copy's:
+            # the parent stops it, and a stop must not be caught below and reported again.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             try:
                 sender.send(("ok", work()))
             except BaseException as failure:  # reported by the parent, which owns the terminal
@@ -71,4 +76,7 @@ class _Child:
 
     def kill(self) -> None:
         self.process.terminate()
-        self.process.join()
+        self.process.join(timeout=5)
+        if self.process.is_alive():  # stuck where a signal cannot reach it
+            self.process.kill()
+            self.process.join()

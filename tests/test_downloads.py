@@ -35,7 +35,7 @@ def test_the_download_page_in_a_browser(sample, browser, screenshots, device):
     page.screenshot(path=str(screenshots / f"download-page-{device}.png"), full_page=True)
 
     text = page.inner_text("body")
-    for words in ("100 Things I've Learned the Hard Way", "Confessions of a reformed overwaterer", "by Marigold Ashcombe",
+    for words in ("100 Things I\u2019ve Learned the Hard Way", "Confessions of a reformed overwaterer", "by Marigold Ashcombe",
                   "A friendly, practical and occasionally embarrassing field guide", "for e-readers", "for printing",
                   "for reading on screen"):
         assert words in text

@@ -46,4 +46,5 @@ def test_ids_are_namespaced_per_part():
 
 def test_slug_is_the_lower_cased_title_with_runs_of_other_characters_as_dashes():
     assert ids.slugify("100 Things I've Learned: the Hard Way!") == "100-things-i-ve-learned-the-hard-way"
+    assert ids.slugify("100 Things I\u2019ve Learned") == "100-things-i-ve-learned"  # a curly apostrophe too
     assert ids.slugify("Café au lait") == "cafe-au-lait"

@@ -93,7 +93,7 @@ def from_export(tmp_path_factory) -> Imported:
     book = tmp_path_factory.mktemp("export") / "book"
     process = run_import(EXPORT, book, "--media", UPLOADS)
     assert process.returncode == 0, process.stderr
-    return Imported(book, process, build_book(book, book.parent / "out", SLUG, "--drafts"), saved_pages=False)
+    return Imported(book, process, build_book(book, book.parent / "out", SLUG + "-draft", "--drafts"), saved_pages=False)
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +101,7 @@ def from_saved_pages(tmp_path_factory) -> Imported:
     book = tmp_path_factory.mktemp("saved") / "book"
     process = run_import(SAVED, book)
     assert process.returncode == 1, process.stderr  # one Markdown post cannot be read; the rest is imported
-    return Imported(book, process, build_book(book, book.parent / "out", SLUG, "--drafts"), saved_pages=True)
+    return Imported(book, process, build_book(book, book.parent / "out", SLUG + "-draft", "--drafts"), saved_pages=True)
 
 
 @pytest.fixture(params=["export", "saved pages"])

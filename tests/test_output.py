@@ -86,3 +86,32 @@ def test_two_builds_at_once_wait_for_each_other(tmp_path):
     assert "waiting: another build is writing to" in second.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "cross-references-print.pdf", "cross-references-screen.pdf", "cross-references.epub", "index.html"]
+
+
+def test_a_failure_beside_a_forked_copy_ends_both(monkeypatch):
+    """The print and screen editions are finished at once, one in a forked copy of the
+    build. When the other fails, the copy is stopped even while it is writing its large
+    result, and with the build's own signal handlers (which turn SIGTERM into an
+    interrupt) installed: no hang."""
+    from bookbuild.parallel import each_in_parallel
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    def work(item: str) -> bytes:
+        if item == "print":
+            time.sleep(0.5)  # the copy is blocked on a full pipe by now
+            raise ValueError("the print edition failed")
+        return b"x" * 20_000_000
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("each_in_parallel hung")))
+    signal.alarm(30)
+    try:
+        started = time.monotonic()
+        with pytest.raises(ValueError, match="print edition failed"):
+            each_in_parallel(work, ["print", "screen"], jobs=2)
+        assert time.monotonic() - started < 15
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGTERM, previous)

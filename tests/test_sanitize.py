@@ -88,11 +88,11 @@ def test_no_javascript_in_the_pdfs(hostile, edition):
 
 def test_weasyprint_reads_svg_images_sanitised(tmp_path):
     """Both PDFs are laid out by WeasyPrint, which reads images through the book's URL fetcher."""
-    from bookbuild.resources import book_url_fetcher
+    from bookbuild.resources import BOOK_URL, book_url_fetcher
 
     picture = tmp_path / "picture.svg"
     picture.write_bytes((BOOKS / "hostile" / "manuscript" / "images" / "hostile.svg").read_bytes())
-    served = book_url_fetcher([tmp_path]).fetch(picture.as_uri())
+    served = book_url_fetcher(tmp_path, []).fetch(BOOK_URL + "picture.svg")
     data = served.read()
     assert served.content_type == "image/svg+xml"
     assert b"Safe picture" in data and not ACTIVE.search(data), data.decode()

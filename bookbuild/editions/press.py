@@ -347,7 +347,8 @@ class _Painter:
     def _copy(self, stream: pikepdf.Stream, *leaving_out: str) -> pikepdf.Stream:
         """A new stream with the same (decoded) data and dictionary."""
         dropped = {"/Length", "/Filter", "/DecodeParms", *leaving_out}
-        return pikepdf.Stream(self.pdf, stream.read_bytes(), Dictionary({k: v for k, v in stream.stream_dict.items()
+        data = stream.read_bytes(decode_level=pikepdf.StreamDecodeLevel.all)  # JPEG pictures too
+        return pikepdf.Stream(self.pdf, data, Dictionary({k: v for k, v in stream.stream_dict.items()
                                                                          if k not in dropped}))
 
     # --- images, patterns, shadings ----------------------------------------------------------
