@@ -176,6 +176,10 @@ class FontFace:
     style: str  # "normal" or "italic"
     path: Path
 
+    @property
+    def postscript_name(self) -> str:
+        return self.path.stem  # the font package names its files after them
+
 
 def theme_fonts() -> tuple[FontFace, ...]:
     """The default theme's text face, Source Serif Pro (SIL OFL), from its PyPI package."""
@@ -186,9 +190,10 @@ def theme_fonts() -> tuple[FontFace, ...]:
     return tuple(FontFace(BODY_FAMILY, weight, style, folder / f"SourceSerifPro-{name}.ttf") for name, weight, style in faces)
 
 
-def font_face_css(url_of: Callable[[FontFace], str]) -> str:
+def font_face_css(url_of: Callable[[FontFace], str], family: str = BODY_FAMILY) -> str:
+    """@font-face rules for the theme's faces, under ``family``."""
     return "\n".join(
-        f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; font-style: {face.style}; '
+        f'@font-face {{ font-family: "{family}"; font-weight: {face.weight}; font-style: {face.style}; '
         f'src: url("{url_of(face)}"); }}'
         for face in theme_fonts()
     )

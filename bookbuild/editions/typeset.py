@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import fonts, theme
 from ..pagemap import PageStart, find_page_starts, page_lines
 from ..resources import BOOK_URL, book_url_fetcher
+from . import pagenumbers
+from .pagenumbers import NumberFont, PrintedNumber
 
 HYPHEN_LADDER = 3  # this many hyphenated lines in a row is one too many
 _HYPHENS = ("\u2010", "\u00ad")  # how a line the typesetter hyphenated ends (an author's own "-" does not count)
@@ -38,8 +40,9 @@ class TypesetterSetup:
 class SegmentJob:
     html: str  # a complete document: the segment's sections, labels filled in
     page_css: str  # trim, bleed, margins and the first folio
-    write: bool  # False: only the page count and anchors are wanted, not the PDF
     tagged: bool = True  # PDF/UA; the page decorations laid over the pages are not
+    labels: dict[str, str] = field(default_factory=dict)  # anchor -> the page label printed for it
+    exact_numbers: bool = False  # cached by the labels themselves, not only by their widths (see layouts)
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,11 @@ class SegmentLayout:
     pages: int
     anchors: dict[str, int]  # anchor -> page within the segment, from 0
     starts: tuple[PageStart, ...]  # what each page begins with; page numbers from 1 within the segment
-    pdf: bytes | None  # tagged PDF/UA-1; both editions are made from it (None when not written)
+    pdf: bytes  # tagged PDF/UA-1; both editions are made from it
     warnings: tuple[str, ...]
     blank_pages: frozenset[int]  # pages left blank to start a part on its side, from 0
+    numbers: tuple[PrintedNumber, ...] = ()  # the page numbers it prints that can be filled in afresh
+    number_fonts: tuple[NumberFont, ...] = ()
 
 
 class Typesetter:
@@ -69,7 +74,11 @@ class Typesetter:
         self.color_profiles: dict = {}
         fonts = theme.theme_fonts()
         self.fetcher = book_url_fetcher(setup.root, [theme.DEFAULT_THEME] + [face.path.parent for face in fonts])
-        rules = theme.font_face_css(lambda face: face.path.as_uri())
+        self.font_files = {face.postscript_name: str(face.path) for face in fonts}
+        # The theme's faces, and the same faces as the family printed page numbers are set
+        # in, so that they can be told from the text around them (``pagenumbers``).
+        rules = "\n".join(theme.font_face_css(lambda face: face.path.as_uri(), family)
+                           for family in (theme.BODY_FAMILY, pagenumbers.PAGE_NUMBER_FAMILY))
         self.stylesheets = [self._css(string=rules)] + [self._css(filename=str(p)) for p in setup.stylesheets]
 
     def _css(self, **source):
@@ -77,7 +86,8 @@ class Typesetter:
                                    color_profiles=self.color_profiles, **source)
 
     def typeset(self, job: SegmentJob) -> SegmentLayout:
-        """Lay the segment out until no paragraph has a ladder of hyphens, and write it."""
+        """Lay the segment out until no paragraph has a ladder of hyphens, and write it; note
+        the page numbers it prints."""
         unhyphenated: frozenset[tuple[str, int]] = frozenset()
         with _collected_warnings() as warnings:
             for _ in range(_MAX_LAYOUTS):
@@ -90,13 +100,14 @@ class Typesetter:
             for number, page in enumerate(document.pages):
                 for anchor in page.anchors:
                     anchors.setdefault(anchor, number)
-            pdf = None
-            if job.write:
-                pdf = document.write_pdf(pdf_variant="pdf/ua-1" if job.tagged else None,
-                                         pdf_identifier=self.setup.identifier.encode())
+            pdf = document.write_pdf(pdf_variant="pdf/ua-1" if job.tagged else None,
+                                     pdf_identifier=self.setup.identifier.encode())
+        numbers, number_fonts = (), ()
+        if job.labels:
+            pdf, numbers, number_fonts = pagenumbers.find(pdf, self.font_files)
         blank = frozenset(n for n, page in enumerate(document.pages) if _left_blank(page))
         return SegmentLayout(len(document.pages), anchors, tuple(find_page_starts(document.pages)), pdf,
-                             tuple(warnings), blank)
+                             tuple(warnings), blank, numbers, number_fonts)
 
     def _layout(self, job: SegmentJob, unhyphenated: frozenset[tuple[str, int]]):
         # A block set without hyphenation is picked out by its part and block number.
@@ -279,3 +290,10 @@ def typeset_in_worker(numbered: tuple[int, SegmentJob]) -> tuple[int, SegmentLay
     assert _worker is not None, "start_worker was not run in this process"
     number, job = numbered
     return number, _worker.typeset(job)
+
+
+def fill_in_worker(work: tuple[int, SegmentLayout, dict[str, str]]) -> tuple[int, SegmentLayout]:
+    """A layout with the page numbers it prints filled in (no WeasyPrint needed)."""
+    number, layout, label_of_anchor = work
+    pdf, numbers = pagenumbers.fill(layout.pdf, layout.numbers, layout.number_fonts, label_of_anchor)
+    return number, replace(layout, pdf=pdf, numbers=numbers)

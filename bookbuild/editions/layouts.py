@@ -1,0 +1,123 @@
+"""Laying the segments out: from this build's or the last builds' results where a job
+is the same, else in worker processes (or here, for a single segment); then the page
+numbers each prints filled in (``pagenumbers``).
+
+A layout is cached by its job with the printed page numbers reduced to their widths:
+the numbers themselves are filled in afterwards, so a chapter whose references only
+change their digits is not laid out again.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+
+from .. import ids, theme
+from ..cache import Cache, key_of
+from ..model import Progress, ResolvedBook, no_progress
+from .pagenumbers import width_class
+from .typeset import SegmentJob, SegmentLayout, Typesetter, TypesetterSetup, fill_in_worker, start_worker, typeset_in_worker
+
+_PRINTED_PAGE = re.compile(r'data-page="([^"]*)"')
+
+
+class Layouts:
+    """Lays segments out: from this build's or the last builds' results where the job is
+    the same, else in worker processes (or here, for a single segment)."""
+
+    def __init__(self, book: ResolvedBook, jobs: int, cache: Cache | None, progress: Progress = no_progress):
+        stylesheets = tuple(theme.stylesheets(book.root, "pdf"))
+        self.setup = TypesetterSetup(book.root, stylesheets, ids.book_identifier(book.metadata))
+        self.setup_key = key_of(repr(self.setup), *(path.read_bytes() for path in stylesheets))
+        self.jobs, self.cache, self.progress = jobs, cache, progress
+        self.done: dict[str, SegmentLayout] = {}
+        self.typeset_just_now: tuple[int, ...] = ()  # which of the last requests were laid out, not found
+        self.pool = None
+        self.here: Typesetter | None = None
+
+    def __enter__(self) -> Layouts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.clear()
+        if self.pool is not None:
+            self.pool.terminate()  # also on Ctrl-C: workers must not outlive the build
+            self.pool.join()
+
+    def _key(self, job: SegmentJob) -> str:
+        """What decides a layout: the job, with the page numbers it prints reduced to their
+        widths (unless they must be laid out as they are)."""
+        html = job.html if job.exact_numbers else _PRINTED_PAGE.sub(lambda m: f'data-page="{width_class(m.group(1))}"', job.html)
+        return key_of(self.setup_key, job.page_css, str(job.tagged), html)
+
+    def _known(self, key: str) -> SegmentLayout | None:
+        found = self.done.get(key)
+        if found is None and self.cache is not None:
+            found = self.cache.load("segments", key)
+        return found
+
+    def typeset_all(self, requests: list[SegmentJob]) -> list[SegmentLayout]:
+        keys = [self._key(job) for job in requests]
+        results: list[SegmentLayout | None] = [self._known(key) for key in keys]
+        missing = sorted((n for n, r in enumerate(results) if r is None), key=lambda n: -len(requests[n].html))
+        self.typeset_just_now = tuple(missing)
+        for done, (n, layout) in enumerate(self._typeset([(n, requests[n]) for n in missing]), start=1):
+            self.progress("lay out", done, len(missing))
+            results[n] = layout
+            self.done[keys[n]] = layout
+            if self.cache is not None:
+                self.cache.store("segments", keys[n], layout)
+        return results  # type: ignore[return-value]
+
+    def fill_all(self, requests: list[SegmentJob], layouts: list[SegmentLayout],
+                 label_of_anchor: dict[str, str]) -> list[SegmentLayout]:
+        """Each layout with the page numbers it prints as ``label_of_anchor`` has them (each
+        as wide as the one laid out: see ``needs_layout_again``), kept in the cache so."""
+        results = list(layouts)
+        work = [(n, layout, label_of_anchor) for n, layout in enumerate(layouts)
+                if any(label_of_anchor.get(number.anchor, number.label) != number.label for number in layout.numbers)]
+        if self.jobs > 1 and len(work) > 1 and self.pool is not None:
+            done = self.pool.imap_unordered(fill_in_worker, work)
+        else:
+            done = (fill_in_worker(item) for item in work)
+        for n, layout in done:
+            results[n] = layout
+            key = self._key(requests[n])
+            self.done[key] = layout
+            if self.cache is not None:
+                self.cache.store("segments", key, layout)
+        return results
+
+    def _typeset(self, work: list[tuple[int, SegmentJob]]):
+        if self.jobs > 1 and (len(work) > 1 or self.pool is not None):
+            if self.pool is None:
+                context = multiprocessing.get_context("fork")
+                self.pool = context.Pool(min(self.jobs, len(work)), initializer=start_worker, initargs=(self.setup,))
+            yield from self.pool.imap_unordered(typeset_in_worker, work)
+        else:
+            if self.here is None:
+                self.here = Typesetter(self.setup)
+            for n, job in work:
+                yield n, self.here.typeset(job)
+
+    def forget_all_but(self, requests: list[SegmentJob]) -> None:
+        """Keep this build's layouts in the cache, and only those."""
+        if self.cache is not None:
+            self.cache.keep_only("segments", {self._key(job) for job in requests})
+
+
+
+
+def layout_again(job: SegmentJob, layout: SegmentLayout, label_of_anchor: dict[str, str]) -> str:
+    """Why the segment must be laid out again for the page numbers it prints, or "": a
+    number has changed its width ("width": 99 to 100, a roman numeral), or cannot be found
+    in its pages ("unfound": to be laid out as it is). Other changes are filled in."""
+    fillable = {number.anchor for number in layout.numbers}
+    reason = ""
+    for anchor, label in job.labels.items():
+        wanted = label_of_anchor.get(anchor, label)
+        if wanted != label and width_class(wanted) != width_class(label):
+            return "width"
+        if wanted != label and anchor not in fillable:
+            reason = "unfound"
+    return reason
