@@ -29,6 +29,7 @@ def decoration_job(book: ResolvedBook, segment: Segment, layout: SegmentLayout, 
         sections.append(opening + pages + "</section>")
     first_folio = 1 if segment.front else int(page_map.labels[page_map.first_pages[n] - 1])
     css = f"{page_css(book, inside)}\n@page :first {{ counter-reset: page {first_folio}; }}"
-    return SegmentJob(document(book, "".join(sections)), css, tagged=False)
+    first = page_map.first_pages[n] - 1
+    return SegmentJob(document(book, "".join(sections)), css, tagged=False, folios=page_map.labels[first:first + layout.pages])
 
 

@@ -19,6 +19,7 @@ from .pagenumbers import width_class
 from .typeset import SegmentJob, SegmentLayout, Typesetter, TypesetterSetup, fill_in_worker, start_worker, typeset_in_worker
 
 _PRINTED_PAGE = re.compile(r'data-page="([^"]*)"')
+_FIRST_FOLIO = re.compile(r"counter-reset: page \d+")
 
 
 class Layouts:
@@ -47,8 +48,11 @@ class Layouts:
     def _key(self, job: SegmentJob) -> str:
         """What decides a layout: the job, with the page numbers it prints reduced to their
         widths (unless they must be laid out as they are)."""
-        html = job.html if job.exact_numbers else _PRINTED_PAGE.sub(lambda m: f'data-page="{width_class(m.group(1))}"', job.html)
-        return key_of(self.setup_key, job.page_css, str(job.tagged), html)
+        if job.exact_numbers:
+            return key_of(self.setup_key, job.page_css, str(job.tagged), job.html, "|".join(job.folios))
+        html = _PRINTED_PAGE.sub(lambda m: f'data-page="{width_class(m.group(1))}"', job.html)
+        page_css = _FIRST_FOLIO.sub("counter-reset: page #", job.page_css)
+        return key_of(self.setup_key, page_css, str(job.tagged), html, "|".join(map(width_class, job.folios)))
 
     def _known(self, key: str) -> SegmentLayout | None:
         found = self.done.get(key)
@@ -70,12 +74,12 @@ class Layouts:
         return results  # type: ignore[return-value]
 
     def fill_all(self, requests: list[SegmentJob], layouts: list[SegmentLayout],
-                 label_of_anchor: dict[str, str]) -> list[SegmentLayout]:
-        """Each layout with the page numbers it prints as ``label_of_anchor`` has them (each
-        as wide as the one laid out: see ``needs_layout_again``), kept in the cache so."""
+                 wanted: list[tuple[str, ...]]) -> list[SegmentLayout]:
+        """Each layout with the page numbers it prints as ``wanted`` (for each layout, a label
+        for each of its numbers; each as wide as the one laid out), kept in the cache so."""
         results = list(layouts)
-        work = [(n, layout, label_of_anchor) for n, layout in enumerate(layouts)
-                if any(label_of_anchor.get(number.anchor, number.label) != number.label for number in layout.numbers)]
+        work = [(n, layout, labels) for n, (layout, labels) in enumerate(zip(layouts, wanted))
+                if any(label != number.label for label, number in zip(labels, layout.numbers))]
         if self.jobs > 1 and len(work) > 1 and self.pool is not None:
             done = self.pool.imap_unordered(fill_in_worker, work)
         else:
@@ -109,15 +113,14 @@ class Layouts:
 
 
 def layout_again(job: SegmentJob, layout: SegmentLayout, label_of_anchor: dict[str, str]) -> str:
-    """Why the segment must be laid out again for the page numbers it prints, or "": a
+    """Why a segment must be laid out again for the page numbers it prints, or "": a
     number has changed its width ("width": 99 to 100, a roman numeral), or cannot be found
     in its pages ("unfound": to be laid out as it is). Other changes are filled in."""
-    fillable = {number.anchor for number in layout.numbers}
     reason = ""
     for anchor, label in job.labels.items():
         wanted = label_of_anchor.get(anchor, label)
         if wanted != label and width_class(wanted) != width_class(label):
             return "width"
-        if wanted != label and anchor not in fillable:
+        if wanted != label and not layout.all_numbers_found:
             reason = "unfound"
     return reason

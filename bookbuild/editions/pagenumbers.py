@@ -29,7 +29,8 @@ _LINK_SCHEME = "bookbuild:"
 @dataclass(frozen=True)
 class PrintedNumber:
     page: int  # within the segment, from 0
-    anchor: str  # the place it gives the page of
+    run: int  # which run of text on the page, counting those in number fonts, from 0
+    anchor: str  # the place it gives the page of ("" for a folio: the page's own)
     label: str  # as printed now
 
 
@@ -86,55 +87,95 @@ def _runs(content: bytes, fonts: set[str]):
             yield token, font, (x * ctm[0] + y * ctm[2] + ctm[4], x * ctm[1] + y * ctm[3] + ctm[5])
 
 
-def find(pdf_bytes: bytes, font_files: dict[str, str]) -> tuple[bytes, tuple[PrintedNumber, ...], tuple[NumberFont, ...]]:
-    """The numbers a freshly laid-out segment prints, and the segment with every figure of
-    its number fonts declared. ``font_files`` maps a PostScript name to its font file."""
+def find_references(pdf_bytes: bytes, font_files: dict[str, str]) -> tuple[bytes, tuple[PrintedNumber, ...], tuple[NumberFont, ...]]:
+    """The page numbers a freshly laid-out segment prints after its references and in its
+    contents (text in ``PAGE_NUMBER_FAMILY``, inside the link to what it numbers), and
+    the segment with every figure of those fonts in it. ``font_files`` maps a PostScript
+    name to its font file."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        number_fonts = _complete_number_fonts(pdf, font_files)
-        if not number_fonts:
-            return pdf_bytes, (), ()
+        number_fonts = _complete_fonts(pdf, font_files, lambda name, font: _family(font) == PAGE_NUMBER_FAMILY)
         digits = {f.resource: f.digits for f in number_fonts}
         found = []
         for index, page in enumerate(pdf.pages):
-            resources = page.obj.get("/Resources", {})
-            names = {name for name in resources.get("/Font", {}).keys() if name in digits}
+            names = {name for name in page.obj.get("/Resources", {}).get("/Font", {}).keys() if name in digits}
             content = _content(page.obj)
             if not names or not any(name[1:].encode() in content for name in names):
                 continue
             links = _links(page.obj)
-            for token, font, (x, y) in _runs(content, names):
-                codes = _codes(token.group("shown"))
-                figures = "".join(str(digits[font].index(code)) for code in codes if code in digits[font])
+            for run, (token, font, (x, y)) in enumerate(_runs(content, names)):
+                figures = _figures(token, digits[font])
                 anchor = next((anchor for (x0, y0, x1, y1), anchor in links
                                if x0 - 1 <= x <= x1 + 1 and y0 - 1 <= y <= y1 + 1), "")
                 if figures and anchor:
-                    found.append(PrintedNumber(index, anchor, figures))
-        out = io.BytesIO()
-        pdf.save(out)
-        return out.getvalue(), tuple(found), number_fonts
+                    found.append(PrintedNumber(index, run, anchor, figures))
+        return _saved(pdf), tuple(found), number_fonts
 
 
-def _complete_number_fonts(pdf, font_files: dict[str, str]) -> tuple[NumberFont, ...]:
-    """Every font of ``PAGE_NUMBER_FAMILY`` on the pages, with the widths and Unicode
+def find_folios(pdf_bytes: bytes, folios: tuple[str, ...], font_files: dict[str, str]) -> tuple[bytes, tuple[PrintedNumber, ...], tuple[NumberFont, ...]]:
+    """The folio of each page of a laid-out page decoration (``folios``: what each page was
+    laid out to print): the one run of text on the page that reads as that folio, in
+    figures; and the decoration with every figure of the fonts that print them."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        folio_fonts = {font for page, folio in zip(_run_texts(pdf, None), folios) for font, text in page
+                       if folio.isdigit() and text.strip() == folio}
+        number_fonts = _complete_fonts(pdf, font_files, lambda name, font: name in folio_fonts)
+        found = []
+        for index, (page, folio) in enumerate(zip(_run_texts(pdf, {f.resource for f in number_fonts}), folios)):
+            matches = [run for run, (_, text) in enumerate(page) if text.strip() == folio]
+            if folio.isdigit() and len(matches) == 1:  # a running head that reads as the folio is not one
+                found.append(PrintedNumber(index, matches[0], "", folio))
+        return _saved(pdf), tuple(found), number_fonts
+
+
+def _run_texts(pdf, fonts: set[str] | None) -> list[list[tuple[str, str]]]:
+    """Each page's runs of text in ``fonts`` (all, for None): (font, text), in order."""
+    pages = []
+    for page in pdf.pages:
+        available = page.obj.get("/Resources", {}).get("/Font", {})
+        names = set(available.keys()) if fonts is None else {name for name in available.keys() if name in fonts}
+        unicode = {name: _to_unicode(available[name].ToUnicode.read_bytes()) for name in names if "/ToUnicode" in available[name]}
+        pages.append([(font, "".join(unicode.get(font, {}).get(code, "") for code in _codes(token.group("shown"))))
+                      for token, font, _ in _runs(_content(page.obj), names)])
+    return pages
+
+
+def _saved(pdf) -> bytes:
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def _family(font) -> str:
+    descendant = font.get("/DescendantFonts", [None])[0]
+    return str(descendant.get("/FontDescriptor", {}).get("/FontFamily", "")) if descendant is not None else ""
+
+
+def _figures(token, digits: tuple[int, ...]) -> str:
+    return "".join(str(digits.index(code)) for code in _codes(token.group("shown")) if code in digits)
+
+
+def _complete_fonts(pdf, font_files: dict[str, str], chosen) -> tuple[NumberFont, ...]:
+    """The fonts ``chosen(name, font)`` on the pages, each with the widths and Unicode
     entries of all ten figures (only those printed are there), as shaped by HarfBuzz with
-    the font's tabular figures. A font whose figures differ in width is left out: its
-    numbers cannot be changed without laying the text out again."""
+    the font's tabular figures, and a subset that draws them. A font whose figures differ
+    in width is left out: its numbers cannot change without laying the text out again."""
+    from .. import fonts
+
     found: dict[str, NumberFont] = {}
     done: set[tuple[int, int]] = set()
     for page in pdf.pages:
         for name, font in page.obj.get("/Resources", {}).get("/Font", {}).items():
             descendant = font.get("/DescendantFonts", [None])[0]
-            if descendant is None or font.objgen in done:
+            if descendant is None or font.objgen in done or not chosen(name, font):
                 continue
             descriptor = descendant.get("/FontDescriptor", {})
-            family = str(descriptor.get("/FontFamily", ""))
-            if family != PAGE_NUMBER_FAMILY or "/FontFile2" not in descriptor:
+            if "/FontFile2" not in descriptor:
                 continue
             done.add(font.objgen)
-            from .. import fonts
-
             identity = fonts.identity(descriptor.FontFile2.read_bytes())
             path = font_files.get(identity.postscript_name) if identity else None
             figures = _tabular_figures(path) if path else None
@@ -182,32 +223,29 @@ def _units_per_em(path: str) -> int:
 
 
 def fill(pdf_bytes: bytes, numbers: tuple[PrintedNumber, ...], number_fonts: tuple[NumberFont, ...],
-         labels: dict[str, str]) -> tuple[bytes, tuple[PrintedNumber, ...]]:
-    """The segment with each number changed to ``labels[anchor]``, which must be as wide."""
+         wanted: tuple[str, ...]) -> tuple[bytes, tuple[PrintedNumber, ...]]:
+    """The segment with each of its ``numbers`` printed as the label ``wanted`` has for it
+    (in the same order), each as wide as before."""
     import pikepdf
 
-    wanted = [labels.get(n.anchor, n.label) for n in numbers]
     if all(label == n.label for label, n in zip(wanted, numbers)):
         return pdf_bytes, numbers
     if any(width_class(label) != width_class(n.label) for label, n in zip(wanted, numbers)):
         raise ValueError("a number of another width cannot be filled in: lay the segment out again")
     digits = {f.resource: f.digits for f in number_fonts}
-    by_page: dict[int, list[str]] = {}
+    by_page: dict[int, dict[int, str]] = {}
     for number, label in zip(numbers, wanted):
-        by_page.setdefault(number.page, []).append(label)
+        by_page.setdefault(number.page, {})[number.run] = label
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        for index, new_labels in by_page.items():
+        for index, labels in by_page.items():
             page = pdf.pages[index].obj
             names = {name for name in page.get("/Resources", {}).get("/Font", {}).keys() if name in digits}
             content = _content(page)
-            links = _links(page)
-            pieces, done, queue = [], 0, list(new_labels)
-            for token, font, (x, y) in _runs(content, names):
-                codes = _codes(token.group("shown"))
-                if not any(code in digits[font] for code in codes) or not any(
-                        x0 - 1 <= x <= x1 + 1 and y0 - 1 <= y <= y1 + 1 for (x0, y0, x1, y1), _ in links):
+            pieces, done = [], 0
+            for run, (token, font, _) in enumerate(_runs(content, names)):
+                if run not in labels:
                     continue
-                figures = iter(queue.pop(0))
+                figures = iter(labels[run])
                 shown = _HEX.sub(lambda m: b"<" + b"".join(
                     b"%04x" % (digits[font][int(next(figures))] if int(m.group(1)[i:i + 4], 16) in digits[font]
                                else int(m.group(1)[i:i + 4], 16)) for i in range(0, len(m.group(1)), 4)) + b">",
@@ -217,9 +255,7 @@ def fill(pdf_bytes: bytes, numbers: tuple[PrintedNumber, ...], number_fonts: tup
                 done = end
             pieces.append(content[done:])
             page.Contents = pdf.make_stream(zlib.compress(b"".join(pieces)), Filter=pikepdf.Name.FlateDecode)
-        out = io.BytesIO()
-        pdf.save(out)
-        return out.getvalue(), tuple(PrintedNumber(n.page, n.anchor, label) for n, label in zip(numbers, wanted))
+        return _saved(pdf), tuple(PrintedNumber(n.page, n.run, n.anchor, label) for n, label in zip(numbers, wanted))
 
 
 # --- reading the PDF ------------------------------------------------------------------

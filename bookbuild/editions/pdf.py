@@ -18,7 +18,7 @@ The steps, each in a module of its own:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import printing, theme
 from ..cache import Cache
@@ -78,9 +78,16 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
             if round_number == _MAX_ROUNDS:  # a number that moves its own target: rare, and reported
                 unsettled = (f"page numbers still changed after {_MAX_ROUNDS} layouts: check the "
                              f"\"(page N)\" references in {', '.join(segments[n].first_part for n in again)}",)
-        done = layouts.fill_all(requests, done, page_map.label_of_anchor)
+        done = layouts.fill_all(requests, done, [tuple(page_map.label_of_anchor.get(number.anchor, number.label)
+                                                       for number in layout.numbers) for layout in done])
         decoration_requests = [decoration_job(book, s, r, page_map, n, inside) for n, (s, r) in enumerate(zip(segments, done))]
         decorations = layouts.typeset_all(decoration_requests)
+        # A decoration whose folios could not all be found is laid out with them as they are.
+        decoration_requests = [replace(job, exact_numbers=True) if not layout.all_numbers_found else job
+                               for job, layout in zip(decoration_requests, decorations)]
+        decorations = layouts.typeset_all(decoration_requests)
+        decorations = layouts.fill_all(decoration_requests, decorations, [tuple(job.folios[number.page] for number in layout.numbers)
+                                                                          for job, layout in zip(decoration_requests, decorations)])
         for segment, layout, decoration in zip(segments, done, decorations):
             if decoration.pages != layout.pages:
                 raise RuntimeError(f"the page decoration of {segment.first_part} has {decoration.pages} pages, "

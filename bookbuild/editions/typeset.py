@@ -42,7 +42,8 @@ class SegmentJob:
     page_css: str  # trim, bleed, margins and the first folio
     tagged: bool = True  # PDF/UA; the page decorations laid over the pages are not
     labels: dict[str, str] = field(default_factory=dict)  # anchor -> the page label printed for it
-    exact_numbers: bool = False  # cached by the labels themselves, not only by their widths (see layouts)
+    folios: tuple[str, ...] = ()  # a page decoration: the folio each page prints
+    exact_numbers: bool = False  # cached by the numbers themselves, not only by their widths (see layouts)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class SegmentLayout:
     blank_pages: frozenset[int]  # pages left blank to start a part on its side, from 0
     numbers: tuple[PrintedNumber, ...] = ()  # the page numbers it prints that can be filled in afresh
     number_fonts: tuple[NumberFont, ...] = ()
+    all_numbers_found: bool = True  # every number it prints is among ``numbers``
 
 
 class Typesetter:
@@ -102,12 +104,17 @@ class Typesetter:
                     anchors.setdefault(anchor, number)
             pdf = document.write_pdf(pdf_variant="pdf/ua-1" if job.tagged else None,
                                      pdf_identifier=self.setup.identifier.encode())
-        numbers, number_fonts = (), ()
-        if job.labels:
-            pdf, numbers, number_fonts = pagenumbers.find(pdf, self.font_files)
         blank = frozenset(n for n, page in enumerate(document.pages) if _left_blank(page))
+        numbers, number_fonts, found_all = (), (), True
+        if job.labels:
+            pdf, numbers, number_fonts = pagenumbers.find_references(pdf, self.font_files)
+            found_all = {n.anchor for n in numbers} >= {a for a, label in job.labels.items() if label.isdigit()}
+        elif job.folios:
+            pdf, numbers, number_fonts = pagenumbers.find_folios(pdf, job.folios, self.font_files)
+            found_all = {n.page for n in numbers} >= {page for page, folio in enumerate(job.folios)
+                                                      if folio.isdigit() and page not in blank}
         return SegmentLayout(len(document.pages), anchors, tuple(find_page_starts(document.pages)), pdf,
-                             tuple(warnings), blank, numbers, number_fonts)
+                             tuple(warnings), blank, numbers, number_fonts, found_all)
 
     def _layout(self, job: SegmentJob, unhyphenated: frozenset[tuple[str, int]]):
         # A block set without hyphenation is picked out by its part and block number.
@@ -292,8 +299,8 @@ def typeset_in_worker(numbered: tuple[int, SegmentJob]) -> tuple[int, SegmentLay
     return number, _worker.typeset(job)
 
 
-def fill_in_worker(work: tuple[int, SegmentLayout, dict[str, str]]) -> tuple[int, SegmentLayout]:
+def fill_in_worker(work: tuple[int, SegmentLayout, tuple[str, ...]]) -> tuple[int, SegmentLayout]:
     """A layout with the page numbers it prints filled in (no WeasyPrint needed)."""
-    number, layout, label_of_anchor = work
-    pdf, numbers = pagenumbers.fill(layout.pdf, layout.numbers, layout.number_fonts, label_of_anchor)
+    number, layout, wanted = work
+    pdf, numbers = pagenumbers.fill(layout.pdf, layout.numbers, layout.number_fonts, wanted)
     return number, replace(layout, pdf=pdf, numbers=numbers)
