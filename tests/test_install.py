@@ -169,3 +169,8 @@ def test_the_command_names_itself(installed):
     from bookbuild import __version__
 
     assert (version.returncode, version.stdout) == (0, f"bookbuild {__version__}\n")
+
+
+def test_the_licence_and_the_notice_are_installed(installed):
+    licences = {p.name for p in installed.target.glob("bookbuild-*.dist-info/licenses/*")}
+    assert licences == {"LICENSE", "THIRD-PARTY-NOTICES.md"}
