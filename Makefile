@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine: `make book` and `make test`.
-# `make setup` only sets up (then `python3 build.py ...` works); `make book BOOK=../mybook`
-# builds another book folder.
+# `make setup` only sets up (then `python3 build.py ...` and `.venv/bin/bookbuild ...` work);
+# `make book BOOK=../mybook` builds another book folder.
 PYTHON ?= python3
 BOOK ?= .
 VENV := .venv
@@ -20,15 +20,17 @@ test: $(READY) system-deps
 check: $(READY)
 	$(PY) build.py check --book "$(BOOK)"
 
-# The environment is rebuilt whenever requirements.txt changes.
-$(READY): requirements.txt
+# The environment is rebuilt whenever the pinned versions or the package's description change:
+# this repository installed in it as an editable package, with the test tools, at exactly
+# the versions of constraints.txt.
+$(READY): constraints.txt pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
 	touch $(READY)
 
 system-deps:
 	@tools/system-deps.sh
 
 clean:
-	rm -rf dist .cache $(VENV)
+	rm -rf dist build .cache $(VENV) *.egg-info

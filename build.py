@@ -19,6 +19,7 @@ if __name__ == "__main__":
         if python.exists() and Path(sys.prefix).resolve() != VENV.resolve():
             os.execv(python, [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
         print(f"error: the Python package `{missing.name}` is not installed: run `make setup` in {HERE} "
-              "(it installs what requirements.txt lists into .venv), then run the command again", file=sys.stderr)
+              "(it installs the toolchain into .venv at the versions of constraints.txt), then run the command again",
+              file=sys.stderr)
         sys.exit(3)
     sys.exit(main())

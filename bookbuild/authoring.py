@@ -138,7 +138,8 @@ write with `build.py watch`.
 
 
 def _author_readme(title: str) -> str:
-    tool = f"python3 {BUILD_PY}"
+    # This repository's build.py where it is run from the repository; else the installed command.
+    tool = f"python3 {BUILD_PY}" if BUILD_PY.is_file() else "bookbuild"
     return f"""# {title}
 
 Your book: each chapter is a Markdown file in `manuscript/`, named `NNN-slug.md`

@@ -32,7 +32,7 @@ def toolchain_fingerprint() -> bytes:
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*.py")) + sorted(theme.DEFAULT_THEME.glob("*.css")):
         digest.update(path.name.encode() + path.read_bytes())
-    for name in ("pypandoc_binary", "weasyprint", "EbookLib", "pikepdf", "lxml", "font-source-serif-pro", "pillow",
+    for name in ("pypandoc_binary", "weasyprint", "pikepdf", "lxml", "font-source-serif-pro", "pillow",
                  "uharfbuzz", "fonttools"):
         digest.update(f"{name}={version(name)}".encode())
     return digest.digest()

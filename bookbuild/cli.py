@@ -24,6 +24,10 @@ from .pipeline import FORMATS, BuildOptions, BuildResult, build, check
 
 EXIT_OK, EXIT_BOOK_ERRORS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 SETUP = "make setup"  # what installs the toolchain's Python packages (into .venv)
+# How the author runs the toolchain: this repository's build.py, or the installed command
+# (`bookbuild`, or `python -m bookbuild`); help and usage name it so.
+PROG = "build.py" if Path(sys.argv[0]).name == "build.py" else "bookbuild"
+RUN = "python build.py" if PROG == "build.py" else "bookbuild"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,8 +62,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def missing_package(name: str | None) -> str:
     folder = Path(__file__).resolve().parent.parent
+    if PROG != "build.py":
+        return (f"error: the Python package `{name}` is not installed: install bookbuild again "
+                "(`pipx install .` or `pip install -c constraints.txt .` in its repository)")
     return (f"error: the Python package `{name}` is not installed: run `{SETUP}` in {folder} "
-            "(it installs what requirements.txt lists into .venv), then run the command again")
+            "(it installs the toolchain into .venv at the versions of constraints.txt), then run the command again")
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -227,7 +234,7 @@ def run_init(parser: argparse.ArgumentParser, options: argparse.Namespace) -> in
     print(f"created {options.dir}:")  # paths as the author wrote the folder's
     print("\n".join(f"  {folder / path.relative_to(folder)}" for path in written))
     book = "" if folder.resolve() == Path.cwd() else f" --book {options.dir}"
-    print(f"next: build.py new \"The second thing\"{book}, build.py watch{book}, or build.py{book}")
+    print(f"next: {PROG} new \"The second thing\"{book}, {PROG} watch{book}, or {PROG}{book}")
     return EXIT_OK
 
 
@@ -257,7 +264,8 @@ def run_watch(parser: argparse.ArgumentParser, options: argparse.Namespace) -> i
 
 
 def _parser(prog: str, description: str, examples: str) -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(prog=prog, description=description, epilog="examples:\n" + examples,
+    return argparse.ArgumentParser(prog=prog.replace("build.py", PROG, 1), description=description,
+                                   epilog="examples:\n" + examples.replace("python build.py", RUN),
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
@@ -407,13 +415,13 @@ def _port(value: str) -> int:
 
 def _import_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="build.py import",
+        prog=f"{PROG} import",
         description="Import a blog: each post whose title starts with a number (\"92: Title\") becomes "
                     "manuscript/092-slug.md. Web furniture (share buttons, newsletter boxes, related posts, "
                     "comments, ...) is removed, links between posts become cross-references, images are copied "
                     "into manuscript/images/. Importing again updates only the chapters you have not edited.",
-        epilog="example: python build.py import wordpress-export.xml --book mybook --media uploads/\n"
-               "         python build.py import saved-pages/ --book mybook",
+        epilog=f"example: {RUN} import wordpress-export.xml --book mybook --media uploads/\n"
+               f"         {RUN} import saved-pages/ --book mybook",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("source", metavar="SOURCE",

@@ -14,7 +14,17 @@ from pathlib import Path
 from .model import Problem, error
 
 BODY_FAMILY = "Source Serif Pro"
-DEFAULT_THEME = Path(__file__).resolve().parent.parent / "styles"
+
+
+def _default_theme() -> Path:
+    """The default theme's folder: the repository's styles/, which an installed copy carries
+    as bookbuild/default_theme (pyproject.toml maps one to the other: one copy of the theme)."""
+    package = Path(__file__).resolve().parent
+    installed = package / "default_theme"
+    return installed if installed.is_dir() else package.parent / "styles"
+
+
+DEFAULT_THEME = _default_theme()
 EDITION_FILES = {
     "epub": ("book.css", "epub.css"),
     "pdf": ("book.css", "pdf.css"),  # both PDFs: they share one layout

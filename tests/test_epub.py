@@ -1,10 +1,13 @@
 """The EPUB edition: real EPUBCheck, and cross-references landing where they should."""
 
+import shutil
 import zipfile
+from urllib.parse import unquote
 
 import pytest
-from conftest import (BOOKS, XHTML, epub_names, epub_spine, epub_xhtml, epubcheck, epubcheck_summary, pdf_page_labels,
-                      pdf_page_texts, run_build, text_of)
+from conftest import (BOOKS, XHTML, copy_book, epub_names, epub_spine, epub_xhtml, epubcheck, epubcheck_summary,
+                      pdf_page_labels, pdf_page_texts, run_build, text_of)
+from lxml import etree
 
 
 def xrefs(epub, name):
@@ -195,3 +198,103 @@ def test_titles_have_the_typography_of_the_text(sample):
     assert title.text == "100 Things I\u2019ve Learned the Hard Way About Keeping Houseplants Alive"
     assert "I\u2019ve" in text_of(epub_xhtml(sample.epub, "front-title-page.xhtml"))
     assert sample.epub.name == "100-things-i-ve-learned-the-hard-way-about-keeping-houseplants-alive.epub"  # the slug as before
+
+
+# --- the package: written by the toolchain itself (lxml and zipfile) ----------------------------
+
+OPF = "{http://www.idpf.org/2007/opf}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+NCX = "{http://www.daisy.org/z3986/2005/ncx/}"
+
+
+def manifest(epub):
+    """href -> (id, media type, properties) of every item of the package document."""
+    opf = epub_xhtml(epub, "content.opf")
+    return {unquote(item.get("href")): (item.get("id"), item.get("media-type"), item.get("properties", ""))
+            for item in opf.iter(f"{OPF}item")}
+
+
+def test_the_package_document_describes_the_book(sample):
+    opf = epub_xhtml(sample.epub, "content.opf")
+    assert opf.get("version") == "3.0" and opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "en-GB"
+    dc = {}
+    for element in opf.find(f"{OPF}metadata"):
+        if element.tag.startswith(DC):
+            dc.setdefault(element.tag.removeprefix(DC), []).append(element.text)
+    assert dc["publisher"] == ["Potting Shed Press"]
+    assert dc["rights"] == ["© 2026 Marigold Ashcombe. All rights reserved."]
+    assert dc["description"][0].startswith("A friendly, practical and occasionally embarrassing field guide")
+    assert dc["date"] == ["2026-11-01"]
+    assert dc["subject"] == ["Houseplants", "Indoor gardening", "Container gardening", "Humour"]
+    identifier = next(opf.iter(f"{DC}identifier"))
+    assert opf.get("unique-identifier") == identifier.get("id")
+    metas = [(m.get("property"), m.get("refines"), m.text) for m in opf.iter(f"{OPF}meta") if m.get("property")]
+    assert ("dcterms:modified", None, "2026-11-01T00:00:00Z") in metas
+    creator = next(opf.iter(f"{DC}creator"))
+    assert (creator.text, ("role", f"#{creator.get('id')}", "aut") in metas) == ("Marigold Ashcombe", True)
+    items = manifest(sample.epub)
+    cover_id = next(m.get("content") for m in opf.iter(f"{OPF}meta") if m.get("name") == "cover")  # EPUB 2 readers
+    assert items["media/manuscript/images/cover.png"] == (cover_id, "image/png", "cover-image")
+    assert items["nav.xhtml"][2] == "nav" and items["toc.ncx"][1] == "application/x-dtbncx+xml"
+    assert opf.find(f"{OPF}spine").get("toc") == items["toc.ncx"][0]
+
+
+def test_the_archive_is_what_reading_systems_expect(sample):
+    """``mimetype`` first, stored, so the file's first bytes say what it is; the container
+    points to the package document; the manifest lists every file and only those; one
+    timestamp, the book's date, on every entry (the same bytes on every build)."""
+    data = sample.epub.read_bytes()
+    assert data[:4] == b"PK\x03\x04" and data[30:38] == b"mimetype" and data[38:58] == b"application/epub+zip"
+    with zipfile.ZipFile(sample.epub) as archive:
+        container = etree.fromstring(archive.read("META-INF/container.xml"))
+        entries = archive.infolist()
+    rootfile = next(container.iter("{urn:oasis:names:tc:opendocument:xmlns:container}rootfile"))
+    assert (rootfile.get("full-path"), rootfile.get("media-type")) == ("EPUB/content.opf", "application/oebps-package+xml")
+    assert {entry.date_time for entry in entries} == {(2026, 11, 1, 0, 0, 0)}
+    files = {entry.filename.removeprefix("EPUB/") for entry in entries} - {"mimetype", "META-INF/container.xml", "content.opf"}
+    assert files == set(manifest(sample.epub))
+
+
+def test_the_ncx_has_the_contents_of_the_navigation_document(refs):
+    """For EPUB 2 reading systems, which read only the NCX: the same entries, nested alike,
+    numbered in reading order, and the book's identifier."""
+    nav = epub_xhtml(refs.epub, "nav.xhtml")
+    toc = next(n for n in nav.iter(f"{XHTML}nav") if n.get("id") == "toc")
+
+    def nav_entries(ol):
+        return [(text_of(li.find(f"{XHTML}a")), li.find(f"{XHTML}a").get("href"),
+                 nav_entries(li.find(f"{XHTML}ol")) if li.find(f"{XHTML}ol") is not None else [])
+                for li in ol.findall(f"{XHTML}li")]
+
+    def ncx_entries(parent):
+        return [(text_of(point.find(f"{NCX}navLabel")), point.find(f"{NCX}content").get("src"), ncx_entries(point))
+                for point in parent.findall(f"{NCX}navPoint")]
+
+    ncx = epub_xhtml(refs.epub, "toc.ncx")
+    assert ncx_entries(ncx.find(f"{NCX}navMap")) == nav_entries(toc.find(f"{XHTML}ol"))
+    assert any(sections for _, _, sections in ncx_entries(ncx.find(f"{NCX}navMap")))
+    orders = [int(point.get("playOrder")) for point in ncx.iter(f"{NCX}navPoint")]
+    assert orders == list(range(1, len(orders) + 1))
+    head = {meta.get("name"): meta.get("content") for meta in ncx.iter(f"{NCX}meta")}
+    assert head["dtb:uid"] == next(epub_xhtml(refs.epub, "content.opf").iter(f"{DC}identifier")).text
+    assert head["dtb:depth"] == "2"
+
+
+def test_images_named_in_any_script_each_have_their_own_item(tmp_path):
+    """Manifest ids do not come from file names: images named in Cyrillic, Greek and Japanese
+    are each listed once, under a URL that reaches them, and EPUBCheck finds nothing."""
+    book = copy_book("refs", tmp_path / "book")
+    names = ["фото.png", "φωτο.png", "写真.png"]
+    with (book / "manuscript" / "07-seventh.md").open("a", encoding="utf-8") as chapter:
+        for name in names:
+            shutil.copy(book / "manuscript" / "images" / "translucent.png", book / "manuscript" / "images" / name)
+            chapter.write(f"\n![The picture {name}](images/{name})\n")
+    done = run_build("--book", book, "--out", tmp_path / "out", "--formats", "epub")
+    assert done.returncode == 0, done.stderr
+    epub = tmp_path / "out" / "cross-references.epub"
+    items = manifest(epub)
+    assert {f"media/manuscript/images/{name}" for name in names} <= set(items)
+    ids = [item_id for item_id, _, _ in items.values()]
+    assert len(ids) == len(set(ids))
+    fatal, errors, warnings, messages = epubcheck_summary(epubcheck(epub))
+    assert (fatal, errors, warnings) == (0, 0, 0), messages

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the toolchain needs beyond Python packages, from Debian:
 #   libharfbuzz-subset0  HarfBuzz's subsetter (without it WeasyPrint warns on every build)
-#   libgs-common         Ghostscript's CMYK (SWOP) ICC profile: the print edition's default output intent
+#   libgs-common         Ghostscript's CMYK (SWOP) ICC profile: the print edition's colours are converted with it (never embedded)
 #   qpdf                 structure checks of the PDFs in the tests
 # Installs what is missing with apt-get when it may; otherwise says what to install.
 set -euo pipefail

@@ -1,21 +1,22 @@
-"""The EPUB 3 edition: one XHTML document per part, packaged with ebooklib.
+"""The EPUB 3 edition: one XHTML document per part, and the package around them.
 
-We write each XHTML document and the navigation document ourselves (ebooklib's
-HTML items re-parse and reshape content); ebooklib writes the package document,
-the NCX and the archive, which we then re-pack with fixed timestamps so the same
-sources always give the same bytes.
+Everything in the archive is written here: the XHTML documents, the navigation
+document, the package document (content.opf), the NCX and the OCF container, with
+lxml and zipfile. The same sources always give the same bytes: entries in one
+order, one fixed timestamp, ``mimetype`` first and stored.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
 
-from ebooklib import epub
 from lxml import etree
 from lxml import html as lxml_html
 
@@ -25,9 +26,13 @@ from ..model import PartKind, ResolvedBook, ResolvedPart
 from ..pagemap import PageStart, Placement, insert_page_markers, placements
 from ..resources import image_bytes
 
+PACKAGE_FOLDER = "EPUB"  # in the archive: META-INF/container.xml points to EPUB/content.opf
+PACKAGE_FILE = "content.opf"
+NCX_FILE = "toc.ncx"
 STYLE_FILE = "style/book.css"
 NAV_FILE = "nav.xhtml"
 COVER_FILE = "cover.xhtml"
+COVER_IMAGE_ID = "cover-image"
 _XHTML_HEAD = (
     '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
     '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
@@ -35,54 +40,66 @@ _XHTML_HEAD = (
     '<link rel="stylesheet" type="text/css" href="' + STYLE_FILE + '"/></head>'
 )
 _BODY_TYPE = {PartKind.FRONT: "frontmatter", PartKind.CHAPTER: "bodymatter", PartKind.BACK: "backmatter"}
+_OPF = "http://www.idpf.org/2007/opf"
+_DC = "http://purl.org/dc/elements/1.1/"
+_NCX = "http://www.daisy.org/z3986/2005/ncx/"
+_CONTAINER = "urn:oasis:names:tc:opendocument:xmlns:container"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One file of the package, as the manifest lists it."""
+
+    item_id: str
+    href: str  # its name in the package folder, as stored in the archive (not URL-escaped)
+    media_type: str
+    content: bytes
+    properties: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContentsEntry:
+    """One line of the table of contents, which the navigation document and the NCX share."""
+
+    href: str
+    text: str
+    sections: tuple[ContentsEntry, ...] = ()
 
 
 def render_epub(book: ResolvedBook, page_starts: tuple[PageStart, ...] = ()) -> bytes:
     """The EPUB; with the print edition's ``page_starts``, a page-list of its pages."""
-    package = epub.EpubBook()
-    _describe(package, book, has_page_list=bool(page_starts))
-    _add_resources(package, book)
-    _add_documents(package, book, placements(list(page_starts), {p.part_id for p in book.parts}))
-    out = io.BytesIO()
-    epub.write_epub(out, package, {"mtime": ids.build_date(book.metadata), "raise_exceptions": True, "epub3_pages": False})
-    return _repack(out.getvalue(), ids.build_date(book.metadata), book.metadata.language)
+    pages = placements(list(page_starts), {p.part_id for p in book.parts})
+    resources = _resources(book)
+    documents = _documents(book, pages)
+    nav = _xhtml_item("nav", NAV_FILE, _nav_xhtml(book, pages), ("nav",))
+    # Cover, title page and copyright, then the contents where a printed book has it.
+    opening = 1 + sum(1 for p in book.parts if not p.in_contents and p.kind is PartKind.FRONT)
+    spine = documents[:opening] + [nav] + documents[opening:]
+    items = resources + documents + [nav]
+    package = _package_document(book, items, spine, has_page_list=bool(pages))
+    files = [("META-INF/container.xml", _container()), (f"{PACKAGE_FOLDER}/{PACKAGE_FILE}", package)]
+    files += [(f"{PACKAGE_FOLDER}/{item.href}", item.content) for item in items]
+    files.append((f"{PACKAGE_FOLDER}/{NCX_FILE}", _ncx(book)))
+    return _archive(files, ids.build_date(book.metadata))
 
 
-def _describe(package: epub.EpubBook, book: ResolvedBook, has_page_list: bool) -> None:
-    meta = book.metadata
-    package.set_identifier(ids.book_identifier(meta))
-    package.set_title(meta.title)
-    package.set_language(meta.language)
-    for n, author in enumerate(meta.authors, start=1):
-        package.add_author(author, uid=f"creator{n}")  # ebooklib's default id repeats
-    for name, value in (("publisher", meta.publisher), ("rights", meta.rights),
-                        ("description", meta.description), ("date", meta.date)):
-        if value:
-            package.add_metadata("DC", name, value)
-    for subject in meta.subjects:
-        package.add_metadata("DC", "subject", subject)
-    if meta.series:
-        package.add_metadata(None, "meta", meta.series, {"property": "belongs-to-collection", "id": "series"})
-        package.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
-    _accessibility_metadata(package, book, has_page_list)
-    if has_page_list:
-        package.add_metadata(None, "meta", ids.print_identifier(meta), {"property": "pageBreakSource"})
-
-
-def _add_resources(package: epub.EpubBook, book: ResolvedBook) -> None:
+def _resources(book: ResolvedBook) -> list[Item]:
     """Styles, the subset body font, the images and the cover image."""
-    package.add_item(epub.EpubItem(uid="style", file_name=STYLE_FILE, media_type="text/css",
-                                   content=_css(book).encode("utf-8")))
+    items = [Item("style", STYLE_FILE, "text/css", _css(book).encode("utf-8"))]
     characters = "".join(sorted(set("".join(part.html for part in book.parts))))
     for face in theme.theme_fonts():
-        package.add_item(epub.EpubItem(uid=_item_id(face.path.name), file_name=_font_name(face),
-                                       media_type="font/ttf", content=_subset_font(face.path, characters)))
-    for image in book.images:
-        if image.path != book.metadata.cover:
-            package.add_item(epub.EpubItem(uid=_item_id(image.path), file_name=media_name(image.path),
-                                           media_type=image.media_type,
-                                           content=image_bytes(book.root / image.path, image.media_type)))
-    package.set_cover(_cover_image_name(book), cover_image(book)[0], create_page=False)
+        items.append(Item("font-" + ids.slugify(face.path.stem), _font_name(face), "font/ttf",
+                          _subset_font(face.path, characters)))
+    # Images are numbered rather than named after their files: ids stay unique and valid
+    # XML names whatever the file names are.
+    inside = [image for image in book.images if image.path != book.metadata.cover]
+    for n, image in enumerate(inside, start=1):
+        items.append(Item(f"image-{n}", media_name(image.path), image.media_type,
+                          image_bytes(book.root / image.path, image.media_type)))
+    content, media_type = cover_image(book)
+    items.append(Item(COVER_IMAGE_ID, _cover_image_name(book), media_type, content, ("cover-image",)))
+    return items
 
 
 def cover_image(book: ResolvedBook) -> tuple[bytes, str]:
@@ -95,41 +112,27 @@ def cover_image(book: ResolvedBook) -> tuple[bytes, str]:
     return image_bytes(book.root / cover, kind), kind
 
 
-def _add_documents(package: epub.EpubBook, book: ResolvedBook, pages: list[Placement]) -> None:
-    """The cover page, one document per part, the navigation document, and the reading order."""
+def _documents(book: ResolvedBook, pages: list[Placement]) -> list[Item]:
+    """The cover page, then one document per part."""
     anchors = book.part_of_anchor()
-    documents = [_document("cover", COVER_FILE, _cover_page(book), [])]
+    documents = [_xhtml_item("cover", COVER_FILE, _cover_page(book))]
     for part in book.parts:
         here = [placement for placement in pages if placement.part_id == part.part_id]
-        documents.append(_document(part.part_id, ids.epub_file_name(part.part_id),
-                                   _part_xhtml(book, part, anchors, here), ["svg"] if "<svg" in part.html else []))
-    nav = _document("nav", NAV_FILE, _nav_xhtml(book, pages), ["nav"])
-    for document in documents + [nav]:
-        package.add_item(document)
-    # Cover, title page and copyright, then the contents where a printed book has it.
-    opening = 1 + sum(1 for p in book.parts if not p.in_contents and p.kind is PartKind.FRONT)
-    package.spine = documents[:opening] + [nav] + documents[opening:]
-    package.toc = [epub.Link(ids.epub_file_name(p.part_id), p.title, p.part_id) for p in book.parts if p.in_contents]
-    package.add_item(epub.EpubNcx())
+        documents.append(_xhtml_item(part.part_id, ids.epub_file_name(part.part_id), _part_xhtml(book, part, anchors, here),
+                                     ("svg",) if "<svg" in part.html else ()))
+    return documents
 
 
 def _cover_image_name(book: ResolvedBook) -> str:
     return media_name(book.metadata.cover) if book.metadata.cover else "media/generated-cover.png"
 
 
-def _document(uid: str, file_name: str, content: str, properties: list[str]) -> epub.EpubItem:
-    item = epub.EpubItem(uid=uid, file_name=file_name, media_type="application/xhtml+xml",
-                         content=content.encode("utf-8"))
-    item.properties = properties
-    return item
+def _xhtml_item(item_id: str, file_name: str, content: str, properties: tuple[str, ...] = ()) -> Item:
+    return Item(item_id, file_name, "application/xhtml+xml", content.encode("utf-8"), properties)
 
 
 def media_name(path: str) -> str:
     return "media/" + path
-
-
-def _item_id(path: str) -> str:
-    return "img-" + ids.slugify(path)
 
 
 def _font_name(face: theme.FontFace) -> str:
@@ -211,18 +214,24 @@ def _cover_page(book: ResolvedBook) -> str:
             f'<img role="doc-cover" src="{quote(_cover_image_name(book))}" alt="{escape(alt)}"/></section></body></html>')
 
 
+def _contents(book: ResolvedBook) -> list[ContentsEntry]:
+    """The parts listed in the contents, each with its sections."""
+    entries = []
+    for part in book.parts:
+        if part.in_contents:
+            href = ids.epub_file_name(part.part_id)
+            sections = tuple(ContentsEntry(f"{href}#{entry.anchor}", entry.text) for entry in part.toc[1:])
+            entries.append(ContentsEntry(href, part.title, sections))
+    return entries
+
+
 def _nav_xhtml(book: ResolvedBook, pages: list[Placement]) -> str:
     meta = book.metadata
-    items = []
-    for part in book.parts:
-        if not part.in_contents:
-            continue
-        href = ids.epub_file_name(part.part_id)
-        sections = "".join(
-            f'<li><a href="{href}#{entry.anchor}">{escape(entry.text)}</a></li>' for entry in part.toc[1:]
-        )
-        nested = f"<ol>{sections}</ol>" if sections else ""
-        items.append(f'<li><a href="{href}">{escape(part.title)}</a>{nested}</li>')
+
+    def listed(entries: tuple[ContentsEntry, ...] | list[ContentsEntry]) -> str:
+        return "".join(f'<li><a href="{escape(entry.href)}">{escape(entry.text)}</a>'
+                       + (f"<ol>{listed(entry.sections)}</ol>" if entry.sections else "") + "</li>" for entry in entries)
+
     landmarks = [(COVER_FILE, "cover", "Cover"), (f"{NAV_FILE}#toc", "toc", "Contents")]
     first_chapter = next(p for p in book.parts if p.kind is PartKind.CHAPTER)
     for part in book.parts:
@@ -239,43 +248,133 @@ def _nav_xhtml(book: ResolvedBook, pages: list[Placement]) -> str:
         )
         page_list = f'<nav epub:type="page-list" id="page-list" role="doc-pagelist" hidden=""><h2>Pages</h2><ol>{entries}</ol></nav>'
     head = _XHTML_HEAD.format(lang=escape(meta.language), title="Contents")
-    return (f'{head}<body><nav epub:type="toc" id="toc" role="doc-toc"><h1>Contents</h1><ol>{"".join(items)}</ol></nav>'
+    return (f'{head}<body><nav epub:type="toc" id="toc" role="doc-toc"><h1>Contents</h1><ol>{listed(_contents(book))}</ol></nav>'
             f'<nav epub:type="landmarks" id="landmarks" hidden=""><h2>Landmarks</h2><ol>{landmark_items}</ol></nav>'
             f'{page_list}</body></html>')
 
 
-def _accessibility_metadata(package: epub.EpubBook, book: ResolvedBook, has_page_list: bool) -> None:
+# --- the package document, the NCX, the container and the archive ----------------------------
+
+
+def _package_document(book: ResolvedBook, items: list[Item], spine: list[Item], has_page_list: bool) -> bytes:
+    """content.opf: the book's metadata, every file (the manifest) and the reading order (the spine)."""
+    meta = book.metadata
+    package = etree.Element(f"{{{_OPF}}}package", nsmap={None: _OPF, "dc": _DC})
+    package.set("version", "3.0")
+    package.set("unique-identifier", "pub-id")
+    package.set(_XML_LANG, meta.language)
+    metadata = etree.SubElement(package, f"{{{_OPF}}}metadata")
+
+    def dc(name: str, text: str, attributes: dict[str, str] | None = None) -> None:
+        etree.SubElement(metadata, f"{{{_DC}}}{name}", attributes or {}).text = text
+
+    def meta_property(name: str, text: str, attributes: dict[str, str] | None = None) -> None:
+        etree.SubElement(metadata, f"{{{_OPF}}}meta", {"property": name, **(attributes or {})}).text = text
+
+    dc("identifier", ids.book_identifier(meta), {"id": "pub-id"})
+    dc("title", meta.title)
+    dc("language", meta.language)
+    for n, author in enumerate(meta.authors, start=1):
+        dc("creator", author, {"id": f"creator{n}"})
+        meta_property("role", "aut", {"refines": f"#creator{n}", "scheme": "marc:relators"})
+    for name, value in (("publisher", meta.publisher), ("rights", meta.rights),
+                        ("description", meta.description), ("date", meta.date)):
+        if value:
+            dc(name, value)
+    for subject in meta.subjects:
+        dc("subject", subject)
+    if meta.series:
+        meta_property("belongs-to-collection", meta.series, {"id": "series"})
+        meta_property("collection-type", "series", {"refines": "#series"})
+    meta_property("dcterms:modified", ids.build_date(meta).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    for name, value in _accessibility_metadata(book, has_page_list):
+        meta_property(name, value)
+    if has_page_list:
+        meta_property("pageBreakSource", ids.print_identifier(meta))
+    # EPUB 2 reading systems find the cover image by this; EPUB 3 ones by its "cover-image" property.
+    etree.SubElement(metadata, f"{{{_OPF}}}meta", {"name": "cover", "content": COVER_IMAGE_ID})
+
+    manifest = etree.SubElement(package, f"{{{_OPF}}}manifest")
+    for item in items + [Item("ncx", NCX_FILE, "application/x-dtbncx+xml", b"")]:
+        entry = etree.SubElement(manifest, f"{{{_OPF}}}item",
+                                 {"id": item.item_id, "href": quote(item.href), "media-type": item.media_type})
+        if item.properties:
+            entry.set("properties", " ".join(item.properties))
+    reading_order = etree.SubElement(package, f"{{{_OPF}}}spine", {"toc": "ncx"})
+    for item in spine:
+        etree.SubElement(reading_order, f"{{{_OPF}}}itemref", {"idref": item.item_id})
+    return etree.tostring(package, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def _accessibility_metadata(book: ResolvedBook, has_page_list: bool) -> list[tuple[str, str]]:
+    """The package's accessibility metadata (EPUB Accessibility 1.1), as (property, value)."""
     has_images = bool(book.images)
     modes = ["textual"] + (["visual"] if has_images else [])
     features = ["structuralNavigation", "tableOfContents", "readingOrder"]
     features += ["alternativeText"] if has_images else []
     features += ["pageNavigation", "printPageNumbers"] if has_page_list else []
-    for mode in modes:
-        package.add_metadata(None, "meta", mode, {"property": "schema:accessMode"})
-    package.add_metadata(None, "meta", "textual", {"property": "schema:accessModeSufficient"})
-    for feature in features:
-        package.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
-    package.add_metadata(None, "meta", "none", {"property": "schema:accessibilityHazard"})
-    package.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA", {"property": "dcterms:conformsTo"})
-    package.add_metadata(None, "meta", "A reflowable book with a navigable table of contents, headings in order"
-                         + (" and text descriptions of every image." if has_images else "."),
-                         {"property": "schema:accessibilitySummary"})
+    summary = ("A reflowable book with a navigable table of contents, headings in order"
+               + (" and text descriptions of every image." if has_images else "."))
+    return ([("schema:accessMode", mode) for mode in modes]
+            + [("schema:accessModeSufficient", "textual")]
+            + [("schema:accessibilityFeature", feature) for feature in features]
+            + [("schema:accessibilityHazard", "none"),
+               ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
+               ("schema:accessibilitySummary", summary)])
 
 
-def _repack(data: bytes, when: datetime.datetime, language: str) -> bytes:
-    """The same entries in the same order with one fixed timestamp: reproducible bytes.
+def _ncx(book: ResolvedBook) -> bytes:
+    """toc.ncx: the contents for EPUB 2 reading systems, which do not read the navigation
+    document (many e-ink readers built on Adobe's RMSDK are still among them); EPUB 3 allows
+    it for them, and EPUB 3 reading systems ignore it."""
+    meta = book.metadata
+    contents = _contents(book)
 
-    The package document also gets the book's language, which ebooklib leaves out
-    and accessibility checkers ask for."""
-    stamp = max(when, datetime.datetime(1980, 1, 1)).timetuple()[:6]
+    def element(parent: etree._Element, tag: str, attributes: dict[str, str] | None = None) -> etree._Element:
+        return etree.SubElement(parent, f"{{{_NCX}}}{tag}", attributes or {})
+
+    ncx = etree.Element(f"{{{_NCX}}}ncx", {"version": "2005-1", _XML_LANG: meta.language}, nsmap={None: _NCX})
+    head = element(ncx, "head")
+    depth = 2 if any(entry.sections for entry in contents) else 1
+    for name, value in (("dtb:uid", ids.book_identifier(meta)), ("dtb:depth", str(depth)),
+                        ("dtb:totalPageCount", "0"), ("dtb:maxPageNumber", "0")):
+        element(head, "meta", {"name": name, "content": value})
+    element(element(ncx, "docTitle"), "text").text = meta.title
+    nav_map = element(ncx, "navMap")
+    play_order: dict[str, int] = {}  # one number per place, in reading order (the contents' order)
+    points = itertools.count(1)
+
+    def add(parent: etree._Element, entry: ContentsEntry) -> None:
+        order = play_order.setdefault(entry.href, len(play_order) + 1)
+        point = element(parent, "navPoint", {"id": f"navpoint-{next(points)}", "playOrder": str(order)})
+        element(element(point, "navLabel"), "text").text = entry.text
+        element(point, "content", {"src": entry.href})
+        for section in entry.sections:
+            add(point, section)
+
+    for entry in contents:
+        add(nav_map, entry)
+    return etree.tostring(ncx, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def _container() -> bytes:
+    """META-INF/container.xml: where the package document is."""
+    return (f'<?xml version="1.0" encoding="utf-8"?>\n'
+            f'<container xmlns="{_CONTAINER}" version="1.0">\n  <rootfiles>\n'
+            f'    <rootfile full-path="{PACKAGE_FOLDER}/{PACKAGE_FILE}" media-type="application/oebps-package+xml"/>\n'
+            f'  </rootfiles>\n</container>\n').encode("utf-8")
+
+
+def _archive(files: list[tuple[str, bytes]], when: datetime.datetime) -> bytes:
+    """The OCF zip: ``mimetype`` first and stored (a reader recognises an EPUB by its first
+    bytes), then the files in the order given, deflated, all with one timestamp: the same
+    files always give the same bytes."""
+    stamp = max(when, datetime.datetime(1980, 1, 1)).timetuple()[:6]  # zip cannot say earlier
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in [("mimetype", b"application/epub+zip"), *files]:
+            entry = zipfile.ZipInfo(name, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
-            content = source.read(info.filename)
-            if info.filename.endswith(".opf"):
-                content = content.replace(b"<package ", f'<package xml:lang="{escape(language)}" '.encode(), 1)
-            target.writestr(entry, content)
+            archive.writestr(entry, content)
     return out.getvalue()
