@@ -129,7 +129,7 @@ def media_name(path: str) -> str:
 
 
 def _item_id(path: str) -> str:
-    return "img-" + ids.slugify(path)
+    return ids.resource_id(path)
 
 
 def _font_name(face: theme.FontFace) -> str:
