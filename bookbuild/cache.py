@@ -5,20 +5,50 @@ a whole build's results are kept under a hash of every input (sources, images,
 styles, metadata, options, toolchain), so rebuilding an unchanged book only
 copies them. Deleting ``.cache`` gives a clean build with the same bytes. A
 cache that cannot be written (a read-only book folder) is simply not used.
+
+A book folder is untrusted (a downloaded project, a committed ``.cache``, a shared
+folder), so an entry is data, never code, and only this user's entries are read:
+
+- **Data.** An entry is JSON for the structure (frozen dataclasses, enums, tuples,
+  dicts, ... each tagged with its type, so it comes back exactly as it went in) and
+  the ``bytes`` values (a segment's PDF) as raw blobs after it. Only the classes
+  listed in ``_cacheable_classes`` can come back: nothing is imported or called by
+  name from the file.
+- **Signed.** Each entry carries an HMAC-SHA256 of its kind, key and contents,
+  made with a secret kept outside every book (``$XDG_CACHE_HOME/bookbuild/secret``,
+  made once, mode 0600). An entry made by anyone else, moved to another key, cut
+  short or changed by one byte is not read at all: a miss, and the build makes
+  that part afresh.
+
+An entry on disk::
+
+    b"bookbuild-cache 1\\n"       what the file is
+    32 bytes                     HMAC-SHA256(secret, kind, key, the rest)
+    8 bytes, big-endian          length of the JSON
+    JSON (UTF-8)                 the value; bytes as {"bytes": [offset, length]} into:
+    blobs                        every bytes value, one after another
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import hashlib
+import hmac
+import json
 import os
-import pickle
+import secrets
 import shutil
+import stat
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 CACHE_DIR = ".cache"
 _KEEP_BUILDS = 2
+_MAGIC = b"bookbuild-cache 1\n"
+_MAC_SIZE = 32
+_SECRET_SIZE = 32
 
 
 @lru_cache(maxsize=1)
@@ -30,8 +60,9 @@ def toolchain_fingerprint() -> bytes:
 
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")) + sorted(theme.DEFAULT_THEME.glob("*.css")):
-        digest.update(path.name.encode() + path.read_bytes())
+    code = [path for path in package.rglob("*") if path.suffix in (".py", ".lua")]  # pandoc's script too
+    for path in sorted(code) + sorted(theme.DEFAULT_THEME.glob("*.css")):
+        digest.update(path.relative_to(path.parent.parent).as_posix().encode() + path.read_bytes())
     for name in ("pypandoc_binary", "weasyprint", "pikepdf", "lxml", "font-source-serif-pro", "pillow",
                  "uharfbuzz", "fonttools"):
         digest.update(f"{name}={version(name)}".encode())
@@ -58,45 +89,220 @@ def book_inputs_key(root: Path, options: str) -> str:
 
 
 class Cache:
-    def __init__(self, root: Path):
+    """``secret`` signs and checks the entries; by default the user's own (``user_secret``).
+    Without one (no place to keep it) nothing is read or written."""
+
+    def __init__(self, root: Path, secret: bytes | None = None):
         self.folder = root / CACHE_DIR
+        self.secret = secret if secret is not None else user_secret()
 
     def load(self, kind: str, key: str):
+        """The value stored under ``key``, or None: missing, made by someone else, or damaged."""
+        folder = self._folder(kind)
+        if folder is None or self.secret is None:
+            return None
+        data = _read_plain_file(folder / key)
+        if data is None or not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + _MAC_SIZE + 8:
+            return None
+        mac, body = data[len(_MAGIC):len(_MAGIC) + _MAC_SIZE], data[len(_MAGIC) + _MAC_SIZE:]
+        if not hmac.compare_digest(mac, self._mac(kind, key, body)):
+            return None
         try:
-            with open(self.folder / kind / key, "rb") as handle:
-                return pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return _decode(body)
+        except (ValueError, TypeError, KeyError, IndexError, StopIteration):  # not what this toolchain writes
             return None
 
     def store(self, kind: str, key: str, value) -> None:
-        folder = self.folder / kind
+        body = _encode(value)  # a value the cache cannot hold is a bug: it raises TypeError
+        folder = self._folder(kind)
+        if folder is None or self.secret is None:
+            return
         try:
             folder.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(dir=folder, prefix=".partial-")
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(_MAGIC + self._mac(kind, key, body) + body)
             os.replace(temp, folder / key)
         except OSError:
             pass  # no cache is a slower build, never a failed one
 
     def keep_only(self, kind: str, keys: set[str]) -> None:
         """Forget entries this build did not use, so the cache stays the size of the book."""
-        folder = self.folder / kind
-        if folder.is_dir():
+        folder = self._folder(kind)
+        if folder is not None and folder.is_dir():
             for entry in folder.iterdir():
                 if entry.name not in keys:
                     _remove(entry)
 
     def keep_latest(self, kind: str, key: str) -> None:
-        folder = self.folder / kind
-        if folder.is_dir():
-            entries = sorted((e for e in folder.iterdir() if e.name != key), key=lambda e: e.stat().st_mtime, reverse=True)
+        folder = self._folder(kind)
+        if folder is not None and folder.is_dir():
+            entries = sorted((e for e in folder.iterdir() if e.name != key), key=lambda e: e.lstat().st_mtime,
+                             reverse=True)
             for entry in entries[_KEEP_BUILDS - 1:]:
                 _remove(entry)
+
+    def _folder(self, kind: str) -> Path | None:
+        """Where ``kind``'s entries are, unless ``.cache`` or it is a link: a link planted in
+        the book could point anywhere, and entries are written and deleted there."""
+        folder = self.folder / kind
+        return None if self.folder.is_symlink() or folder.is_symlink() else folder
+
+    def _mac(self, kind: str, key: str, body: bytes) -> bytes:
+        signed = hmac.new(self.secret, _MAGIC + kind.encode() + b"\0" + key.encode() + b"\0", hashlib.sha256)
+        signed.update(body)
+        return signed.digest()
+
+
+def user_secret() -> bytes | None:
+    """This user's key for signing cache entries, made on first use and kept outside every
+    book: ``$XDG_CACHE_HOME/bookbuild/secret`` (else ``~/.cache/bookbuild/secret``).
+    None when there is no such file that only this user can read (then no cache is used)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    folder = (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "bookbuild"
+    return _secret_in(folder)
+
+
+@lru_cache(maxsize=4)
+def _secret_in(folder: Path) -> bytes | None:
+    path = folder / "secret"
+    try:
+        if not path.exists():
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Written whole under another name, then linked into place: a build that starts at
+            # the same moment sees either no secret or all of it, and never replaces it.
+            fd, temp = tempfile.mkstemp(dir=folder, prefix=".secret-")  # mode 0600
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(secrets.token_bytes(_SECRET_SIZE))
+                os.link(temp, path)
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(temp)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            secret = handle.read(_SECRET_SIZE + 1)
+    except OSError:
+        return None
+    mine = info.st_uid == os.geteuid() and not info.st_mode & 0o077 and stat.S_ISREG(info.st_mode)
+    return secret if mine and len(secret) == _SECRET_SIZE else None
+
+
+def _read_plain_file(path: Path) -> bytes | None:
+    """A regular file's bytes; None for anything else planted in its place (a link, which
+    could lead anywhere, or a pipe, which would never end)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        return handle.read()
 
 
 def _remove(entry: Path) -> None:
     try:
-        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
     except OSError:
         pass
+
+
+# --- values as data -----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _cacheable_classes() -> dict[str, type]:
+    """The classes an entry may hold, by name: what the build stores, and what they hold.
+    A new one is added here (``tests/test_cache.py`` finds those missing)."""
+    from .downloads import Edition
+    from .editions.pagenumbers import NumberFont, PrintedNumber
+    from .editions.typeset import SegmentLayout
+    from .model import Heading, ImageRef, LinkRef, ParsedPart, PartKind, Problem, Severity, SourceFile
+    from .pagemap import PageStart
+    from .pipeline import BuildResult
+    from .preflight import Report
+
+    classes = (ParsedPart, SourceFile, PartKind, Heading, LinkRef, ImageRef, Problem, Severity,  # parse
+               SegmentLayout, PageStart, PrintedNumber, NumberFont,  # segments
+               BuildResult, Report, Edition)  # builds
+    return {cls.__name__: cls for cls in classes}
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+def _encode(value) -> bytes:
+    """The JSON of ``value`` and the blobs it refers to (see the module's docstring)."""
+    blobs: list[bytes] = []
+    size = 0
+
+    def encode(value):
+        nonlocal size
+        kind = type(value)
+        if value is None or kind in (bool, int, float, str):
+            return value
+        if kind is list:
+            return [encode(item) for item in value]
+        if kind is tuple:
+            return {"tuple": [encode(item) for item in value]}
+        if kind is dict:
+            return {"dict": [[encode(k), encode(v)] for k, v in value.items()]}
+        if kind is frozenset or kind is set:
+            return {kind.__name__: [encode(item) for item in value]}
+        if kind is bytes:
+            blobs.append(value)
+            size += len(value)
+            return {"bytes": [size - len(value), len(value)]}
+        if isinstance(value, Path):
+            return {"path": str(value)}
+        if _cacheable_classes().get(kind.__name__) is kind:
+            if isinstance(value, enum.Enum):
+                return {"enum": kind.__name__, "member": value.name}
+            return {"dataclass": kind.__name__,  # then the fields (none is called "dataclass")
+                    **{f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        raise TypeError(f"the cache cannot hold a {kind.__module__}.{kind.__qualname__}: "
+                        f"add it to bookbuild.cache._cacheable_classes if it is data")
+
+    document = json.dumps(encode(value), ensure_ascii=False, separators=(",", ":")).encode()
+    return len(document).to_bytes(8, "big") + document + b"".join(blobs)
+
+
+def _decode(body: bytes):
+    size = int.from_bytes(body[:8], "big")
+    blobs = memoryview(body)[8 + size:]
+    classes = _cacheable_classes()
+
+    def value_of(tagged: dict):
+        """Called by the JSON parser on each object, innermost first: its contents are values already."""
+        tag, content = next(iter(tagged.items()))  # the first key says what the value is
+        if tag == "tuple":
+            return tuple(content)
+        if tag == "dict":
+            return dict(content)
+        if tag == "frozenset":
+            return frozenset(content)
+        if tag == "set":
+            return set(content)
+        if tag == "bytes":
+            start, length = content
+            if start + length > len(blobs):
+                raise ValueError("a blob beyond the end of the entry")
+            return bytes(blobs[start:start + length])
+        if tag == "path":
+            return Path(content)
+        if tag == "enum":
+            return classes[content][tagged["member"]]
+        if tag == "dataclass":
+            cls = classes[content]
+            fields = {name: value for name, value in tagged.items() if name != "dataclass"}
+            if fields.keys() != _field_names(cls):
+                raise ValueError(f"{content} has other fields now")
+            return cls(**fields)
+        raise ValueError(f"unknown tag {tag}")
+
+    return json.loads(body[8:8 + size], object_hook=value_of)

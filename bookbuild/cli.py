@@ -211,7 +211,7 @@ def progress_display(enabled: bool) -> Iterator[Progress]:
 
 def run_init(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
     from .authoring import Refused, holds_book, init_book
-    from .metadata import LANGUAGE_TAG
+    from .metadata import language_tag_problem
 
     folder = Path(options.dir)
     if holds_book(folder):
@@ -222,10 +222,10 @@ def run_init(parser: argparse.ArgumentParser, options: argparse.Namespace) -> in
         parser.error(f"give {', '.join('--' + key for key in missing)} (or run init on a terminal to be asked)")
     prompts = {"title": "Title: ", "author": "Author: ", "language": "Language (a BCP 47 tag such as en-GB or fr): "}
     for key in missing:
-        while not (answers[key] and answers[key].strip()) or (key == "language" and not LANGUAGE_TAG.match(answers[key])):
+        while not (answers[key] and answers[key].strip()) or (key == "language" and language_tag_problem(answers[key])):
             answers[key] = input(prompts[key]).strip()
-    if not LANGUAGE_TAG.match(answers["language"]):
-        parser.error(f"--language {answers['language']}: not a BCP 47 tag such as en-GB or fr")
+    if language_tag_problem(answers["language"]):
+        parser.error(f"--language {answers['language']}: {language_tag_problem(answers['language'])}")
     authors = [answers["author"].strip()] + [name.strip() for name in (options.author or [])[1:]]
     try:
         written = init_book(folder, answers["title"].strip(), authors, answers["language"])

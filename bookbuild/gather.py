@@ -42,7 +42,7 @@ def gather(root: Path, include_drafts: bool = False) -> Book:
             problems.append(error(rel, 1, 1, f"chapter number {number} is used twice: {by_number[number]} and {rel}; renumber one of them"))
             continue
         by_number[number] = rel
-        chapters.append(_read_source(root, file, PartKind.CHAPTER, number, problems))
+        chapters.append(_read_source(root, file, PartKind.CHAPTER, number, ids.chapter_id(number), problems))
 
     problems.extend(check_book_styles(root))
     front = _read_folder(root, manuscript / "front", PartKind.FRONT, problems)
@@ -61,7 +61,15 @@ def gather(root: Path, include_drafts: bool = False) -> Book:
 def _read_folder(root: Path, folder: Path, kind: PartKind, problems: list[Problem]) -> list[SourceFile]:
     if not folder.is_dir():
         return []
-    found = [_read_source(root, file, kind, None, problems) for file in _markdown_files(folder)]
+    files = _markdown_files(folder)
+    # Ids from every file's name, drafts too, so that building with drafts changes no id.
+    part_ids = ids.matter_ids(kind, [file.name for file in files])
+    found = [_read_source(root, file, kind, None, part_id, problems) for file, part_id in zip(files, part_ids)]
+    for n, part_id in enumerate(part_ids):
+        if part_id in part_ids[:n]:  # two names the same once normalised, or a name made to match a hash
+            other = found[part_ids.index(part_id)].path
+            problems.append(error(found[n].path, 1, 1, f"this file would have the same id as {other} "
+                                                       f"(`{part_id}`): rename one of them"))
     return [f for f in found if not f.draft]
 
 
@@ -73,11 +81,12 @@ def _relative(root: Path, file: Path) -> str:
     return file.relative_to(root).as_posix()
 
 
-def _read_source(root: Path, file: Path, kind: PartKind, number: int | None, problems: list[Problem]) -> SourceFile:
+def _read_source(root: Path, file: Path, kind: PartKind, number: int | None, part_id: str,
+                 problems: list[Problem]) -> SourceFile:
     """Read one file. A file with problems still stands in the book (with what could be
     read of it), so references to it resolve and its own references are still checked."""
     rel = _relative(root, file)
-    placeholder = SourceFile(rel, kind, ids.part_id(kind, number, file.stem), number, title="", body="", body_line=1)
+    placeholder = SourceFile(rel, kind, part_id, number, title="", body="", body_line=1)
     if not file.resolve().is_relative_to(root.resolve()):
         problems.append(error(rel, 1, 1, "this file is a link to somewhere outside the book folder: copy the file into the book instead"))
         return placeholder

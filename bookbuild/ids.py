@@ -7,10 +7,12 @@ Ids are namespaced per part so that every chapter may have its own
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 import re
 import unicodedata
 import uuid
+from pathlib import Path
 
 from .model import Metadata, PartKind
 
@@ -22,11 +24,41 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", letters.lower()).strip("-")
 
 
-def part_id(kind: PartKind, number: int | None, stem: str) -> str:
-    if kind is PartKind.CHAPTER:
-        assert number is not None
-        return f"c{number:03d}"
-    return f"{kind.value}-{slugify(stem) or 'part'}"
+# The parts the build makes itself (generated.py, editions/pdf.py): a file may not take their ids.
+GENERATED_PART_IDS = frozenset({"front-half-title", "front-title-page", "front-copyright", "front-contents",
+                                "back-image-credits"})
+
+
+def chapter_id(number: int) -> str:
+    """``c045``: a chapter is known by its number, whatever its file is called."""
+    return f"c{number:03d}"
+
+
+def matter_ids(kind: PartKind, names: list[str]) -> list[str]:
+    """The ids of the front or back matter files ``names`` (file names in one folder).
+
+    A part's id is the slug of its file name: ``front/01-preface.md`` is ``front-01-preface``.
+    Where the slug alone does not tell a file apart (a name in another script, whose slug
+    is empty; names that differ only by accents, case or punctuation; the id of a page the
+    build makes itself), eight hex digits of the SHA-256 of the file name follow it:
+    ``front/предисловие.md`` is ``front-`` and a hash, ``back/café.md`` ``back-cafe-`` and a
+    hash. Ids are ASCII (safe as EPUB file names and XML ids) and depend only on the names in
+    the folder, so every build gives the same ones; the name is hashed in Unicode NFC, so a
+    file system that keeps names decomposed gives the same ids too."""
+    slugs = [slugify(Path(name).stem) for name in names]
+    plain = [f"{kind.value}-{slug}" for slug in slugs]
+    found = []
+    for name, slug, id_ in zip(names, slugs, plain):
+        if not slug:
+            id_ = f"{kind.value}-{_hash_of_name(name)}"
+        elif plain.count(id_) > 1 or id_ in GENERATED_PART_IDS:
+            id_ = f"{id_}-{_hash_of_name(name)}"
+        found.append(id_)
+    return found
+
+
+def _hash_of_name(name: str) -> str:
+    return hashlib.sha256(unicodedata.normalize("NFC", name).encode()).hexdigest()[:8]
 
 
 def anchor(part: str, local_id: str) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import langcodes
 import yaml
 
 from .printing import TARGETS
@@ -15,10 +16,6 @@ from .model import Metadata, Problem, PrintSettings, did_you_mean, error, warnin
 
 METADATA_FILE = "metadata.yaml"
 
-# Enough of BCP 47 for books: language, optional script, region, variants.
-LANGUAGE_TAG = re.compile(
-    r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|\d{3}))?(-(?:[A-Za-z\d]{5,8}|\d[A-Za-z\d]{3}))*$"
-)
 _LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt|px)$")
 _MARKS = {"crop", "cross", "crop cross", "cross crop", "none"}
 PRINT_KEYS = {"trim", "bleed", "marks", "target", "color_profile"}
@@ -30,10 +27,12 @@ KNOWN_KEYS = {
 
 @dataclass(frozen=True)
 class YamlDoc:
-    """A YAML mapping and where each key was written (dotted paths, 1-based)."""
+    """A YAML mapping and where each key was written (dotted paths, 1-based; a list's
+    items as ``key[0]``, ``key[1]``, ...)."""
 
     data: dict
     positions: dict[str, tuple[int, int]]
+    booleans: dict[str, str] = field(default_factory=dict)  # key -> the word YAML read as true/false ("no")
 
     def where(self, key: str) -> tuple[int, int]:
         return self.positions.get(key, (1, 1))
@@ -71,6 +70,7 @@ def read_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlDoc | None
     if not isinstance(data, dict):
         return None, [error(path, first_line, 1, "expected a YAML mapping of `key: value` lines")]
     positions: dict[str, tuple[int, int]] = {}
+    booleans: dict[str, str] = {}
 
     def walk(mapping_node: yaml.Node, prefix: str) -> None:
         if not isinstance(mapping_node, yaml.MappingNode):
@@ -78,10 +78,19 @@ def read_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlDoc | None
         for key_node, value_node in mapping_node.value:
             key = f"{prefix}{key_node.value}"
             positions[key] = (first_line + key_node.start_mark.line, key_node.start_mark.column + 1)
+            remember_boolean(key, value_node)
+            if isinstance(value_node, yaml.SequenceNode):
+                for n, item in enumerate(value_node.value):
+                    positions[f"{key}[{n}]"] = (first_line + item.start_mark.line, item.start_mark.column + 1)
+                    remember_boolean(f"{key}[{n}]", item)
             walk(value_node, key + ".")
 
+    def remember_boolean(key: str, value_node: yaml.Node) -> None:
+        if isinstance(value_node, yaml.ScalarNode) and value_node.tag == "tag:yaml.org,2002:bool":
+            booleans[key] = value_node.value
+
     walk(node, "")
-    return YamlDoc(data, positions), []
+    return YamlDoc(data, positions, booleans), []
 
 
 def _yaml_hint(reason: str, context: str | None) -> str:
@@ -109,19 +118,46 @@ def text_value(doc: YamlDoc, key: str, path: str, problems: list[Problem], requi
         problems.append(error(path, line, col, f"`{key}` must be a single value, not a list or mapping"))
         return ""
     if isinstance(value, bool):
-        problems.append(error(path, line, col, f"`{key}` must be text, not true/false"))
+        problems.append(not_text(doc, key, value, path))
         return ""
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value).strip()
 
 
-def isbn13_is_valid(isbn: str) -> bool:
+def not_text(doc: YamlDoc, key: str, value: bool, path: str) -> Problem:
+    """The error for a true/false where text belongs: YAML 1.1 reads an unquoted yes, no, on
+    or off as one (``language: no`` is false, not Norwegian)."""
+    word = doc.booleans.get(key, str(value).lower())
+    shown, quoted = (key.partition("[")[0], f'"{word}"') if key.endswith("]") else (key, f'{key}: "{word}"')
+    line, col = doc.where(key)
+    return error(path, line, col, f"`{shown}: {word}` is YAML for {str(value).lower()}, not text: "
+                                  f"put the value in quotes: `{quoted}`")
+
+
+def isbn13_problem(isbn: str) -> str | None:
+    """What is wrong with an ISBN-13 (hyphens and spaces allowed), or None."""
     digits = isbn.replace("-", "").replace(" ", "")
     if not re.fullmatch(r"\d{13}", digits):
-        return False
+        return "is not a valid ISBN-13 (check the digits)"
+    if not digits.startswith(("978", "979")):
+        return "is not an ISBN-13: every ISBN-13 starts with 978 or 979"
     total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits[:12]))
-    return (10 - total % 10) % 10 == int(digits[12])
+    if (10 - total % 10) % 10 != int(digits[12]):
+        return "is not a valid ISBN-13 (check the digits)"
+    return None
+
+
+def language_tag_problem(tag: str) -> str | None:
+    """What is wrong with a BCP 47 language tag, or None. langcodes knows the IANA registry:
+    ``en-US-u-ca-gregory`` and the private-use ``x-klingon`` are tags, ``zz`` names no language."""
+    try:
+        if "_" in tag:  # langcodes reads en_GB as en-GB; EPUB readers and hyphenation want the hyphen
+            raise langcodes.LanguageTagError("underscore")
+        known = langcodes.Language.get(tag).is_valid()
+    except langcodes.LanguageTagError:
+        return "is not a BCP 47 tag such as en-GB or fr"
+    return None if known else "names no registered language, script or region: use a tag such as en-GB or fr"
 
 
 def load_metadata(root: Path) -> tuple[Metadata | None, list[Problem]]:
@@ -163,9 +199,10 @@ def parse_metadata(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[Me
     title = text_value(doc, "title", path, problems, required=True)
     authors = _authors(doc, path, problems)
     language = text_value(doc, "language", path, problems, required=True)
-    if language and not LANGUAGE_TAG.match(language):
+    language_problem = language_tag_problem(language) if language else None
+    if language_problem:
         line, col = doc.where("language")
-        problems.append(error(path, line, col, f"`language: {language}` is not a BCP 47 tag such as en-GB or fr"))
+        problems.append(error(path, line, col, f"`language: {language}` {language_problem}"))
 
     date = text_value(doc, "date", path, problems)
     if date:
@@ -182,9 +219,10 @@ def parse_metadata(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[Me
     else:
         for edition in ("epub", "print"):
             value = text_value(doc, f"isbn.{edition}", path, problems)
-            if value and not isbn13_is_valid(value):
+            isbn_problem = isbn13_problem(value) if value else None
+            if isbn_problem:
                 line, col = doc.where(f"isbn.{edition}")
-                problems.append(error(path, line, col, f"`isbn.{edition}: {value}` is not a valid ISBN-13 (check the digits)"))
+                problems.append(error(path, line, col, f"`isbn.{edition}: {value}` {isbn_problem}"))
             isbn[edition] = value.replace("-", "").replace(" ", "")
 
     subjects_value = doc.data.get("subjects") or []
@@ -194,6 +232,9 @@ def parse_metadata(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[Me
         line, col = doc.where("subjects")
         problems.append(error(path, line, col, "`subjects` must be a list"))
         subjects_value = []
+    for n, subject in enumerate(subjects_value):
+        if isinstance(subject, bool):
+            problems.append(not_text(doc, f"subjects[{n}]", subject, path))
 
     metadata = Metadata(
         title=title,
@@ -220,13 +261,18 @@ def parse_metadata(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[Me
 def _authors(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[str, ...]:
     value = doc.data.get("author")
     line, col = doc.where("author")
+    if isinstance(value, bool):
+        problems.append(not_text(doc, "author", value, path))
+        return ()
     if isinstance(value, list):
-        names = tuple(str(v).strip() for v in value if v is not None and str(v).strip())
+        yes_or_no = [not_text(doc, f"author[{n}]", name, path) for n, name in enumerate(value) if isinstance(name, bool)]
+        problems.extend(yes_or_no)
+        names = tuple(str(v).strip() for v in value if v is not None and not isinstance(v, bool) and str(v).strip())
     elif isinstance(value, str):
-        names = (value.strip(),) if value.strip() else ()
+        names, yes_or_no = ((value.strip(),) if value.strip() else ()), []
     else:
-        names = ()
-    if not names:
+        names, yes_or_no = (), []
+    if not names and not yes_or_no:
         problems.append(error(path, line, col, "`author` is required: a name, or a list of names"))
     return names
 

@@ -121,7 +121,7 @@ class SourceFile:
 
     path: str  # relative to the book folder, e.g. "manuscript/045-listen-first.md"
     kind: PartKind
-    part_id: str  # see ids.part_id
+    part_id: str  # see ids.chapter_id and ids.matter_ids
     number: int | None  # chapters only
     title: str
     body: str  # the Markdown after the front matter

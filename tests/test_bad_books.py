@@ -44,6 +44,17 @@ CASES: dict[str, tuple[Expected, ...]] = {
     "bad-language": (E("metadata.yaml:3:1: error:", "`language: english please`", "is not a BCP 47 tag", "en-GB"),),
     # line 4 is `isbn: {epub: 9780000000000}` (the check digit should be 2)
     "bad-isbn": (E("metadata.yaml:4:8: error:", "`isbn.epub: 9780000000000`", "not a valid ISBN-13", "check the digits"),),
+    # line 4 is `isbn: {epub: 977-0-00-000000-3, print: ...}`: a valid check digit, but 977 is for serials
+    "isbn-prefix": (E("metadata.yaml:4:8: error:", "`isbn.epub: 977-0-00-000000-3`", "not an ISBN-13", "978 or 979"),),
+    "unknown-language": (E("metadata.yaml:3:1: error:", "`language: zz`", "no registered language", "en-GB"),),
+    # YAML 1.1 reads yes/no/on/off as true/false: each is reported at its key, with the quotes to add
+    "yaml-booleans": (
+        E("metadata.yaml:1:1: error:", "`title: yes`", "true, not text", 'put the value in quotes: `title: "yes"`'),
+        E("metadata.yaml:2:1: error:", "`author: on`", "true, not text", 'put the value in quotes: `author: "on"`'),
+        E("metadata.yaml:3:1: error:", "`language: no`", "false, not text", 'put the value in quotes: `language: "no"`'),
+        E("metadata.yaml:4:23: error:", "`subjects: off`", "false, not text", 'put the value in quotes: `"off"`'),
+        E("manuscript/001-one.md:3:1: error:", "`subtitle: No`", "false, not text", '`subtitle: "No"`'),
+    ),
     "no-front-matter": (E("manuscript/002-bare.md:1:1: error:", "no front matter", "start the file with `---`", "`title: ...`"),),
     "unterminated-front-matter": (E("manuscript/002-open.md:1:1: error:", "front matter is not closed", "add a `---` line"),),
     "no-title": (E("manuscript/002-untitled.md:1:1: error:", "no `title`", "add `title: ...`"),),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
@@ -245,7 +246,7 @@ def _link_across_segments(pdf: pikepdf.Pdf, destinations: dict, labels: tuple[st
             action = annotation.get("/A")
             if action is None or action.get("/S") != Name.URI or not str(action.URI).startswith(LINK_SCHEME):
                 continue
-            anchor = str(action.URI)[len(LINK_SCHEME):]
+            anchor = unquote(str(action.URI)[len(LINK_SCHEME):])  # WeasyPrint writes an id in another script %-encoded
             destination = destinations[anchor]
             del annotation["/A"]
             annotation.Dest = String(anchor)  # named, as WeasyPrint writes links within a document
