@@ -5,6 +5,7 @@ pages; no chapter is laid out again for it."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import pikepdf
 import pypdfium2
@@ -94,3 +95,22 @@ def test_the_filled_in_pages_draw_what_their_segments_hold(tmp_path):
         pdf = next((book / "dist").glob(f"*-{edition}.pdf"))
         problems, _ = render_mismatches(pdf, segments, TEXT_AREA, LIKENESS[f"{edition}_pdf"], tmp_path)
         assert problems == []
+
+
+def test_numbers_filled_in_give_the_bytes_of_a_clean_build_whatever_the_jobs(tmp_path):
+    """An edit that fills numbers in, a clean build of the edited book, and clean builds on
+    one worker and on two: the same bytes, every edition."""
+    book = copy_sample(tmp_path / "book")
+    build(book, tmp_path / "first")
+    twelve = book / "manuscript" / "012-repot-only-when-asked.md"
+    twelve.write_text(twelve.read_text() + "\n\n" + "More words to move the chapters after this one. " * 60 + "\n")
+    results = {"incremental": build(book, tmp_path / "incremental")}
+    for jobs in ("1", "2"):
+        shutil.rmtree(book / ".cache")
+        done = run_build("--book", book, "--out", tmp_path / f"clean-{jobs}", "--jobs", jobs)
+        assert done.returncode == 0, done.stderr
+    editions = sorted(p.name for p in (tmp_path / "incremental").iterdir() if p.suffix in (".pdf", ".epub"))
+    assert len(editions) == 3
+    for name in editions:
+        incremental = (tmp_path / "incremental" / name).read_bytes()
+        assert incremental == (tmp_path / "clean-1" / name).read_bytes() == (tmp_path / "clean-2" / name).read_bytes(), name

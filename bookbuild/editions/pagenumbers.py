@@ -254,7 +254,9 @@ def fill(pdf_bytes: bytes, numbers: tuple[PrintedNumber, ...], number_fonts: tup
                 pieces += [content[done:start], shown]
                 done = end
             pieces.append(content[done:])
-            page.Contents = pdf.make_stream(zlib.compress(b"".join(pieces)), Filter=pikepdf.Name.FlateDecode)
+            # Compressed as WeasyPrint compresses (pydyf, level 9): a filled-in page is byte for
+            # byte the page WeasyPrint would have written with these numbers.
+            page.Contents = pdf.make_stream(zlib.compress(b"".join(pieces), 9), Filter=pikepdf.Name.FlateDecode)
         return _saved(pdf), tuple(PrintedNumber(n.page, n.run, n.anchor, label) for n, label in zip(numbers, wanted))
 
 
