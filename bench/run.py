@@ -21,10 +21,17 @@ each as the median of --runs runs, wall time and peak memory of:
                styles/book.css and pdf.css (those that exist: the report names
                any that are missing), then `@page { size: 6in 9in }`.
   raw A+B      the raw baseline: the sum of the two times.
+  TeX peer     what an author would pick instead (the Quarto and Bookdown route): one
+               pandoc process making one PDF of the same Markdown through xelatex
+               (`--pdf-engine=xelatex`), when xelatex is installed (Debian's texlive-xetex);
+               the row says so and is left out when it is not.
   clean        `build.py --book BOOK --out OUT` after deleting BOOK/.cache and OUT.
   epub only    the same with `--formats epub` (cache and its out folder deleted).
   no-op        the full build again, nothing changed, cache kept.
   edit         one word changed in the middle chapter, then the full build.
+  watch edit   `build.py watch` on the book (its preview ready, the toolchain warm): one word
+               changed in the middle chapter, timed from the save until the preview at `/`
+               serves the new word.
 
 Each run does raw A, raw B, clean, no-op, edit (then puts the word back), epub only, in
 that order, so slow drift and other load on the machine hit every measure alike.
@@ -41,7 +48,7 @@ proportional set size (/proc/PID/smaps_rollup): each shared page is divided amon
 processes sharing it, so the sum is the memory the whole build really holds; the memory
 target is judged on it. The "1 proc" figure is %M.
 
-Targets are the ones of issue 5, set for the 100-chapter book (memory: 500 MB up to 100
+Targets are the ones of issue 13, set for the 100-chapter book (memory: 500 MB up to 100
 chapters, 600 MB above); for other sizes they are shown for orientation.
 """
 
@@ -51,6 +58,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -296,7 +304,7 @@ def edit_one_word(path: Path) -> str:
 
 # --- one size ------------------------------------------------------------------------------
 
-MEASURES = ("raw A", "raw B", "clean", "epub", "noop", "edit")
+MEASURES = ("raw A", "raw B", "tex", "clean", "epub", "noop", "edit", "watch")
 LABELS = {
     "raw A": "raw A: one pandoc, EPUB",
     "raw B": "raw B: one WeasyPrint, PDF",
@@ -305,6 +313,8 @@ LABELS = {
     "epub": "our EPUB only, clean",
     "noop": "our no-op rebuild",
     "edit": "our rebuild, 1 chapter edited",
+    "tex": "peer: pandoc + xelatex, one PDF",
+    "watch": "watch: save to new preview",
 }
 
 
@@ -353,7 +363,12 @@ def run_size(chapters: int, options: argparse.Namespace, root: Path, pandoc: str
     out, out_epub = size_dir / "out", size_dir / "out-epub"
     build = [python, str(REPO / "build.py"), "--book", str(book)]
     jobs = ["--jobs", str(options.jobs)] if options.jobs else []
+    tex = shutil.which("xelatex")
     commands = {
+        "tex": [pandoc, "-f", "markdown", "--pdf-engine=xelatex", "-o", str(raw / "tex.pdf"), "--metadata",
+                f"title={inputs.title}", "--metadata", f"lang={inputs.lang}", f"--resource-path={book / 'manuscript'}",
+                "-V", "geometry:paperwidth=6in,paperheight=9in,margin=0.75in", "-V", "documentclass=book",
+                str(inputs.markdown)],
         "raw A": [pandoc, "-f", "markdown", "-t", "epub3", "-o", str(raw / "raw.epub"), "--metadata", f"title={inputs.title}",
                   "--metadata", f"lang={inputs.lang}", f"--resource-path={book / 'manuscript'}", str(inputs.markdown)],
         "raw B": [python, "-m", "weasyprint", "-u", (book / "manuscript").as_uri() + "/",
@@ -378,6 +393,8 @@ def run_size(chapters: int, options: argparse.Namespace, root: Path, pandoc: str
 
         go("raw A")
         go("raw B")
+        if tex:
+            go("tex")
         shutil.rmtree(book / ".cache", ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
         go("clean")
@@ -390,11 +407,49 @@ def run_size(chapters: int, options: argparse.Namespace, root: Path, pandoc: str
         shutil.rmtree(book / ".cache", ignore_errors=True)
         shutil.rmtree(out_epub, ignore_errors=True)
         go("epub")
-    medians = {name: median_sample(found) for name, found in samples.items()}
+        samples["watch"].append(measure_watch(build, middle, logs / f"watch-{run}.log"))
+        print(f"  [{chapters} ch, run {run}/{options.runs}] {LABELS['watch']:32} {samples['watch'][-1].seconds:8.2f} s",
+              file=sys.stderr, flush=True)
+    medians = {name: median_sample(found) for name, found in samples.items() if found}
     failures = {name: [s for s in found if s.returncode != 0] for name, found in samples.items()}
     prints = sorted(out.glob("*-print.pdf")) if out.exists() else []
     return SizeResult(chapters, words, medians, failures, pdf_pages(prints[0] if prints else None),
                       pdf_pages(raw / "raw.pdf"), inputs.prepare_seconds, inputs.missing_styles)
+
+
+def measure_watch(build: list[str], chapter: Path, log: Path) -> Sample:
+    """``build.py watch`` on the book: once it serves its preview, change one word of
+    ``chapter`` and time how long until the preview at ``/`` has the new word."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with open(log, "wb") as out:
+        command = [*build[:2], "watch", *build[2:], "--port", str(port)]  # python build.py watch --book BOOK
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=out)
+        try:
+            line = process.stdout.readline().decode()
+            if not line.startswith("serving"):
+                return Sample(float("nan"), 0, 0, 1, log)
+            url = f"http://127.0.0.1:{port}/"
+            original = edit_one_word(chapter)
+            started = time.perf_counter()
+            try:
+                while time.perf_counter() - started < 60:
+                    if EDIT_WORD.encode() in urllib.request.urlopen(url, timeout=10).read():
+                        return Sample(time.perf_counter() - started, 0, 0, 0, log)
+                    time.sleep(0.02)
+                return Sample(60.0, 0, 0, 1, log)
+            finally:
+                chapter.write_text(original, "utf-8")
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -416,30 +471,36 @@ def report(result: SizeResult, options: argparse.Namespace) -> str:
     memory_limit = 500 if result.chapters <= 100 else 600
     build_peak = max(m[n].pss_mb for n in ("clean", "epub", "noop", "edit"))
     build_peak_rss = max(m[n].tree_mb for n in ("clean", "epub", "noop", "edit"))
+    edit = m["edit"].seconds
     rows = [
         ("raw A", m["raw A"].seconds, m["raw A"], "", "", None),
         ("raw B", m["raw B"].seconds, m["raw B"], "", "", None),
         ("raw", raw_seconds, None, "1.00", "", None),
-        ("clean", clean, m["clean"], f"{clean / raw_seconds:.2f}x A+B", "<= 0.8x A+B",
+    ]
+    if "tex" in m:
+        rows.append(("tex", m["tex"].seconds, m["tex"], f"{m['tex'].seconds / raw_seconds:.2f}x A+B", "", None))
+    rows += [
+        ("clean", clean, m["clean"], f"{clean / raw_seconds:.2f}x A+B", "<= 0.8x A+B (goal 0.5x)",
          ok("clean") and clean <= 0.8 * raw_seconds),
         ("epub", m["epub"].seconds, m["epub"], f"{m['epub'].seconds / m['raw A'].seconds:.2f}x A",
          "<= 0.6x A", ok("epub") and m["epub"].seconds <= 0.6 * m["raw A"].seconds),
-        ("noop", m["noop"].seconds, m["noop"], f"{m['noop'].seconds / raw_seconds:.2f}x A+B", "< 1 s",
-         ok("noop") and m["noop"].seconds < 1.0),
-        ("edit", m["edit"].seconds, m["edit"], f"{m['edit'].seconds / raw_seconds:.2f}x A+B",
-         f"<= 5% of clean ({100 * m['edit'].seconds / clean:.0f}%)", ok("edit") and m["edit"].seconds <= 0.05 * clean),
+        ("noop", m["noop"].seconds, m["noop"], f"{m['noop'].seconds / raw_seconds:.2f}x A+B", "< 0.3 s",
+         ok("noop") and m["noop"].seconds < 0.3),
+        ("edit", edit, m["edit"], f"{edit / raw_seconds:.2f}x A+B",
+         f"<= 5% of clean ({100 * edit / clean:.0f}%), <= 2 s", ok("edit") and edit <= 0.05 * clean and edit <= 2.0),
+        ("watch", m["watch"].seconds, m["watch"], "", "<= 1 s", ok("watch") and m["watch"].seconds <= 1.0),
     ]
     jobs = options.jobs or "default"
     lines = [
         "",
         f"== {result.chapters} chapters, {result.words:,} words in chapters, median of {options.runs} run(s), --jobs {jobs} ==",
         f"{'measure':32} {'median s':>9} {'RSS MB':>7} {'PSS MB':>7} {'1 proc':>7}  {'ratio':>11}  "
-        f"{'target (issue 5)':26} result",
+        f"{'target (issue 13)':26} result",
     ]
     for name, seconds, sample, ratio, target, met in rows:
-        tree = f"{sample.tree_mb:7.0f}" if sample else f"{raw_mb:7.0f}"
-        pss = f"{sample.pss_mb:7.0f}" if sample else f"{'':7}"
-        single = f"{sample.single_mb:7.0f}" if sample else f"{'':7}"
+        tree = f"{sample.tree_mb:7.0f}" if sample and sample.tree_mb else (f"{raw_mb:7.0f}" if not sample else f"{'':7}")
+        pss = f"{sample.pss_mb:7.0f}" if sample and sample.pss_mb else f"{'':7}"
+        single = f"{sample.single_mb:7.0f}" if sample and sample.single_mb else f"{'':7}"
         note = "" if name not in failed else f"   FAILED {len(result.failures[name])}x: see {result.failures[name][0].log}"
         lines.append(f"{LABELS[name]:32} {seconds:9.2f} {tree} {pss} {single}  {ratio:>11}  {target:26} "
                      f"{verdict(met) if target else ''}{note}")
@@ -453,6 +514,8 @@ def report(result: SizeResult, options: argparse.Namespace) -> str:
                  f"raw B's HTML took {result.prepare_seconds:.2f} s to make (not counted)")
     if result.missing_styles:
         lines.append(f"note: raw B used the theme files that exist; missing from styles/: {', '.join(result.missing_styles)}")
+    if "tex" not in m:
+        lines.append("peer: pandoc + xelatex left out: no xelatex here (Debian: apt-get install texlive-xetex)")
     if result.chapters != 100:
         lines.append("(the targets are set for the 100-chapter book; shown here for orientation)")
     return "\n".join(lines)
@@ -464,14 +527,14 @@ def growth(results: list[SizeResult]) -> list[str]:
     lines = []
     for small, large in zip(sizes, sizes[1:]):
         a, b = by_size[small].medians["clean"].seconds / small, by_size[large].medians["clean"].seconds / large
-        target = f"  target <= 1.2x: {verdict(b / a <= 1.2)}" if (small, large) == (100, 400) else ""
+        target = f"  target <= 1.1x: {verdict(b / a <= 1.1)}" if (small, large) == (100, 400) else ""
         lines.append(f"growth of clean-build time per chapter, {small} -> {large} chapters: "
                      f"{a:.3f} -> {b:.3f} s = {b / a:.2f}x{target}")
     if 100 in by_size and 400 in by_size and (100, 400) not in zip(sizes, sizes[1:]):
         a = by_size[100].medians["clean"].seconds / 100
         b = by_size[400].medians["clean"].seconds / 400
         lines.append(f"growth of clean-build time per chapter, 100 -> 400 chapters: {a:.3f} -> {b:.3f} s = "
-                     f"{b / a:.2f}x  target <= 1.2x: {verdict(b / a <= 1.2)}")
+                     f"{b / a:.2f}x  target <= 1.1x: {verdict(b / a <= 1.1)}")
     return lines
 
 
