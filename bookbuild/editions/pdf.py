@@ -30,7 +30,7 @@ from .layouts import Layouts, layout_again
 from .pagination import PageMap, page_starts, place, printed_labels
 from .pdfjoin import join
 from .pdfx import PressReady, press_ready, screen_ready
-from .segments import Segment, estimated_pages, plan, text_job
+from .segments import Segment, plan, text_job
 
 PRINT = "print"
 SCREEN = "screen"
@@ -126,8 +126,8 @@ def _first_guess(segments: list[Segment], cache: Cache | None) -> PageMap:
     """Where the segments fall: as in the last build, or as their length suggests."""
     last = (cache.load("pagemap", _LAST_LAYOUT) if cache else None) or {}
     known = [last.get(s.first_part) for s in segments]
-    counts = [k[0] if k else estimated_pages(s) for k, s in zip(known, segments)]
-    anchors = [k[1] if k else dict.fromkeys(s.anchors, 0) for k, s in zip(known, segments)]
+    counts = [k[0] if k else s.estimated_pages for k, s in zip(known, segments)]
+    anchors = [k[1] if k else s.estimated_anchors() for k, s in zip(known, segments)]
     return place([s.front for s in segments], counts, anchors)
 
 
