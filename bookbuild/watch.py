@@ -154,10 +154,14 @@ class Previewer:
         import watchfiles
 
         book = self.options.book
+        watching = False
         # rust_timeout: the watcher returns every half second, so a build asked for on the
         # page starts at once, and Ctrl-C is noticed.
         for changes in watchfiles.watch(book, watch_filter=lambda change, path: _is_source(book, path),
                                         debounce=400, step=50, rust_timeout=500, yield_on_timeout=True):
+            if not watching:  # the watcher is on only now: a save since the first preview was missed
+                watching = True
+                changes = changes or {("", "")}
             if changes:
                 if self.refresh() and self.options.formats:
                     self.build_editions(self.options.formats)
