@@ -220,10 +220,9 @@ def _cacheable_classes() -> dict[str, type]:
     from .downloads import Edition
     from .editions.pagenumbers import NumberFont, PrintedNumber
     from .editions.typeset import SegmentLayout
-    from .model import Heading, ImageRef, LinkRef, ParsedPart, PartKind, Problem, Severity, SourceFile
+    from .model import Heading, ImageRef, LinkRef, ParsedPart, PartKind, Problem, Report, Severity, SourceFile
     from .pagemap import PageStart
     from .pipeline import BuildResult
-    from .preflight import Report
 
     classes = (ParsedPart, SourceFile, PartKind, Heading, LinkRef, ImageRef, Problem, Severity,  # parse
                SegmentLayout, PageStart, PrintedNumber, NumberFont,  # segments

@@ -234,3 +234,25 @@ class ResolvedBook:
 
     def part_of_anchor(self) -> dict[str, str]:
         return {a: p.part_id for p in self.parts for a in p.anchors}
+
+
+# --- what the build reports -----------------------------------------------------
+
+PRINT = "print"  # the print edition
+SCREEN = "screen"  # the screen edition
+FORMATS = ("epub", PRINT, SCREEN)
+
+
+@dataclass
+class Report:
+    """A preflight's report on one edition: a line for each check, and what failed."""
+
+    edition: str
+    lines: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def check(self, ok: bool, line: str, failure: str) -> None:
+        self.lines.append(f"{'ok  ' if ok else 'FAIL'} {line}")
+        if not ok:
+            self.errors.append(failure)

@@ -12,20 +12,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import ids
-from .downloads import PAGE, Edition, describe, download_page
-from .editions.epub import cover_image, render_epub
-from .editions.pdf import PRINT, SCREEN, render_pdfs
-from .gather import gather
-from .metadata import METADATA_FILE
-from .parallel import each_in_parallel
-from .model import Problem, Progress, ResolvedBook, error, no_progress, raise_if_errors
-from .preflight import Report, preflight_print, preflight_screen
 from .cache import Cache, book_inputs_key
+from .downloads import PAGE, Edition
+from .model import FORMATS, PRINT, SCREEN, Problem, Progress, Report, ResolvedBook, error, no_progress, raise_if_errors
 from .output import output_lock, write_atomically
-from .parse import parse_all, typographic_metadata
-from .resolve import resolve
 
-FORMATS = ("epub", PRINT, SCREEN)
+# The stages themselves are imported where they run: a rebuild of an unchanged book only
+# reads the cache and writes, and should not pay for loading WeasyPrint's and pikepdf's
+# worlds (about a fifth of a second).
 
 
 @dataclass(frozen=True)
@@ -56,6 +50,10 @@ class BuildResult:
 def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = False,
           progress: Progress = no_progress) -> ResolvedBook:
     """Gather, parse and resolve: every problem a build would report, without rendering."""
+    from .gather import gather
+    from .parse import parse_all, typographic_metadata
+    from .resolve import resolve
+
     book = gather(book_dir, include_drafts=drafts)
     progress("parse", 0, len(book.files))
     cache = Cache(book_dir)
@@ -89,6 +87,13 @@ def _build(options: BuildOptions) -> BuildResult:
 
 def _make(options: BuildOptions) -> BuildResult:
     """Every edition asked for; ``written`` is left empty (nothing is written yet)."""
+    from .downloads import describe, download_page
+    from .editions.epub import cover_image, render_epub
+    from .editions.pdf import render_pdfs
+    from .metadata import METADATA_FILE
+    from .parallel import each_in_parallel
+    from .preflight import preflight_print, preflight_screen
+
     progress = options.progress
     book = check(options.book, options.drafts, options.jobs, options.strict, progress)
     slug = ids.book_slug(book.metadata)

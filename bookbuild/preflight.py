@@ -24,24 +24,11 @@ import pikepdf
 from pikepdf import Name
 
 from .editions.press import RGB_OPERATOR, content_bytes
-from .model import PrintSettings
+from .model import PrintSettings, Report
 from .printing import TARGETS, gutter_for
 
 POINTS_PER_INCH = 72.0
 MIN_PPI = 300
-
-
-@dataclass
-class Report:
-    edition: str
-    lines: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def check(self, ok: bool, line: str, failure: str) -> None:
-        self.lines.append(f"{'ok  ' if ok else 'FAIL'} {line}")
-        if not ok:
-            self.errors.append(failure)
 
 
 def preflight_print(data: bytes, settings: PrintSettings, inside_margin: float, edition: str) -> Report:

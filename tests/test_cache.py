@@ -254,7 +254,7 @@ def test_every_kind_of_value_comes_back_exactly(tmp_path):
     from bookbuild.model import Heading, ParsedPart, PartKind, SourceFile, error, warning
     from bookbuild.pagemap import PageStart
     from bookbuild.pipeline import BuildResult
-    from bookbuild.preflight import Report
+    from bookbuild.model import Report
 
     source = SourceFile("manuscript/front/предисловие.md", PartKind.FRONT, "front-1a2b3c4d", None, "Предисловие",
                         "Body \u2014 text\n", 4, draft=False, image_line=1)

@@ -11,6 +11,7 @@ import pytest
 from conftest import REPO, copy_book
 
 from bookbuild import pipeline
+from bookbuild.editions import epub
 from bookbuild.output import lock_path
 from bookbuild.pipeline import BuildOptions
 
@@ -37,7 +38,7 @@ def test_a_crash_mid_render_leaves_the_previous_editions(tmp_path, monkeypatch):
         raise RuntimeError("WeasyPrint fell over")
 
     book = copy_book("refs", tmp_path / "book")
-    monkeypatch.setattr(pipeline, "render_epub", crash)  # after both PDFs are rendered
+    monkeypatch.setattr(epub, "render_epub", crash)  # after both PDFs are rendered
     with pytest.raises(RuntimeError):
         pipeline.build(BuildOptions(book, out))
     assert_untouched(out, old)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from .. import printing, theme
 from ..cache import Cache
-from ..model import Progress, ResolvedBook, no_progress, raise_if_errors
+from ..model import PRINT, Progress, ResolvedBook, no_progress, raise_if_errors
 from ..pagemap import PageStart
 from ..parallel import each_in_parallel, in_child
 from .decorations import decoration_job
@@ -32,8 +32,6 @@ from .pdfjoin import join
 from .pdfx import PressReady, press_ready, screen_ready
 from .segments import Segment, plan, text_job
 
-PRINT = "print"
-SCREEN = "screen"
 _MAX_ROUNDS = 5
 _FINISH_BOTH_AT_ONCE_UP_TO = 1000  # pages
 _LAST_LAYOUT = "last-layout"  # the cache entry with the last build's page counts and anchors
