@@ -32,7 +32,12 @@ def output_lock(out_dir: Path, on_wait: Callable[[], None]) -> Iterator[None]:
         except BlockingIOError:
             on_wait()
             fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+        try:
+            yield
+        finally:
+            # Released, not only closed: processes forked during the build (layout workers
+            # that ``watch`` keeps for the next one) hold the same open file, and with it the lock.
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:

@@ -31,6 +31,7 @@ class BuildOptions:
     jobs: int = 1
     strict: bool = False  # warnings are errors
     progress: Progress = no_progress  # told how far the build has got (the command line draws it)
+    keep_warm: bool = False  # keep the layout workers for the next build (``watch``)
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def _make(options: BuildOptions) -> BuildResult:
     variants = tuple(v for v in (PRINT, SCREEN) if v in options.formats)
     if variants:
         started = time.monotonic()
-        pdfs = render_pdfs(book, variants, options.jobs, Cache(options.book), progress)
+        pdfs = render_pdfs(book, variants, options.jobs, Cache(options.book), progress, options.keep_warm)
         progress("finish", len(variants), len(variants))
         page_starts = pdfs.page_starts  # both PDFs have the print edition's pages
         done.append(f"PDF: {pdfs.summary}")

@@ -36,6 +36,7 @@ from . import theme
 from .downloads import size_in_words
 from .editions import epub
 from .model import BookError, PartKind, Problem, ResolvedBook
+from .cache import book_inputs_key
 from .pipeline import BuildOptions, build, check
 from .resources import ResourceRefused, book_resource
 
@@ -131,7 +132,7 @@ class Previewer:
         _say(f"building {', '.join(formats)} ...")
         try:
             result = build(BuildOptions(self.options.book, self.options.out, formats, self.options.drafts,
-                                        self.options.jobs))
+                                        self.options.jobs, keep_warm=True))
         except BookError as failure:
             self.show_problems(failure.problems)
             errors = sum(1 for p in failure.problems if p.is_error)
@@ -149,8 +150,9 @@ class Previewer:
             _say(f"built {', '.join(e.name for e in result.described)} into {self.options.out}")
         self.refresh()
 
-    def run(self) -> None:
-        """Watch the book's files: refresh after each save, build when asked."""
+    def run(self, previewed: str) -> None:
+        """Watch the book's files: refresh after each save, build when asked. ``previewed``:
+        the book's inputs (``book_inputs_key``) as they were before the first preview."""
         import watchfiles
 
         book = self.options.book
@@ -159,9 +161,10 @@ class Previewer:
         # page starts at once, and Ctrl-C is noticed.
         for changes in watchfiles.watch(book, watch_filter=lambda change, path: _is_source(book, path),
                                         debounce=400, step=50, rust_timeout=500, yield_on_timeout=True):
-            if not watching:  # the watcher is on only now: a save since the first preview was missed
+            if not watching:  # the watcher is on only now: a save made before it would be missed
                 watching = True
-                changes = changes or {("", "")}
+                if book_inputs_key(book, "") != previewed:
+                    changes = changes or {("", "")}
             if changes:
                 if self.refresh() and self.options.formats:
                     self.build_editions(self.options.formats)
@@ -181,16 +184,20 @@ def serve(options: WatchOptions, usage_error: Callable[[str], None],
         return 2
     serving = threading.Thread(target=server.serve_forever, name="preview server", daemon=True)
     try:
+        previewed = book_inputs_key(options.book, "")
         previewer.refresh()
         serving.start()
         host = f"[{options.host}]" if ":" in options.host else options.host
         print(f"serving http://{host}:{server.server_address[1]}/", flush=True)
         if options.formats:
             previewer.build_editions(options.formats)
-        previewer.run()
+        previewer.run(previewed)
     except KeyboardInterrupt:
         pass
     finally:
+        from .editions.layouts import stop_warm_workers
+
+        stop_warm_workers()
         previewer.preview.stop()
         if serving.is_alive():
             server.shutdown()

@@ -22,28 +22,42 @@ _PRINTED_PAGE = re.compile(r'data-page="([^"]*)"')
 _FIRST_FOLIO = re.compile(r"counter-reset: page \d+")
 
 
+# A pool of layout workers kept between builds (``keep_warm``: ``watch``), with the key of
+# the setup its workers were started with: WeasyPrint imported and the book's fonts and
+# stylesheets loaded, so an edit pays for none of it.
+_warm: tuple[str, object] | None = None
+
+
 class Layouts:
     """Lays segments out: from this build's or the last builds' results where the job is
     the same, else in worker processes (or here, for a single segment)."""
 
-    def __init__(self, book: ResolvedBook, jobs: int, cache: Cache | None, progress: Progress = no_progress):
+    def __init__(self, book: ResolvedBook, jobs: int, cache: Cache | None, progress: Progress = no_progress,
+                 keep_warm: bool = False):
         stylesheets = tuple(theme.stylesheets(book.root, "pdf"))
         self.setup = TypesetterSetup(book.root, stylesheets, ids.book_identifier(book.metadata))
         self.setup_key = key_of(repr(self.setup), *(path.read_bytes() for path in stylesheets))
         self.jobs, self.cache, self.progress = jobs, cache, progress
         self.done: dict[str, SegmentLayout] = {}
         self.typeset_just_now: tuple[int, ...] = ()  # which of the last requests were laid out, not found
-        self.pool = None
+        self.keep_warm = keep_warm
+        self.pool = _warm[1] if keep_warm and _warm is not None and _warm[0] == self.setup_key else None
         self.here: Typesetter | None = None
 
     def __enter__(self) -> Layouts:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        global _warm
         self.done.clear()
-        if self.pool is not None:
-            self.pool.terminate()  # also on Ctrl-C: workers must not outlive the build
-            self.pool.join()
+        if self.pool is None:
+            return
+        if self.keep_warm and not exc[0]:
+            if _warm is not None and _warm[1] is not self.pool:
+                stop(_warm[1])
+            _warm = (self.setup_key, self.pool)
+        else:
+            stop(self.pool)  # also on Ctrl-C: workers must not outlive the build
 
     def _key(self, job: SegmentJob) -> str:
         """What decides a layout: the job, with the page numbers it prints reduced to their
@@ -93,10 +107,11 @@ class Layouts:
         return results
 
     def _typeset(self, work: list[tuple[int, SegmentJob]]):
-        if self.jobs > 1 and (len(work) > 1 or self.pool is not None):
+        if self.pool is not None or (self.jobs > 1 and len(work) > 1) or (self.keep_warm and work):
             if self.pool is None:
                 context = multiprocessing.get_context("fork")
-                self.pool = context.Pool(min(self.jobs, len(work)), initializer=start_worker, initargs=(self.setup,))
+                workers = self.jobs if self.keep_warm else min(self.jobs, len(work))
+                self.pool = context.Pool(workers, initializer=start_worker, initargs=(self.setup,))
             yield from self.pool.imap_unordered(typeset_in_worker, work)
         else:
             if self.here is None:
@@ -110,6 +125,19 @@ class Layouts:
             self.cache.keep_only("segments", {self._key(job) for job in requests})
 
 
+
+
+def stop(pool) -> None:
+    pool.terminate()
+    pool.join()
+
+
+def stop_warm_workers() -> None:
+    """The pool kept warm between builds, stopped (when ``watch`` ends)."""
+    global _warm
+    if _warm is not None:
+        stop(_warm[1])
+        _warm = None
 
 
 def layout_again(job: SegmentJob, layout: SegmentLayout, label_of_anchor: dict[str, str]) -> str:

@@ -50,7 +50,7 @@ class PdfEditions:
 
 
 def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, cache: Cache | None = None,
-                progress: Progress = no_progress) -> PdfEditions:
+                progress: Progress = no_progress, keep_warm: bool = False) -> PdfEditions:
     """Lay the segments out (again only where a printed page number changes width), fill
     in their page numbers, lay out their folios and running heads, join them, and make
     each PDF ready for its printer or its reader."""
@@ -59,7 +59,7 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
     unsettled: tuple[str, ...] = ()
     laid_out: set[int] = set()  # segments laid out by this build, not taken from the cache
     exact: set[int] = set()  # segments to lay out with their numbers as they are
-    with Layouts(book, jobs, cache, progress) as layouts:
+    with Layouts(book, jobs, cache, progress, keep_warm) as layouts:
         for round_number in range(1, _MAX_ROUNDS + 1):
             inside = printing.inside_margin_for(page_map.total)
             requests = [text_job(book, s, page_map, inside, n in exact) for n, s in enumerate(segments)]
