@@ -256,3 +256,46 @@ def test_a_build_killed_as_it_renames_the_editions_into_place_leaves_whole_files
         assert data in (old[name], clean[name]), f"{name} is neither the previous edition nor the new one"
     assert_only_hidden_temporaries_besides(out, clean)
 
+
+def test_a_build_whose_own_process_is_killed_leaves_no_process_and_no_lock_behind(clean, tmp_path):
+    """The OOM killer (or ``kill -9 PID``) ends the build's own process only, here while a
+    forked copy of it joins the laid-out chapters (after the layout workers are done).
+    The copy must end with it, and the next build into the folder must not wait for the
+    output lock (a copy once kept it, blocked for ever on sending its result to no one,
+    and the next build waited for ever); the next build writes what a clean build writes."""
+    book = copy_book("refs", tmp_path / "book")
+    out = tmp_path / "dist"
+    old = previous_editions(out, sorted(clean))
+    with build_running(book, out, tmp_path / "killed.log") as process:
+        def forked() -> list[int]:
+            return [pid for pid in group_members(process.pid, "build.py") if pid != process.pid]
+
+        def until(condition, what: str) -> None:
+            deadline = time.monotonic() + 120
+            while not condition():
+                assert process.poll() is None and time.monotonic() < deadline, f"the build ended before {what}"
+                time.sleep(0.01)
+
+        until(lambda: len(forked()) >= 2, "its layout workers started")
+        until(lambda: not forked(), "its layout workers ended")
+        until(lambda: forked(), "it forked a copy to join the chapters")
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+        deadline = time.monotonic() + 10
+        while group_members(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        survivors = group_members(process.pid)
+        assert not survivors, f"processes of the killed build still running after 10 s: {survivors}"
+    assert editions_in(out) == old
+    log = tmp_path / "next.log"
+    with open(log, "w") as stderr:
+        following = subprocess.Popen(build_command(book, out), stdout=subprocess.DEVNULL, stderr=stderr)
+        deadline = time.monotonic() + 300
+        while following.poll() is None and "waiting:" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if following.poll() is None:
+            following.kill()
+            following.wait()
+    assert "waiting:" not in log.read_text(), "the next build waits for a lock the killed build's workers hold"
+    assert following.returncode == 0, log.read_text()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == clean
