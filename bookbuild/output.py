@@ -39,6 +39,13 @@ def output_lock(out_dir: Path, on_wait: Callable[[], None]) -> Iterator[None]:
 
 
 def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    try:
+        return _write_all(out_dir, files)
+    except OSError as failure:  # a full disk, a read-only folder: said with the folder, not a temporary file
+        raise OSError(failure.errno, failure.strerror, str(out_dir)) from failure
+
+
+def _write_all(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_temporaries_of_killed_builds(out_dir)
     staged: list[tuple[str, Path]] = []

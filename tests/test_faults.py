@@ -299,3 +299,110 @@ def test_a_build_whose_own_process_is_killed_leaves_no_process_and_no_lock_behin
     assert "waiting:" not in log.read_text(), "the next build waits for a lock the killed build's workers hold"
     assert following.returncode == 0, log.read_text()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == clean
+
+
+# --- a full disk, a read-only folder -------------------------------------------------------
+
+
+@contextmanager
+def tmpfs(folder: Path, size: str):
+    """A small tmpfs mounted at ``folder`` for the test (root only: skipped, saying why, elsewhere)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root and mount(8)")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(folder)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "--lazy", str(folder)], capture_output=True)
+
+
+def assert_fails_in_one_line(done: subprocess.CompletedProcess, *words: str) -> None:
+    assert done.returncode == 1, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    assert all(word in lines[0] for word in words), done.stderr
+
+
+def test_a_full_output_disk_fails_in_one_line_and_leaves_the_previous_editions(clean, tmp_path):
+    """The output folder is a 160 KB disk: the first two editions' temporary files fit,
+    the third does not. Exit 1 with one line saying so, no traceback; the previous
+    editions as they were, and no temporary file left."""
+    book = copy_book("refs", tmp_path / "book")
+    with tmpfs(tmp_path / "dist", "160k") as out:
+        old = previous_editions(out, sorted(clean))
+        done = run_build("--book", book, "--out", out)
+        assert_fails_in_one_line(done, "No space left on device", str(out))
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == old
+
+
+def test_a_read_only_output_folder_fails_in_one_line_and_leaves_the_previous_editions(clean, tmp_path):
+    book = copy_book("refs", tmp_path / "book")
+    with tmpfs(tmp_path / "dist", "4m") as out:
+        old = previous_editions(out, sorted(clean))
+        subprocess.run(["mount", "-o", "remount,ro", str(out)], check=True)
+        done = run_build("--book", book, "--out", out)
+        assert_fails_in_one_line(done, "Read-only file system", str(out))
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == old
+
+
+def test_a_full_cache_disk_is_a_build_without_the_cache(clean, tmp_path):
+    """The book's .cache is a 64 KB disk, too small for one laid-out chapter: a cache that
+    cannot be written is not used, and the editions are a clean build's, byte for byte."""
+    book = copy_book("refs", tmp_path / "book")
+    out = tmp_path / "dist"
+    with tmpfs(book / ".cache", "64k"):
+        done = run_build("--book", book, "--out", out)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == clean
+
+
+# --- a damaged cache ------------------------------------------------------------------------
+
+
+def damage(entry: Path, how: str, rng: random.Random) -> None:
+    data = entry.read_bytes()
+    if how == "cut":
+        entry.write_bytes(data[: len(data) // 2])
+    elif how == "emptied":
+        entry.write_bytes(b"")
+    else:  # bytes flipped, at seeded places all through the file
+        changed = bytearray(data)
+        for _ in range(max(1, len(data) // 5000)):
+            changed[rng.randrange(len(changed))] ^= 0xFF
+        entry.write_bytes(bytes(changed))
+
+
+# The cache of this branch keeps pickles, unchecked: a flipped byte inside one can make a
+# string that is not UTF-8, and the build fails (exit 3). The signed cache of
+# /work/wt-untrusted reads a changed entry as a miss; once it is merged this runs as any test.
+PICKLED_CACHE = "import pickle" in (REPO / "bookbuild" / "cache.py").read_text()
+
+
+@pytest.mark.parametrize("how", ["cut", pytest.param("flipped", marks=pytest.mark.xfail(
+    PICKLED_CACHE, strict=True, reason="the pickle cache does not check its entries (the signed cache does)")), "emptied"])
+def test_a_damaged_cache_gives_a_right_build(clean, tmp_path, how):
+    """Every file under the book's .cache damaged on disk (whatever the cache's format:
+    only files are touched), after an edit and its undoing so that the next build needs
+    every kind of entry: the next build writes exactly what a clean build writes."""
+    book = copy_book("refs", tmp_path / "book")
+    chapter = book / "manuscript" / "07-seventh.md"
+    text = chapter.read_text()
+    chapter.write_text(text.replace("The seventh chapter's final thoughts.", "The seventh chapter's last thoughts."))
+    assert run_build("--book", book, "--out", tmp_path / "edited").returncode == 0
+    chapter.write_text(text)
+    entries = sorted(p for p in (book / ".cache").rglob("*") if p.is_file() and not p.is_symlink())
+    assert len(entries) > 5
+    rng = random.Random(SEED)
+    for entry in entries:
+        damage(entry, how, rng)
+    out = tmp_path / "dist"
+    done = run_build("--book", book, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == clean
