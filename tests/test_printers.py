@@ -249,3 +249,37 @@ def test_colours_are_converted_through_the_books_own_profile(own_profile):
     assert len(pictures) == 1 and pictures[0].mode == "CMYK"
     c, m, y, k = (band.getextrema() for band in pictures[0].split())
     assert m == y == k == (0, 0) and abs(c[0] / 255 - cyan) < 0.03 and abs(c[1] / 255 - cyan) < 0.03, (c, m, y, k)
+
+
+# --- crop marks, as a press operator sees them ---------------------------------------------------
+
+MARK_GAP, MARK_LENGTH = 3, 12  # points: marks start 3pt outside the bleed and are 12pt long (a printer's usual)
+
+
+@pytest.mark.parametrize("page_index", [0, 1], ids=["right-hand page", "left-hand page"])
+def test_crop_marks_are_drawn_in_line_with_the_trim_edges_outside_the_bleed(refs, page_index):
+    """Rendered by PDFium (the whole sheet: trim, bleed and slug): a mark on each side of
+    each corner, in line with the trim edge, in the slug; nothing where the marks would
+    reach into the bleed."""
+    document = pypdfium2.PdfDocument(str(refs.print_pdf))
+    page = document[page_index]
+    x_min, _, _, y_max = page.get_mediabox()
+    trim_left, trim_bottom, trim_right, trim_top = page.get_trimbox()
+    bleed = trim_left - page.get_bleedbox()[0]
+    scale = 4
+    sheet = page.render(scale=scale).to_pil().convert("L")
+    document.close()
+
+    def darkest(x: float, y: float, reach: int = 2) -> int:
+        cx, cy = round((x - x_min) * scale), round((y_max - y) * scale)
+        return min(sheet.getpixel((i, j)) for i in range(cx - reach, cx + reach + 1) for j in range(cy - reach, cy + reach + 1))
+
+    middle = bleed + MARK_GAP + MARK_LENGTH / 2  # how far outside the trim edge the middle of a mark is
+    for x, y, outward_x, outward_y in ((trim_left, trim_bottom, -1, -1), (trim_right, trim_bottom, 1, -1),
+                                       (trim_left, trim_top, -1, 1), (trim_right, trim_top, 1, 1)):
+        assert darkest(x + outward_x * middle, y) < 200, ("no horizontal mark in line with the trim edge", x, y)
+        assert darkest(x, y + outward_y * middle) < 200, ("no vertical mark in line with the trim edge", x, y)
+        assert darkest(x + outward_x * middle, y + outward_y * middle) == 255  # marks are lines, not blots
+        for inside_the_bleed in range(1, round(bleed)):  # the marks' lines, followed into the bleed: nothing
+            assert darkest(x + outward_x * inside_the_bleed, y, reach=0) == 255, ("a mark inside the bleed", x, y)
+            assert darkest(x, y + outward_y * inside_the_bleed, reach=0) == 255, ("a mark inside the bleed", x, y)
