@@ -58,6 +58,20 @@ def clean(refs) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in refs.out.iterdir() if not p.name.endswith(".json")}
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """tests/books/refs built once: its .cache holds the whole build, so a build of a copy
+    goes straight to writing the editions."""
+    book = copy_book("refs", tmp_path_factory.mktemp("built") / "book")
+    assert run_build("--book", book, "--out", book.parent / "first").returncode == 0
+    return book
+
+
+def copy_built(built: Path, to: Path) -> Path:
+    shutil.copytree(built, to, symlinks=True)
+    return to
+
+
 def killed(process: subprocess.Popen) -> None:
     """SIGKILL for the build and every process it started (its layout workers, its forked
     finishing job): the whole process group, as a crash or ``kill -9`` of the job would."""
@@ -223,13 +237,13 @@ IN_THE_FINAL_WRITE = [
 ]
 
 
-def test_a_build_killed_inside_its_final_write_leaves_the_previous_editions(refs, clean, tmp_path):
+def test_a_build_killed_inside_its_final_write_leaves_the_previous_editions(built, clean, tmp_path):
     """The kill comes the moment the build touches the output folder (watched with inotify),
     and as each temporary file appears: in the middle of writing the editions. The
     previous editions must be there, whole, each time; what is left beside them is hidden
-    temporary files, which the next build removes. Each build after the first takes its
-    results from the cache the one before stored: straight to the final write."""
-    book = copy_book("refs", tmp_path / "book")
+    temporary files, which the next build removes. Each build takes its results from the
+    cache (the book was built once before): straight to the final write."""
+    book = copy_built(built, tmp_path / "book")
     out = tmp_path / "dist"
     old = previous_editions(out, sorted(clean))
     for n, (moment, wanted) in enumerate(IN_THE_FINAL_WRITE):
@@ -243,11 +257,11 @@ def test_a_build_killed_inside_its_final_write_leaves_the_previous_editions(refs
     assert {p.name: p.read_bytes() for p in out.iterdir()} == clean  # the temporary files are gone
 
 
-def test_a_build_killed_as_it_renames_the_editions_into_place_leaves_whole_files(refs, clean, tmp_path):
+def test_a_build_killed_as_it_renames_the_editions_into_place_leaves_whole_files(built, clean, tmp_path):
     """The kill comes at the first rename. The renames take microseconds and cannot be
     made one step for several files, so this only asks that every file be whole: the
     previous edition or the new one, never a part of either."""
-    book = copy_book("refs", tmp_path / "book")
+    book = copy_built(built, tmp_path / "book")
     out = tmp_path / "dist"
     old = previous_editions(out, sorted(clean))
     seen = kill_at_event(book, out, tmp_path / "build.log", first_rename)
@@ -328,11 +342,11 @@ def assert_fails_in_one_line(done: subprocess.CompletedProcess, *words: str) -> 
     assert all(word in lines[0] for word in words), done.stderr
 
 
-def test_a_full_output_disk_fails_in_one_line_and_leaves_the_previous_editions(clean, tmp_path):
+def test_a_full_output_disk_fails_in_one_line_and_leaves_the_previous_editions(built, clean, tmp_path):
     """The output folder is a 160 KB disk: the first two editions' temporary files fit,
     the third does not. Exit 1 with one line saying so, no traceback; the previous
     editions as they were, and no temporary file left."""
-    book = copy_book("refs", tmp_path / "book")
+    book = copy_built(built, tmp_path / "book")
     with tmpfs(tmp_path / "dist", "160k") as out:
         old = previous_editions(out, sorted(clean))
         done = run_build("--book", book, "--out", out)
@@ -340,8 +354,8 @@ def test_a_full_output_disk_fails_in_one_line_and_leaves_the_previous_editions(c
         assert {p.name: p.read_bytes() for p in out.iterdir()} == old
 
 
-def test_a_read_only_output_folder_fails_in_one_line_and_leaves_the_previous_editions(clean, tmp_path):
-    book = copy_book("refs", tmp_path / "book")
+def test_a_read_only_output_folder_fails_in_one_line_and_leaves_the_previous_editions(built, clean, tmp_path):
+    book = copy_built(built, tmp_path / "book")
     with tmpfs(tmp_path / "dist", "4m") as out:
         old = previous_editions(out, sorted(clean))
         subprocess.run(["mount", "-o", "remount,ro", str(out)], check=True)
@@ -384,18 +398,26 @@ def damage(entry: Path, how: str, rng: random.Random) -> None:
 PICKLED_CACHE = "import pickle" in (REPO / "bookbuild" / "cache.py").read_text()
 
 
-@pytest.mark.parametrize("how", ["cut", pytest.param("flipped", marks=pytest.mark.xfail(
-    PICKLED_CACHE, strict=True, reason="the pickle cache does not check its entries (the signed cache does)")), "emptied"])
-def test_a_damaged_cache_gives_a_right_build(clean, tmp_path, how):
-    """Every file under the book's .cache damaged on disk (whatever the cache's format:
-    only files are touched), after an edit and its undoing so that the next build needs
-    every kind of entry: the next build writes exactly what a clean build writes."""
-    book = copy_book("refs", tmp_path / "book")
+@pytest.fixture(scope="module")
+def edited_and_undone(tmp_path_factory) -> Path:
+    """tests/books/refs built after an edit of chapter 7, then the edit undone: the next
+    build needs every kind of cache entry (the parse of chapter 7, its layout, the page
+    map, the whole build of the book as it is)."""
+    book = copy_book("refs", tmp_path_factory.mktemp("edited") / "book")
     chapter = book / "manuscript" / "07-seventh.md"
     text = chapter.read_text()
     chapter.write_text(text.replace("The seventh chapter's final thoughts.", "The seventh chapter's last thoughts."))
-    assert run_build("--book", book, "--out", tmp_path / "edited").returncode == 0
+    assert run_build("--book", book, "--out", book.parent / "edited").returncode == 0
     chapter.write_text(text)
+    return book
+
+
+@pytest.mark.parametrize("how", ["cut", pytest.param("flipped", marks=pytest.mark.xfail(
+    PICKLED_CACHE, strict=True, reason="the pickle cache does not check its entries (the signed cache does)")), "emptied"])
+def test_a_damaged_cache_gives_a_right_build(edited_and_undone, clean, tmp_path, how):
+    """Every file under the book's .cache damaged on disk (whatever the cache's format:
+    only files are touched): the next build writes exactly what a clean build writes."""
+    book = copy_built(edited_and_undone, tmp_path / "book")
     entries = sorted(p for p in (book / ".cache").rglob("*") if p.is_file() and not p.is_symlink())
     assert len(entries) > 5
     rng = random.Random(SEED)
