@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import signal
 import tempfile
 from collections.abc import Callable, Iterator
@@ -15,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+# A temporary file of ``write_atomically``: ``.<name>.<8 characters of mkstemp>.partial``.
+_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.partial$")
 
 
 def lock_path(out_dir: Path) -> Path:
@@ -41,7 +44,15 @@ def output_lock(out_dir: Path, on_wait: Callable[[], None]) -> Iterator[None]:
 
 
 def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    try:
+        return _write_all(out_dir, files)
+    except OSError as failure:  # a full disk, a read-only folder: said with the folder, not a temporary file
+        raise OSError(failure.errno, failure.strerror, str(out_dir)) from failure
+
+
+def _write_all(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_temporaries_of_killed_builds(out_dir)
     staged: list[tuple[str, Path]] = []
     try:
         for name, data in files.items():
@@ -64,3 +75,11 @@ def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
             if os.path.exists(temp):
                 os.unlink(temp)
     return [final for _, final in staged]
+
+
+def _remove_temporaries_of_killed_builds(out_dir: Path) -> None:
+    """A build killed outright (SIGKILL, a power cut) cannot remove its temporary files;
+    the next build into the folder does (it holds the output lock: none is in use)."""
+    for entry in out_dir.iterdir():
+        if _TEMPORARY.match(entry.name) and entry.is_file() and not entry.is_symlink():
+            entry.unlink()

@@ -3,13 +3,39 @@ are two cores to run them, and work whose memory should not outlive it."""
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import signal
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+_PR_SET_PDEATHSIG = 1
+_forked_by = 0  # the process that is forking, as the copy must know it
+
+
+def _end_with_the_build() -> None:
+    """Every forked copy of the build (a layout worker, a join, a finishing job) is killed
+    when the process that forked it ends, even killed outright (SIGKILL, the OOM killer),
+    which runs none of its clean-up: a copy left running held the output lock, blocked for
+    ever on sending its result to no one, and the next build waited for ever. Linux only;
+    elsewhere a copy ends when its work does (it finds the pipe closed)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != _forked_by:  # the build ended between the fork and the line above
+        os._exit(1)
+
+
+def _note_the_forking_process() -> None:
+    global _forked_by
+    _forked_by = os.getpid()
+
+
+os.register_at_fork(before=_note_the_forking_process, after_in_child=_end_with_the_build)
 
 
 def each_in_parallel(work: Callable[[Item], Result], items: Sequence[Item], jobs: int) -> dict[Item, Result]:
@@ -44,6 +70,7 @@ class _Child:
         self.receiver, sender = context.Pipe(duplex=False)
 
         def run() -> None:
+            self.receiver.close()  # the parent's end: with the parent gone, sending fails instead of blocking
             # The build's own handlers (which raise KeyboardInterrupt) are not this copy's:
             # the parent stops it, and a stop must not be caught below and reported again.
             signal.signal(signal.SIGTERM, signal.SIG_DFL)

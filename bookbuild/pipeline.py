@@ -6,6 +6,7 @@ errors never touches the editions of the last good build.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -73,7 +74,9 @@ def build(options: BuildOptions, on_wait: Callable[[], None] = lambda: None) -> 
 def _build(options: BuildOptions) -> BuildResult:
     """Reuse the results of an identical earlier build, or make them."""
     cache = Cache(options.book)
-    key = book_inputs_key(options.book, f"{options.formats}|{options.drafts}|{options.strict}")
+    # SOURCE_DATE_EPOCH is an input too: it is the date every edition carries (ids.build_date).
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    key = book_inputs_key(options.book, f"{options.formats}|{options.drafts}|{options.strict}|{epoch}")
     made = cache.load("builds", key)
     if made is None:
         made = _make(options)

@@ -10,6 +10,8 @@ a line of the footnote area.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 CALL_SIZE = 5.6  # points
 MARKER_SIZE = 8.0
@@ -22,7 +24,15 @@ class PageNotes:
     markers: tuple[int, ...]  # from the top of the footnote area down
 
 
-def footnotes_by_page(pdf_path) -> list[PageNotes]:
+def footnotes_by_page(pdf_path) -> tuple[PageNotes, ...]:
+    """Read once per file (several tests read the long book's): the same path, size and
+    modification time give the same reading."""
+    stat = Path(pdf_path).stat()
+    return _footnotes_by_page(str(pdf_path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _footnotes_by_page(pdf_path: str, size: int, modified: int) -> tuple[PageNotes, ...]:
     import pypdfium2
     import pypdfium2.raw as raw
 
@@ -42,7 +52,7 @@ def footnotes_by_page(pdf_path) -> list[PageNotes]:
         found.append(PageNotes(index + 1, tuple(_numbers(chars, CALL_SIZE, marker=False)),
                                tuple(_numbers(chars, MARKER_SIZE, marker=True))))
     document.close()
-    return found
+    return tuple(found)
 
 
 def _numbers(chars, size: float, marker: bool) -> list[int]:

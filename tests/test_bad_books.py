@@ -219,6 +219,8 @@ def write_huge_png(path, width: int, height: int) -> None:
 
 
 def test_huge_image_is_refused_without_decoding_it(tmp_path) -> None:
+    """A 400-megapixel PNG (400 MB of pixels once decoded, 400 KB on disk): refused from its
+    header, so `check` stays far below the memory its pixels would take."""
     book = tmp_path / "book"
     shutil.copytree(BAD / "bom", book)
     images = book / "manuscript" / "images"
@@ -226,10 +228,23 @@ def test_huge_image_is_refused_without_decoding_it(tmp_path) -> None:
     write_huge_png(images / "huge.png", 20000, 20000)
     chapter = book / "manuscript" / "003-huge.md"
     chapter.write_text("---\ntitle: Huge\n---\n\n![A very large grey square](images/huge.png)\n", encoding="utf-8")
-    process = run_build("check", "--book", book)
+    peak_mb, process = peak_memory_of([sys.executable, str(REPO / "build.py"), "check", "--book", str(book)])
     assert_no_traceback(process)
     assert process.returncode == 1
     assert_errors(process, (E("manuscript/003-huge.md:5:1: error:", "20000x20000 pixels", "scale it down"),), summary="found")
+    assert peak_mb < 200, f"check took {peak_mb:.0f} MB: the pixels were decoded"
+
+
+def peak_memory_of(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
+    """Run ``command`` from a fresh interpreter, so that its children's peak resident memory
+    (in MB) is this command's alone."""
+    measure = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+               "sys.stderr.write(done.stderr); sys.stdout.write(done.stdout); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)")
+    process = subprocess.run([sys.executable, "-c", measure, *command], capture_output=True, text=True, timeout=600)
+    *shown, last = process.stdout.rstrip("\n").split("\n")
+    peak_kb, returncode = map(int, last.split())
+    return peak_kb / 1024, subprocess.CompletedProcess(command, returncode, "\n".join(shown), process.stderr)
 
 
 def test_all_problems_come_in_one_run_sorted_by_file_and_line() -> None:

@@ -1,0 +1,56 @@
+"""Exit code 3: a bug in the toolchain, told apart from a book's errors (exit 1).
+
+A bug is provoked without touching the toolchain's code: the environment breaks one of
+its dependencies (PYTHONPATH puts first a package of the same name that fails when it
+is imported, as a damaged installation would). The build must then exit 3, show the
+traceback (to be reported) and say it is a bug, not a problem in the book.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO, copy_book
+
+BUG_LINE = "internal error: this is a bug in the build tool, not in your book; please report it"
+
+
+def broken(folder, package: str):
+    """A folder to put first on PYTHONPATH, where ``package`` fails when imported."""
+    (folder / package).mkdir(parents=True)
+    (folder / package / "__init__.py").write_text(f'raise RuntimeError("{package} is broken in this environment")\n')
+    return folder
+
+
+def run_with(pythonpath, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "build.py"), *map(str, args)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONPATH": str(pythonpath), "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+def assert_a_bug(done: subprocess.CompletedProcess, package: str) -> None:
+    assert done.returncode == 3, (done.returncode, done.stderr)
+    assert "Traceback (most recent call last)" in done.stderr
+    assert f"RuntimeError: {package} is broken in this environment" in done.stderr
+    assert done.stderr.rstrip().splitlines()[-1] == BUG_LINE
+    assert ": error: " not in done.stderr  # nothing is blamed on the book
+
+
+@pytest.mark.parametrize("command", [("check",), ("--formats", "epub")], ids=["check", "build"])
+def test_a_broken_css_reader_is_a_bug(tmp_path, command):
+    """tinycss2 reads a book's own stylesheets, while the book is checked."""
+    book = copy_book("colour", tmp_path / "book")  # it has styles/pdf.css
+    done = run_with(broken(tmp_path / "site", "tinycss2"), *command, "--book", book)
+    assert_a_bug(done, "tinycss2")
+    assert not (book / "dist").exists()
+
+
+def test_a_broken_typesetter_is_a_bug(tmp_path):
+    """WeasyPrint lays the pages out. (With one job: see the README's guarantee table for
+    what a broken WeasyPrint does to a build with worker processes.)"""
+    book = copy_book("refs", tmp_path / "book")
+    done = run_with(broken(tmp_path / "site", "weasyprint"), "--book", book, "--formats", "print", "--jobs", "1")
+    assert_a_bug(done, "weasyprint")
+    assert not (book / "dist").exists()
