@@ -22,4 +22,12 @@ if __name__ == "__main__":
               "(it installs the toolchain into .venv at the versions of constraints.txt), then run the command again",
               file=sys.stderr)
         sys.exit(3)
+    except Exception:  # a dependency that fails while it is imported: a bug, as in the CLI
+        import traceback
+
+        from bookbuild import BUG_LINE
+
+        traceback.print_exc()
+        print(BUG_LINE, file=sys.stderr)
+        sys.exit(3)
     sys.exit(main())

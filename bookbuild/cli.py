@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import __version__
+from . import BUG_LINE, __version__
 from .model import BookError, PartKind, Problem, Progress, no_progress
 from .pipeline import FORMATS, BuildOptions, BuildResult, build, check
 
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BUG
     except Exception:  # a bug in the toolchain, not a problem in the book
         traceback.print_exc()
-        print("internal error: this is a bug in the build tool, not in your book; please report it", file=sys.stderr)
+        print(BUG_LINE, file=sys.stderr)
         return EXIT_BUG
 
 

@@ -25,9 +25,9 @@ def broken(folder, package: str):
     return folder
 
 
-def run_with(pythonpath, *args) -> subprocess.CompletedProcess:
+def run_with(pythonpath, *args, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(REPO / "build.py"), *map(str, args)], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "PYTHONPATH": str(pythonpath), "PYTHONDONTWRITEBYTECODE": "1"})
+                          timeout=timeout, env={**os.environ, "PYTHONPATH": str(pythonpath), "PYTHONDONTWRITEBYTECODE": "1"})
 
 
 def assert_a_bug(done: subprocess.CompletedProcess, package: str) -> None:
@@ -47,10 +47,20 @@ def test_a_broken_css_reader_is_a_bug(tmp_path, command):
     assert not (book / "dist").exists()
 
 
-def test_a_broken_typesetter_is_a_bug(tmp_path):
-    """WeasyPrint lays the pages out. (With one job: see the README's guarantee table for
-    what a broken WeasyPrint does to a build with worker processes.)"""
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_broken_typesetter_is_a_bug(tmp_path, jobs):
+    """WeasyPrint lays the pages out, in this process or in worker processes, which once
+    started again forever when WeasyPrint could not be imported (the build hung)."""
     book = copy_book("refs", tmp_path / "book")
-    done = run_with(broken(tmp_path / "site", "weasyprint"), "--book", book, "--formats", "print", "--jobs", "1")
+    done = run_with(broken(tmp_path / "site", "weasyprint"), "--book", book, "--formats", "print", "--jobs", jobs,
+                    timeout=60)
     assert_a_bug(done, "weasyprint")
     assert not (book / "dist").exists()
+
+
+def test_a_dependency_broken_at_import_is_a_bug(tmp_path):
+    """lxml is imported with the toolchain itself, before the CLI can catch anything: a
+    failure there is still reported as a bug, not as Python's bare traceback and exit 1."""
+    book = copy_book("refs", tmp_path / "book")
+    done = run_with(broken(tmp_path / "site", "lxml"), "check", "--book", book)
+    assert_a_bug(done, "lxml")

@@ -281,20 +281,28 @@ class _collected_warnings:
 # --- worker processes -----------------------------------------------------------------
 
 _worker: Typesetter | None = None
+_worker_failure = ""  # the traceback of a Typesetter that could not start in this worker
 
 
 def start_worker(setup: TypesetterSetup) -> None:
     """Pool initializer: the parent handles Ctrl-C and stops the workers itself."""
     import signal
+    import traceback
 
-    global _worker
+    global _worker, _worker_failure
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the build's handler, inherited through fork
-    _worker = Typesetter(setup)
+    try:
+        _worker = Typesetter(setup)
+    except Exception:
+        # An initializer that raises makes multiprocessing start the worker again, forever:
+        # the failure is reported with the first job instead, and ends the build.
+        _worker_failure = traceback.format_exc()
 
 
 def typeset_in_worker(numbered: tuple[int, SegmentJob]) -> tuple[int, SegmentLayout]:
-    assert _worker is not None, "start_worker was not run in this process"
+    if _worker is None:
+        raise RuntimeError(f"the layout worker could not start:\n{_worker_failure}")
     number, job = numbered
     return number, _worker.typeset(job)
 
