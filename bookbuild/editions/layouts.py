@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import re
+import shutil
+import tempfile
 
 from .. import ids, theme
 from ..cache import Cache, key_of
@@ -25,7 +27,7 @@ _FIRST_FOLIO = re.compile(r"counter-reset: page \d+")
 # A pool of layout workers kept between builds (``keep_warm``: ``watch``), with the key of
 # the setup its workers were started with: WeasyPrint imported and the book's fonts and
 # stylesheets loaded, so an edit pays for none of it.
-_warm: tuple[str, object] | None = None
+_warm: tuple[str, WorkerPool] | None = None
 
 
 class Layouts:
@@ -54,10 +56,10 @@ class Layouts:
             return
         if self.keep_warm and not exc[0]:
             if _warm is not None and _warm[1] is not self.pool:
-                stop(_warm[1])
+                _warm[1].stop()
             _warm = (self.setup_key, self.pool)
         else:
-            stop(self.pool)  # also on Ctrl-C: workers must not outlive the build
+            self.pool.stop()  # also on Ctrl-C: workers must not outlive the build
 
     def _key(self, job: SegmentJob) -> str:
         """What decides a layout: the job, with the page numbers it prints reduced to their
@@ -109,9 +111,7 @@ class Layouts:
     def _typeset(self, work: list[tuple[int, SegmentJob]]):
         if self.pool is not None or (self.jobs > 1 and len(work) > 1) or (self.keep_warm and work):
             if self.pool is None:
-                context = multiprocessing.get_context("fork")
-                workers = self.jobs if self.keep_warm else min(self.jobs, len(work))
-                self.pool = context.Pool(workers, initializer=start_worker, initargs=(self.setup,))
+                self.pool = WorkerPool(self.jobs if self.keep_warm else min(self.jobs, len(work)), self.setup)
             yield from self.pool.imap_unordered(typeset_in_worker, work)
         else:
             if self.here is None:
@@ -127,16 +127,29 @@ class Layouts:
 
 
 
-def stop(pool) -> None:
-    pool.terminate()
-    pool.join()
+class WorkerPool:
+    """Layout worker processes, and the temporary folder they keep their files in, which
+    goes with them: they are stopped, not left to end, so they cannot remove it."""
+
+    def __init__(self, workers: int, setup: TypesetterSetup):
+        self.temporary_folder = tempfile.mkdtemp(prefix="bookbuild-workers-")
+        self.processes = multiprocessing.get_context("fork").Pool(
+            workers, initializer=start_worker, initargs=(setup, self.temporary_folder))
+
+    def imap_unordered(self, function, work):
+        return self.processes.imap_unordered(function, work)
+
+    def stop(self) -> None:
+        self.processes.terminate()
+        self.processes.join()
+        shutil.rmtree(self.temporary_folder, ignore_errors=True)
 
 
 def stop_warm_workers() -> None:
     """The pool kept warm between builds, stopped (when ``watch`` ends)."""
     global _warm
     if _warm is not None:
-        stop(_warm[1])
+        _warm[1].stop()
         _warm = None
 
 

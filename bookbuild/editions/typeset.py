@@ -284,14 +284,18 @@ _worker: Typesetter | None = None
 _worker_failure = ""  # the traceback of a Typesetter that could not start in this worker
 
 
-def start_worker(setup: TypesetterSetup) -> None:
-    """Pool initializer: the parent handles Ctrl-C and stops the workers itself."""
+def start_worker(setup: TypesetterSetup, temporary_folder: str) -> None:
+    """Pool initializer: the parent handles Ctrl-C and stops the workers itself, and
+    removes ``temporary_folder``, where this worker keeps its temporary files, after
+    them (a stopped worker cannot clean up: WeasyPrint's font folders stayed behind)."""
     import signal
+    import tempfile
     import traceback
 
     global _worker, _worker_failure
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the build's handler, inherited through fork
+    tempfile.tempdir = temporary_folder
     try:
         _worker = Typesetter(setup)
     except Exception:
