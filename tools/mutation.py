@@ -60,6 +60,8 @@ def main() -> int:
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "bookbuild-mutation",
                         help="where the copy of the repository and mutmut's results go")
+    parser.add_argument("--tests", nargs="+", metavar="TEST",
+                        help=f"judge the mutants with these tests instead of {FAST_TESTS} (pytest node ids)")
     parser.add_argument("--table", action="store_true", help="only print the table of the last run in --workdir")
     parser.add_argument("--no-coverage", action="store_true", help="leave out the line coverage column")
     parser.add_argument("--fuzz", action="store_true", help="run tests/test_fuzz.py long, with a random seed, instead")
@@ -74,8 +76,8 @@ def main() -> int:
     modules = args.modules or list(MODULES)
     started = time.monotonic()
     if not args.table:
-        run_mutmut(args.workdir, modules, args.max_children)
-    coverage = {} if args.no_coverage else line_coverage(args.workdir, modules)
+        run_mutmut(args.workdir, modules, args.max_children, args.tests)
+    coverage = {} if args.no_coverage else line_coverage(args.workdir, modules, args.tests or [FAST_TESTS])
     print(table(args.workdir, modules, coverage))
     if not args.table:
         print(f"\nmutation run: {time.monotonic() - started:.0f} s wall, --max-children {args.max_children}")
@@ -85,11 +87,16 @@ def main() -> int:
 # --- running mutmut --------------------------------------------------------------------
 
 
-def run_mutmut(workdir: Path, modules: list[str], max_children: int) -> None:
+def run_mutmut(workdir: Path, modules: list[str], max_children: int, tests: list[str] | None) -> None:
     """A fresh copy of the repository in ``workdir``, and mutmut run there on ``modules``."""
     shutil.rmtree(workdir, ignore_errors=True)
     shutil.copytree(REPO, workdir, symlinks=True, ignore=shutil.ignore_patterns(
         ".git", ".venv", "mutants", ".cache", "dist", "__pycache__", ".pytest_cache", ".hypothesis", ".tools"))
+    if tests:
+        settings = workdir / "pyproject.toml"
+        selection = f"pytest_add_cli_args_test_selection = {json.dumps([FAST_TESTS])}"
+        assert selection in settings.read_text(), "pyproject.toml's [tool.mutmut] names the fast tests otherwise"
+        settings.write_text(settings.read_text().replace(selection, f"pytest_add_cli_args_test_selection = {json.dumps(tests)}"))
     # Temporary files (pytest's, the output lock) in a folder of this run's own, away from
     # other test runs on the machine.
     temp = workdir / ".tmp"
@@ -104,15 +111,15 @@ def mutant_pattern(module: str) -> str:
     return MODULES[module].removesuffix(".py").replace("/", ".") + ".*"
 
 
-def line_coverage(workdir: Path, modules: list[str]) -> dict[str, float]:
-    """Percent of each module's lines that the fast tests run (coverage.py), in the copy."""
+def line_coverage(workdir: Path, modules: list[str], tests: list[str]) -> dict[str, float]:
+    """Percent of each module's lines that the tests run (coverage.py), in the copy."""
     if not workdir.is_dir():
         return {}
     data = workdir / ".tmp" / "coverage"
     report = workdir / ".tmp" / "coverage.json"
     env = {**os.environ, "TMPDIR": str(workdir / ".tmp"), "COVERAGE_FILE": str(data)}
     subprocess.run([sys.executable, "-m", "coverage", "run", "--source=bookbuild", "-m", "pytest", "-q",
-                    "-p", "no:cacheprovider", FAST_TESTS], cwd=workdir, env=env, capture_output=True)
+                    "-p", "no:cacheprovider", *tests], cwd=workdir, env=env, capture_output=True)
     subprocess.run([sys.executable, "-m", "coverage", "json", "-q", "-o", str(report)], cwd=workdir, env=env,
                    check=True)
     files = json.loads(report.read_text())["files"]
