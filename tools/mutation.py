@@ -62,6 +62,8 @@ def main() -> int:
                         help="where the copy of the repository and mutmut's results go")
     parser.add_argument("--tests", nargs="+", metavar="TEST",
                         help=f"judge the mutants with these tests instead of {FAST_TESTS} (pytest node ids)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the other modules' results in --workdir: run the modules named again after an edit")
     parser.add_argument("--table", action="store_true", help="only print the table of the last run in --workdir")
     parser.add_argument("--no-coverage", action="store_true", help="leave out the line coverage column")
     parser.add_argument("--fuzz", action="store_true", help="run tests/test_fuzz.py long, with a random seed, instead")
@@ -76,7 +78,7 @@ def main() -> int:
     modules = args.modules or list(MODULES)
     started = time.monotonic()
     if not args.table:
-        run_mutmut(args.workdir, modules, args.max_children, args.tests)
+        run_mutmut(args.workdir, modules, args.max_children, args.tests, args.keep)
     coverage = {} if args.no_coverage else line_coverage(args.workdir, modules, args.tests or [FAST_TESTS])
     print(table(args.workdir, modules, coverage))
     if not args.table:
@@ -87,11 +89,14 @@ def main() -> int:
 # --- running mutmut --------------------------------------------------------------------
 
 
-def run_mutmut(workdir: Path, modules: list[str], max_children: int, tests: list[str] | None) -> None:
-    """A fresh copy of the repository in ``workdir``, and mutmut run there on ``modules``."""
-    shutil.rmtree(workdir, ignore_errors=True)
-    shutil.copytree(REPO, workdir, symlinks=True, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "mutants", ".cache", "dist", "__pycache__", ".pytest_cache", ".hypothesis", ".tools"))
+def run_mutmut(workdir: Path, modules: list[str], max_children: int, tests: list[str] | None, keep: bool) -> None:
+    """A fresh copy of the repository in ``workdir`` (with ``keep``, copied over the last
+    one, whose results stay), and mutmut run there on ``modules``."""
+    if not keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    shutil.copytree(REPO, workdir, symlinks=True, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "mutants", ".cache", "dist", "__pycache__", ".pytest_cache", ".hypothesis", ".tools",
+        ".mutation-inputs"))
     if tests:
         settings = workdir / "pyproject.toml"
         selection = f"pytest_add_cli_args_test_selection = {json.dumps([FAST_TESTS])}"
@@ -100,7 +105,7 @@ def run_mutmut(workdir: Path, modules: list[str], max_children: int, tests: list
     # Temporary files (pytest's, the output lock) in a folder of this run's own, away from
     # other test runs on the machine.
     temp = workdir / ".tmp"
-    temp.mkdir()
+    temp.mkdir(exist_ok=True)
     patterns = [mutant_pattern(module) for module in modules]
     subprocess.run([str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(max_children), *patterns],
                    cwd=workdir, check=True, env={**os.environ, "TMPDIR": str(temp), "PYTHONDONTWRITEBYTECODE": "1"})

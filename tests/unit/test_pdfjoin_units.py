@@ -24,7 +24,10 @@ def inputs():
     return join_inputs()
 
 
-@pytest.fixture(scope="module")
+# Made again in each test that uses it, not once for the module: mutmut runs, for a mutant,
+# only the tests that called the changed function, and a fixture kept for the module is
+# called by the first of them alone.
+@pytest.fixture
 def joined(inputs) -> bytes:
     return join(*inputs)
 

@@ -27,17 +27,20 @@ def with_settings(**changes):
     return press_ready(joined, dataclasses.replace(settings, **changes), labels, DEFAULT_COLOR_PROFILE)
 
 
-@pytest.fixture(scope="module")
+# Made again in each test that uses it, not once for the module: mutmut runs, for a mutant,
+# only the tests that called the changed function, and a fixture kept for the module is
+# called by the first of them alone.
+@pytest.fixture
 def generic() -> bytes:
     return with_settings().pdf
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def kdp() -> bytes:
     return with_settings(target="kdp", marks="none").pdf
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def ingramspark() -> bytes:
     return with_settings(target="ingramspark", marks="cross").pdf
 
@@ -214,7 +217,7 @@ def test_rebuilding_gives_the_same_bytes(generic):
 # --- the screen edition -----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def screen() -> bytes:
     joined, _, labels = press_inputs()
     with pikepdf.open(io.BytesIO(joined)) as pdf:
