@@ -298,3 +298,33 @@ def test_no_place_for_a_secret_is_no_secret(tmp_path, monkeypatch):
     (tmp_path / "file").write_text("not a folder")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
     assert user_secret() is None
+
+
+def test_the_json_is_compact_utf_8_and_blobs_follow_each_other(cache, tmp_path):
+    cache.store("parse", "k", ["é", b"ab", b"cde", b"f"])
+    body = entry(tmp_path, "parse", "k").read_bytes()[len(MAGIC) + 32:]
+    size = int.from_bytes(body[:8], "big")
+    assert body[8:8 + size] == '["é",{"bytes":[0,2]},{"bytes":[2,3]},{"bytes":[5,1]}]'.encode()
+    assert body[8 + size:] == b"abcdef"
+    assert cache.load("parse", "k") == ["é", b"ab", b"cde", b"f"]
+
+
+def test_an_entry_is_written_whole_beside_its_place_then_renamed(cache, tmp_path, monkeypatch):
+    renamed = []
+    real_replace = os.replace
+
+    def replace(source, target):
+        renamed.append((Path(source), Path(source).read_bytes(), Path(target)))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    cache.store("parse", "k", ["value"])
+    [(source, data, target)] = renamed
+    assert target == entry(tmp_path, "parse", "k") and source.parent == target.parent
+    assert source.name.startswith(".partial-") and data == target.read_bytes()
+
+
+def test_without_xdg_cache_home_the_secret_is_in_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert user_secret() == (tmp_path / "home" / ".cache" / "bookbuild" / "secret").read_bytes()

@@ -247,3 +247,53 @@ def test_stylesheets_and_fonts_are_never_taken_for_svg(book):
         assert served.content_type != "image/svg+xml", name
     (book / "styles" / "notes.txt").write_text("plain text")
     assert book_url_fetcher(book, []).fetch(BOOK_URL + "styles/notes.txt").read() == b"plain text"
+
+
+# --- the edges of each check ------------------------------------------------------------------
+
+
+def test_a_remote_url_with_a_port_is_still_remote(book):
+    assert refused(book, "https://example.com:8080/a.png").startswith("remote image `https://example.com:8080/a.png`")
+
+
+def test_a_fragment_alone_is_not_part_of_the_file_name(book):
+    assert book_resource(book, "manuscript/001-a.md", "images/red.png#part") == ("manuscript/images/red.png", "image/png")
+    served = book_url_fetcher(book, []).fetch(BOOK_URL + "manuscript/images/red.png#part")
+    assert served.read() == (book / "manuscript" / "images" / "red.png").read_bytes()
+
+
+def test_a_file_that_is_no_image_is_refused_by_the_name_it_was_given(book):
+    (book / "manuscript" / "notes.txt").write_text("words")
+    assert refused(book, "../notes.txt", base="manuscript/front/a.md") == (
+        "`../notes.txt` is not an image this book can use: use PNG, JPEG, GIF, WebP or SVG")
+
+
+def test_megapixels_are_rounded_as_they_are_counted(book):
+    (book / "manuscript" / "images" / "tall.png").write_bytes(png_header(10, 4_050_001))  # 40.50001 megapixels
+    assert refused(book, "images/tall.png").startswith("`images/tall.png` is 10x4050001 pixels (41 megapixels)")
+
+
+def test_a_profile_whose_colour_space_is_not_text_is_refused_readably(book):
+    (book / "odd.icc").write_bytes(icc(b"\xffRG\x00"))
+    assert profile_refusal(book, "odd.icc") == ("`color_profile: odd.icc` is a \ufffdRG\x00 profile: a printer needs a "
+                                                "CMYK output profile")
+
+
+def test_only_the_first_512_bytes_say_what_an_image_is(tmp_path):
+    padding = b"<!--" + b" " * 501 + b"-->"  # 508 bytes
+    (tmp_path / "late.bin").write_bytes(padding + b" <svg xmlns='http://www.w3.org/2000/svg'/>")  # "<svg" at 509
+    with pytest.raises(ResourceRefused):
+        media_type(tmp_path / "late.bin", "late.bin")
+    (tmp_path / "early.bin").write_bytes(padding + b"<svg xmlns='http://www.w3.org/2000/svg'/>")  # at 508
+    assert media_type(tmp_path / "early.bin", "early.bin") == "image/svg+xml"
+
+
+def test_an_svg_named_so_is_sanitised_even_when_its_start_does_not_say_so(book):
+    late = b"<!--" + b" " * 600 + b"-->" + SVG
+    (book / "manuscript" / "images" / "late.svg").write_bytes(late)
+    served = book_url_fetcher(book, []).fetch(BOOK_URL + "manuscript/images/late.svg")
+    data = served.read()
+    assert served.content_type == "image/svg+xml" and b"<rect" in data and b"steal" not in data
+    assert served.url == BOOK_URL + "manuscript/images/late.svg"
+    (book / "manuscript" / "images" / "upper.SVG").write_bytes(late)
+    assert b"steal" not in book_url_fetcher(book, []).fetch(BOOK_URL + "manuscript/images/upper.SVG").read()

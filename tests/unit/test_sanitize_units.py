@@ -154,3 +154,11 @@ def test_stray_text_and_elements_in_a_list_go_into_list_items():
 def test_sanitize_repairs_the_nesting_it_leaves():
     html, _ = cleaned("<b>x<script>y()</script><h2>H</h2></b>")
     assert html == "<div>x<h2>H</h2></div>"
+
+
+def test_elements_after_a_comment_are_sanitised_too():
+    root = lxml_html.fragment_fromstring('<!-- a comment --><p onclick="x()">t</p>', create_parent="div")
+    reports = []
+    sanitize(root, lambda needle, message: reports.append((needle, message)))
+    assert etree.tostring(root, encoding="unicode", method="html") == "<div><!-- a comment --><p>t</p></div>"
+    assert reports == [("onclick=", "`onclick` attribute removed: books cannot run scripts")]
