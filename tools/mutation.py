@@ -49,7 +49,7 @@ FAST_TESTS = "tests/unit/"
 EQUIVALENT = REPO / "tools" / "equivalent-mutants.md"
 TARGET = 80.0  # percent of mutants killed, each module
 KILLED, TIMEOUT, SURVIVED, NO_TESTS = (1, 3), (-24, 24, 152, 255, 36, -9), (0,), (5, 33)
-# tests/test_fuzz.py reads these (see "Fuzzing" there): the seed, and how many books to try.
+# What tests/test_fuzz.py is to read for a long run: the seed, and how many books to try.
 FUZZ_SEED, FUZZ_EXAMPLES = "BOOKBUILD_FUZZ_SEED", "BOOKBUILD_FUZZ_EXAMPLES"
 
 
@@ -186,6 +186,11 @@ def table(workdir: Path, modules: list[str], coverage: dict[str, float]) -> str:
 def fuzz(seed: int, examples: int) -> int:
     """tests/test_fuzz.py with a random seed and many more books than `make test` tries.
     The seed is printed first, so that a failure can be run again with --seed."""
+    fuzz_tests = (REPO / "tests" / "test_fuzz.py").read_text(encoding="utf-8")
+    if FUZZ_SEED not in fuzz_tests or FUZZ_EXAMPLES not in fuzz_tests:
+        # The hook: the seeded fuzz test is being written on another branch (issue 15).
+        print(f"note: tests/test_fuzz.py does not read {FUZZ_SEED} and {FUZZ_EXAMPLES} yet: "
+              f"it runs with its own settings, not a random seed", file=sys.stderr)
     print(f"fuzzing: {FUZZ_SEED}={seed} {FUZZ_EXAMPLES}={examples}", flush=True)
     env = {**os.environ, FUZZ_SEED: str(seed), FUZZ_EXAMPLES: str(examples)}
     with tempfile.TemporaryDirectory(prefix="bookbuild-fuzz-") as temp:

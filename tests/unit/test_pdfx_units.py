@@ -95,7 +95,20 @@ def test_crop_marks_lie_in_line_with_the_trim_edges_outside_the_bleed(generic):
     assert len(lines) == 8
 
 
+def test_the_marks_are_drawn_last_in_hairlines_in_a_state_of_their_own(generic):
+    with pikepdf.open(io.BytesIO(generic)) as pdf:
+        page = pdf.pages[5]
+        streams = page.obj.Contents if isinstance(page.obj.Contents, pikepdf.Array) else [page.obj.Contents]
+        last = [(str(op), [float(v) for v in operands]) for operands, op in pikepdf.parse_content_stream(streams[-1])]
+        assert last[:3] == [("q", []), ("w", [0.25]), ("K", [1, 1, 1, 1])] and last[-1] == ("Q", [])
+        assert {op for op, _ in last[3:-1]} == {"m", "l", "S"}
+        assert streams[-1].get("/Filter") == Name.FlateDecode  # saved compressed
+
+
 def test_cross_marks_are_centred_on_each_edge_outside_the_bleed(ingramspark):
+    media = boxes(ingramspark, "/MediaBox")
+    assert media[0] == [-SLUG, -BLEED - SLUG, 360 + BLEED + SLUG, 576 + BLEED + SLUG]  # no bleed at the gutter
+    assert media[1] == [-BLEED - SLUG, -BLEED - SLUG, 360 + SLUG, 576 + BLEED + SLUG]
     lines = {tuple(round(v, 3) for v in line) for line in marks_drawn(ingramspark, 5)}
     outer = BLEED + MARK_GAP + MARK_LENGTH
     half = MARK_LENGTH / 2
@@ -140,7 +153,7 @@ def test_pdf_x_keys_version_and_output_intent(generic, ingramspark):
             assert str(intent.RegistryName) == "http://www.color.org"
             assert str(intent.Info).startswith("SWOP")
             assert "/DestOutputProfile" not in intent  # the AGPL profile is never embedded
-            assert not any(isinstance(obj, pikepdf.Stream) and "/ObjStm" == obj.get("/Type") for obj in pdf.objects)
+        assert b"/ObjStm" not in data  # PDF 1.3 and 1.4 have no object streams
 
 
 def test_a_books_own_profile_is_embedded_and_named(tmp_path):
@@ -169,8 +182,17 @@ def test_the_print_edition_has_no_tags_links_or_structure(generic):
         assert "/Outlines" in pdf.Root  # the generic printer takes bookmarks
 
 
-def test_kdp_gets_no_bookmarks(kdp, ingramspark):
+def test_kdp_gets_no_bookmarks(ingramspark):
+    joined, settings, labels = press_inputs()
+    with pikepdf.open(io.BytesIO(joined)) as pdf:
+        pdf.Root.PageMode = Name.UseOutlines  # open with the bookmarks shown
+        pdf.pages[0].obj.CropBox = Array([-9, -9, 369, 585])
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+    kdp = press_ready(buffer.getvalue(), dataclasses.replace(settings, target="kdp", marks="none"), labels,
+                      DEFAULT_COLOR_PROFILE).pdf
     with pikepdf.open(io.BytesIO(kdp)) as pdf:
+        assert "/CropBox" not in pdf.pages[0].obj
         assert "/Outlines" not in pdf.Root and "/PageMode" not in pdf.Root
     with pikepdf.open(io.BytesIO(ingramspark)) as pdf:
         assert "/Outlines" in pdf.Root
@@ -235,8 +257,8 @@ def test_the_screen_edition_is_cut_to_the_trim_and_keeps_links_tags_and_colour(s
             assert not any(key in page.obj for key in ("/TrimBox", "/BleedBox", "/CropBox", "/ArtBox"))
         assert "/StructTreeRoot" in pdf.Root and "/Outlines" in pdf.Root
         assert any("/Annots" in page.obj for page in pdf.pages)
-        assert pdf.pdf_version >= "1.5"  # object streams pack the structure tree
-        assert any(obj.get("/Type") == "/ObjStm" for obj in pdf.objects if isinstance(obj, pikepdf.Stream))
+        assert pdf.pdf_version >= "1.5"
+    assert b"/ObjStm" in screen  # object streams pack the structure tree
     assert "DeviceRGB" in read_inks(io.BytesIO(screen)).spaces  # colours as the layout drew them
     assert list(PdfReader(io.BytesIO(screen)).page_labels) == list(press_inputs()[2][:17])
 
