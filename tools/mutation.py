@@ -123,8 +123,10 @@ def line_coverage(workdir: Path, modules: list[str], tests: list[str]) -> dict[s
     data = workdir / ".tmp" / "coverage"
     report = workdir / ".tmp" / "coverage.json"
     env = {**os.environ, "TMPDIR": str(workdir / ".tmp"), "COVERAGE_FILE": str(data)}
-    subprocess.run([sys.executable, "-m", "coverage", "run", "--source=bookbuild", "-m", "pytest", "-q",
-                    "-p", "no:cacheprovider", *tests], cwd=workdir, env=env, capture_output=True)
+    tested = subprocess.run([sys.executable, "-m", "coverage", "run", "--source=bookbuild", "-m", "pytest", "-q",
+                             "-p", "no:cacheprovider", *tests], cwd=workdir, env=env, capture_output=True, text=True)
+    if tested.returncode != 0:
+        print(f"note: the tests failed while coverage was measured:\n{tested.stdout[-2000:]}", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "coverage", "json", "-q", "-o", str(report)], cwd=workdir, env=env,
                    check=True)
     files = json.loads(report.read_text())["files"]

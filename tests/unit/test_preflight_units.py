@@ -433,3 +433,111 @@ def test_figures_without_alt_text_are_counted(screen):
     report = preflight_screen(edited(screen, strip_alt), "x")
     assert report.errors == ["2 figures have no alt text"]
     assert "FAIL 2 figures, 2 without alt text" in report.lines
+
+
+# --- edges found by mutation testing -------------------------------------------------------
+
+
+def test_an_even_page_count_that_is_no_multiple_of_three(good):
+    four = cut(good, (0, 1, 2, 3))
+    assert "ok   even page count (4)" in preflight(four).lines
+    assert errors(four) == ""
+
+
+def test_a_pdf_without_pdf_x_keys_says_so_in_its_first_line(good):
+    report = preflight(edited(good, lambda pdf: pdf.docinfo.__delitem__("/GTS_PDFXVersion")))
+    assert report.lines[0] == "     target generic, 6 pages, PDF 1.4, no PDF/X version"
+
+
+def test_boxes_that_do_not_start_at_zero_are_measured_by_their_size(good):
+    def shift(pdf):
+        for page in pdf.pages:
+            for key in ("/MediaBox", "/BleedBox", "/TrimBox"):
+                page.obj[key] = Array([float(v) + (20 if n % 2 == 0 else 30) for n, v in enumerate(page.obj[key])])
+
+    report = preflight(edited(good, shift))
+    assert "ok   trim box 5in x 8in on every page" in report.lines and report.errors == []
+    slightly_off = edited(good, lambda pdf: [page.obj.__setitem__("/TrimBox", Array([0, 0, 360.6, 576.6]))
+                                             for page in pdf.pages])
+    assert "trim box is not 5in x 8in on every page" in errors(slightly_off)
+    within = edited(good, lambda pdf: [page.obj.__setitem__("/TrimBox", Array([0, 0, 360.004, 575.996]))
+                                       for page in pdf.pages])
+    assert "trim box" not in errors(within)
+
+
+def test_the_kdp_page_limit_is_828_pages_inclusive(good):
+    def pages(count):
+        def grow(pdf):
+            while len(pdf.pages) < count:
+                pdf.pages.append(pdf.pages[2])
+        return grow
+
+    kdp = PrintSettings("5in", "8in", "0.125in", "crop", "kdp")
+    at_limit = preflight(edited(good, pages(828)), kdp, inside=1.0)
+    assert "ok   page count 828 (at most 828)" in at_limit.lines
+    over = preflight(edited(good, pages(830)), kdp, inside=1.0)
+    assert "830 pages: kdp prints at most 828; shorten the book or change print.target" in over.errors
+
+
+def test_skewed_placements_are_measured_along_each_side_of_the_image(good):
+    def change(pdf):
+        add_resource(pdf, "/XObject", "/Im9", image(pdf, Name.DeviceGray, 1))
+        # Its width runs along (1, 0), 1pt: 288 ppi; its height along (0.5, 0.1), about 0.51pt.
+        add_content(pdf, b"1 0 0.5 0.1 100 100 cm /Im9 Do")
+
+    report = preflight(edited(good, change))
+    assert "warn 2 images, lowest 288 ppi at placed size" in report.lines
+    assert report.warnings == ["image on page 3 prints at 288 ppi: printers want 300; use a larger image"]
+
+
+def test_matrices_are_concatenated_as_pdf_does(good):
+    def change(pdf):
+        picture = image(pdf, Name.DeviceGray, 1)
+        drawing = form(pdf, b"0 2 -2 0 0 0 cm /Im0 Do", Matrix=[1, 1, 0, 1, 0, 0])  # turned, in a sheared form
+        drawing.Resources = Dictionary(XObject=Dictionary(Im0=picture))
+        pdf.pages[2].obj.Resources.XObject["/Broken"] = drawing
+        add_content(pdf, b"2 0 1 2 100 100 cm /Broken Do")  # sheared too
+
+    # [0 2 -2 0] x [1 1 0 1] x [2 0 1 2] = [2 4 -6 -4]: 4 pixels on 4.47pt (64 ppi) and on 7.21pt (40 ppi)
+    assert "warn 2 images, lowest 40 ppi at placed size" in preflight(edited(good, change)).lines
+
+
+def test_an_image_placed_with_no_size_is_not_measured(good):
+    flat = edited(good, lambda pdf: (add_resource(pdf, "/XObject", "/Im9", image(pdf, Name.DeviceGray, 1)),
+                                     add_content(pdf, b"0 0 0 20 0 0 cm /Im9 Do q 20 0 0 0 0 0 cm /Im9 Do Q")))
+    assert "ok   1 images, lowest 424 ppi at placed size" in preflight(flat).lines
+
+
+def test_screen_edition_keys_that_are_missing_altogether(screen):
+    no_mark_info = preflight_screen(edited(screen, lambda pdf: pdf.Root.__delitem__("/MarkInfo")), "x")
+    assert no_mark_info.errors == ["the screen edition is not tagged"]
+    unmarked = preflight_screen(edited(screen, lambda pdf: pdf.Root.MarkInfo.__delitem__("/Marked")), "x")
+    assert unmarked.errors == ["the screen edition is not tagged"]
+    no_preferences = preflight_screen(edited(screen, lambda pdf: pdf.Root.__delitem__("/ViewerPreferences")), "x")
+    assert no_preferences.errors == ["DisplayDocTitle is not set"]
+    untitled = preflight_screen(edited(screen, lambda pdf: pdf.Root.ViewerPreferences.__delitem__("/DisplayDocTitle")), "x")
+    assert untitled.errors == ["DisplayDocTitle is not set"]
+    no_language = preflight_screen(edited(screen, lambda pdf: pdf.Root.__delitem__("/Lang")), "x")
+    assert "FAIL language missing" in no_language.lines
+    assert no_language.edition == "x"
+
+
+def test_a_figure_whose_alt_text_is_missing_altogether(screen):
+    def drop_alt(pdf):
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == Name.Figure and "/Alt" in obj:
+                del obj["/Alt"]
+
+    assert preflight_screen(edited(screen, drop_alt), "x").errors == ["2 figures have no alt text"]
+
+
+def test_a_structure_element_held_alone_is_found(screen):
+    def single_kid(pdf):
+        figures = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == Name.Figure]
+        wrapper = pdf.make_indirect(Dictionary(S=Name.Div, K=figures[0]))
+        document = pdf.Root.StructTreeRoot.K[0]
+        document.K.append(wrapper)
+        figures[0].Alt = String("")
+
+    # The figure is met twice, once under its own parent and once as the wrapper's only kid.
+    assert "FAIL 3 figures, 2 without alt text" in preflight_screen(edited(screen, single_kid), "x").lines
