@@ -94,6 +94,10 @@ def run_mutmut(workdir: Path, modules: list[str], max_children: int, tests: list
     one, whose results stay), and mutmut run there on ``modules``."""
     if not keep:
         shutil.rmtree(workdir, ignore_errors=True)
+    elif workdir.is_dir():
+        for entry in workdir.iterdir():  # all but mutmut's results
+            if entry.name not in ("mutants", ".tmp"):
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
     shutil.copytree(REPO, workdir, symlinks=True, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
         ".git", ".venv", "mutants", ".cache", "dist", "__pycache__", ".pytest_cache", ".hypothesis", ".tools",
         ".mutation-inputs"))
