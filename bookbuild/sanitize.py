@@ -92,10 +92,11 @@ def repair_nesting(root: lxml_html.HtmlElement) -> None:
                 child.addprevious(item)
                 item.append(child)
                 item.tail, child.tail = child.tail, None
+                child = item  # the text after it is now the new item's
             if child.tail and child.tail.strip():
                 item = lxml_html.Element("li")
                 item.text, child.tail = child.tail, None
-                (child.getparent() if child.getparent() is not listing else child).addnext(item)
+                child.addnext(item)
 
 
 def _local(tag) -> str:
