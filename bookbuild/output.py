@@ -47,7 +47,7 @@ def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
     try:
         return _write_all(out_dir, files)
     except OSError as failure:  # a full disk, a read-only folder: said with the folder, not a temporary file
-        raise OSError(failure.errno, failure.strerror, str(out_dir)) from failure
+        raise OSError(failure.errno, failure.strerror or str(failure), str(out_dir)) from failure
 
 
 def _write_all(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
