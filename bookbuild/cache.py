@@ -117,14 +117,16 @@ class Cache:
         folder = self._folder(kind)
         if folder is None or self.secret is None:
             return
+        temp = None
         try:
             folder.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(dir=folder, prefix=".partial-")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(_MAGIC + self._mac(kind, key, body) + body)
             os.replace(temp, folder / key)
-        except OSError:
-            pass  # no cache is a slower build, never a failed one
+        except OSError:  # no cache is a slower build, never a failed one
+            if temp is not None:
+                Path(temp).unlink(missing_ok=True)
 
     def keep_only(self, kind: str, keys: set[str]) -> None:
         """Forget entries this build did not use, so the cache stays the size of the book."""

@@ -328,3 +328,13 @@ def test_without_xdg_cache_home_the_secret_is_in_the_home_folder(tmp_path, monke
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert user_secret() == (tmp_path / "home" / ".cache" / "bookbuild" / "secret").read_bytes()
+
+
+def test_a_write_that_fails_leaves_no_partial_entry(cache, tmp_path, monkeypatch):
+    """A full disk: the entry is not stored, and its partial copy does not stay to fill it."""
+    def full(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    cache.store("parse", "k", ["value"])
+    assert list(entry(tmp_path, "parse", "k").parent.iterdir()) == []
