@@ -13,7 +13,7 @@ import pikepdf
 import pytest
 from inputs import edition
 from pikepdf import Array, Dictionary, Name, String
-from test_preflight import BREAKAGES, add_content, add_resource, draw_image, edited, form, image, remove_id
+from test_preflight import BREAKAGES, add_content, add_resource, draw_image, edited, form, image, remove_id, rgb_shading
 
 from bookbuild.model import PrintSettings
 from bookbuild.preflight import preflight_print, preflight_screen
@@ -541,3 +541,15 @@ def test_a_structure_element_held_alone_is_found(screen):
 
     # The figure is met twice, once under its own parent and once as the wrapper's only kid.
     assert "FAIL 3 figures, 2 without alt text" in preflight_screen(edited(screen, single_kid), "x").lines
+
+
+def test_colour_beside_an_image_is_found_by_the_full_parse(good):
+    """Content that places an image is parsed in full (for the image's resolution); its
+    colour operators and shadings are found there, not by the quick scan of other content."""
+    def change(pdf):
+        add_resource(pdf, "/XObject", "/Im", image(pdf, Name.DeviceGray, 1), page=3)
+        add_resource(pdf, "/Shading", "/S", rgb_shading(pdf), page=3)
+        add_content(pdf, b"q 1 0 0 1 0 0 cm /Im Do Q 0 0 1 rg 1 0 0 RG /S sh", page=3)
+
+    assert errors(edited(good, change)) == ("colour other than CMYK and grey in the print edition "
+                                            "(RG operators, RGB shading, rg operators)")

@@ -299,3 +299,9 @@ def test_an_empty_link_with_children_shows_only_the_target_title(root):
     parts = [chapter_one([link(0, "7", wikilink=True, has_text=False)], html=html)] + others()
     done = resolve(book(root, parts), parts)
     assert '<a href="#c007" class="xref">7. Seventh</a>' in done.parts[3].html
+
+
+def test_a_parts_elements_follow_each_other_with_nothing_added(root):
+    parts = [chapter_one([], html='<p>one</p><p>two <em>2</em></p><ul><li>three</li></ul><p>four</p>')] + others()
+    done = resolve(book(root, parts), parts)
+    assert "<p>one</p><p>two <em>2</em></p><ul><li>three</li></ul><p>four</p>" in done.parts[3].html
