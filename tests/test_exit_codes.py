@@ -64,3 +64,13 @@ def test_a_dependency_broken_at_import_is_a_bug(tmp_path):
     book = copy_book("refs", tmp_path / "book")
     done = run_with(broken(tmp_path / "site", "lxml"), "check", "--book", book)
     assert_a_bug(done, "lxml")
+
+
+def test_the_installed_command_reports_a_dependency_broken_at_import_as_a_bug(tmp_path):
+    """``python -m bookbuild`` and the ``bookbuild`` script start where build.py does not."""
+    book = copy_book("refs", tmp_path / "book")
+    done = subprocess.run([sys.executable, "-m", "bookbuild", "check", "--book", str(book)], capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(broken(tmp_path / "site", "lxml")),
+                               "PYTHONDONTWRITEBYTECODE": "1"})
+    assert_a_bug(done, "lxml")
