@@ -94,13 +94,15 @@ def find_references(pdf_bytes: bytes, font_files: dict[str, str]) -> tuple[bytes
     name to its font file."""
     import pikepdf
 
+    from .press import content_bytes
+
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         number_fonts = _complete_fonts(pdf, font_files, lambda name, font: _family(font) == PAGE_NUMBER_FAMILY)
         digits = {f.resource: f.digits for f in number_fonts}
         found = []
         for index, page in enumerate(pdf.pages):
             names = {name for name in page.obj.get("/Resources", {}).get("/Font", {}).keys() if name in digits}
-            content = _content(page.obj)
+            content = content_bytes(page.obj)
             if not names or not any(name[1:].encode() in content for name in names):
                 continue
             links = _links(page.obj)
@@ -133,13 +135,15 @@ def find_folios(pdf_bytes: bytes, folios: tuple[str, ...], font_files: dict[str,
 
 def _run_texts(pdf, fonts: set[str] | None) -> list[list[tuple[str, str]]]:
     """Each page's runs of text in ``fonts`` (all, for None): (font, text), in order."""
+    from .press import content_bytes
+
     pages = []
     for page in pdf.pages:
         available = page.obj.get("/Resources", {}).get("/Font", {})
         names = set(available.keys()) if fonts is None else {name for name in available.keys() if name in fonts}
         unicode = {name: _to_unicode(available[name].ToUnicode.read_bytes()) for name in names if "/ToUnicode" in available[name]}
         pages.append([(font, "".join(unicode.get(font, {}).get(code, "") for code in _codes(token.group("shown"))))
-                      for token, font, _ in _runs(_content(page.obj), names)])
+                      for token, font, _ in _runs(content_bytes(page.obj), names)])
     return pages
 
 
@@ -228,6 +232,8 @@ def fill(pdf_bytes: bytes, numbers: tuple[PrintedNumber, ...], number_fonts: tup
     (in the same order), each as wide as before."""
     import pikepdf
 
+    from .press import content_bytes
+
     if all(label == n.label for label, n in zip(wanted, numbers)):
         return pdf_bytes, numbers
     if any(width_class(label) != width_class(n.label) for label, n in zip(wanted, numbers)):
@@ -240,7 +246,7 @@ def fill(pdf_bytes: bytes, numbers: tuple[PrintedNumber, ...], number_fonts: tup
         for index, labels in by_page.items():
             page = pdf.pages[index].obj
             names = {name for name in page.get("/Resources", {}).get("/Font", {}).keys() if name in digits}
-            content = _content(page)
+            content = content_bytes(page)
             pieces, done = [], 0
             for run, (token, font, _) in enumerate(_runs(content, names)):
                 if run not in labels:
@@ -261,17 +267,6 @@ def fill(pdf_bytes: bytes, numbers: tuple[PrintedNumber, ...], number_fonts: tup
 
 
 # --- reading the PDF ------------------------------------------------------------------
-
-
-def _content(page) -> bytes:
-    import pikepdf
-
-    contents = page.get("/Contents")
-    if contents is None:
-        return b""
-    if isinstance(contents, pikepdf.Array):
-        return b"\n".join(part.read_bytes() for part in contents)
-    return contents.read_bytes()
 
 
 def _links(page) -> list[tuple[tuple[float, ...], str]]:
