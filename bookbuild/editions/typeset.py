@@ -12,6 +12,8 @@ literal text, so a segment's layout is a pure function of its ``SegmentJob``.
 from __future__ import annotations
 
 import logging
+import math
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +21,8 @@ from pathlib import Path
 from .. import fonts, theme
 from ..pagemap import PageStart, find_page_starts, page_lines
 from ..resources import BOOK_URL, book_url_fetcher
-from . import pagenumbers
+from . import pagenumbers, vertical
+from .paragraphs import optimal_paragraphs
 from .pagenumbers import NumberFont, PrintedNumber
 
 HYPHEN_LADDER = 3  # this many hyphenated lines in a row is one too many
@@ -69,6 +72,7 @@ class Typesetter:
         self.weasyprint = weasyprint
         _subset_fonts_keeping_every_glyph_id()
         _footnotes_in_document_order()
+        _pages_filled_to_the_foot()
         self.setup = setup
         self.font_config = FontConfiguration()  # @font-face rules only apply through one of these
         # No @color-profile: every segment would embed the print profile (190 KB); the
@@ -82,22 +86,37 @@ class Typesetter:
         rules = "\n".join(theme.font_face_css(lambda face: face.path.as_uri(), family)
                            for family in (theme.BODY_FAMILY, pagenumbers.PAGE_NUMBER_FAMILY))
         self.stylesheets = [self._css(string=rules)] + [self._css(filename=str(p)) for p in setup.stylesheets]
+        self._whole_lines_css: dict[str, str] = {}
 
     def _css(self, **source):
         return self.weasyprint.CSS(url_fetcher=self.fetcher, font_config=self.font_config,
                                    color_profiles=self.color_profiles, **source)
 
     def typeset(self, job: SegmentJob) -> SegmentLayout:
-        """Lay the segment out until no paragraph has a ladder of hyphens, and write it; note
-        the page numbers it prints."""
-        unhyphenated: frozenset[tuple[str, int]] = frozenset()
+        """Lay the segment out until no paragraph has a ladder of hyphens, no page ends
+        with a hyphen and no page of running text ends short where a paragraph on it can
+        be set a line longer; write it; note the page numbers it prints."""
+        unhyphenated: frozenset[tuple[str, int]] = frozenset()  # blocks set without hyphens
+        whole_lines: dict[tuple[str, int], frozenset[int]] = {}  # lines of planned paragraphs not to hyphenate
+        looser: dict[tuple[str, int], int] = {}  # planned paragraphs set a line longer, to fill a page
+        alone: frozenset[tuple[str, int]] = frozenset()  # blocks that may leave a line alone (widows, orphans: 1)
         with _collected_warnings() as warnings:
             for _ in range(_MAX_LAYOUTS):
-                document = self._layout(job, unhyphenated)
+                document, setter = self._layout(job, unhyphenated, whole_lines, looser, alone)
+                planned = setter.planned_blocks()
                 ladders = _hyphen_ladders(document.pages)
-                if ladders <= unhyphenated:
+                page_ends = _hyphenated_page_ends(document.pages)
+                more_whole = {key: whole_lines.get(key, frozenset()) | lines for key, lines in page_ends.items()
+                              if key in planned and not lines <= whole_lines.get(key, frozenset())}
+                more_unhyphenated = (ladders | {key for key in page_ends if key not in planned}) - unhyphenated
+                more_looser, more_alone = ({}, set()) if job.folios else _filling_short_pages(document.pages, setter, looser)
+                more_alone -= alone
+                if not more_whole and not more_unhyphenated and not more_looser and not more_alone:
                     break
-                unhyphenated |= ladders
+                unhyphenated |= more_unhyphenated
+                whole_lines.update(more_whole)
+                looser.update(more_looser)
+                alone |= more_alone
             anchors: dict[str, int] = {}
             for number, page in enumerate(document.pages):
                 for anchor in page.anchors:
@@ -116,13 +135,40 @@ class Typesetter:
         return SegmentLayout(len(document.pages), anchors, tuple(find_page_starts(document.pages)), pdf,
                              tuple(warnings), blank, numbers, number_fonts, found_all)
 
-    def _layout(self, job: SegmentJob, unhyphenated: frozenset[tuple[str, int]]):
+    def _layout(self, job: SegmentJob, unhyphenated: frozenset[tuple[str, int]],
+                whole_lines: dict[tuple[str, int], frozenset[int]], looser: dict[tuple[str, int], int],
+                alone: frozenset[tuple[str, int]]):
+        """The laid-out document, and what set its paragraphs (``paragraphs.ParagraphSetter``)."""
         # A block set without hyphenation is picked out by its part and block number.
         relaxed = "".join(f'#{part} [data-pb="{block}"] {{ hyphens: manual; }}\n' for part, block in sorted(unhyphenated))
-        page_css = self._css(string=job.page_css + "\n" + relaxed)
-        with _at_most_two_hyphens_in_a_row():
-            return self.weasyprint.HTML(string=job.html, base_url=BOOK_URL, url_fetcher=self.fetcher).render(
-                stylesheets=[page_css] + self.stylesheets, font_config=self.font_config, color_profiles=self.color_profiles)
+        relaxed += "".join(f'#{part} [data-pb="{block}"] {{ widows: 1; orphans: 1; }}\n' for part, block in sorted(alone))
+        page_css = self._css(string=job.page_css + "\n" + self._whole_lines(job.page_css) + "\n" + relaxed)
+        html = self.weasyprint.HTML(string=job.html, base_url=BOOK_URL, url_fetcher=self.fetcher)
+        with _at_most_two_hyphens_in_a_row(), optimal_paragraphs(html.etree_element, no_hyphen_lines=whole_lines,
+                                                                 looser=looser) as setter:
+            document = html.render(stylesheets=[page_css] + self.stylesheets, font_config=self.font_config,
+                                   color_profiles=self.color_profiles)
+        return document, setter
+
+
+    def _whole_lines(self, page_css: str) -> str:
+        """The text block made a whole number of the body's lines high (the bottom margin
+        takes what is left over), so that a full page's last line ends at its foot, as in
+        TeX, and pages that are full end at one depth."""
+        key = re.sub(r"counter-reset: page \d+;?", "", page_css)
+        if key not in self._whole_lines_css:
+            probe = self.weasyprint.HTML(string='<html lang="en"><body><section class="part chapter">'
+                                                '<p>x</p></section></body></html>', base_url=BOOK_URL,
+                                         url_fetcher=self.fetcher)
+            page = probe.render(stylesheets=[self._css(string=page_css)] + self.stylesheets,
+                                font_config=self.font_config, color_profiles=self.color_profiles).pages[0]._page_box
+            lines = [box.height for box in page.descendants() if type(box).__name__ == "LineBox"]
+            rule = ""
+            if lines and lines[0] > 0:
+                spare = page.height - math.floor(page.height / lines[0] + 1e-6) * lines[0]
+                rule = f"@page {{ margin-bottom: {page.margin_bottom + spare:.4f}px !important; }}"
+            self._whole_lines_css[key] = rule
+        return self._whole_lines_css[key]
 
 
 def _subset_fonts_keeping_every_glyph_id() -> None:
@@ -168,6 +214,23 @@ def _footnotes_in_document_order() -> None:
     LayoutContext.report_footnote = report_footnote
     LayoutContext.layout_footnote = layout_footnote
     LayoutContext._bookbuild_ordered = True
+
+
+def _pages_filled_to_the_foot() -> None:
+    """Every page of running text ends at the foot of its text block (``vertical``): done
+    on the pages as WeasyPrint 70 (pinned) makes them, before their margin boxes,
+    backgrounds, links and anchors are placed."""
+    from weasyprint import layout
+
+    if getattr(layout, "_bookbuild_filled", False):
+        return
+    make_all_pages = layout.make_all_pages
+
+    def filled(*args, **kwargs):
+        yield from vertical.fill_pages(list(make_all_pages(*args, **kwargs)))
+
+    layout.make_all_pages = filled
+    layout._bookbuild_filled = True
 
 
 class _InDocumentOrder(list):
@@ -258,6 +321,55 @@ def _hyphen_ladders(pages: list) -> frozenset[tuple[str, int]]:
             if count >= HYPHEN_LADDER and block is not None:
                 ladders.add((part, block))
     return frozenset(ladders)
+
+
+def _filling_short_pages(pages: list, setter, looser: dict[tuple[str, int], int]
+                         ) -> tuple[dict[tuple[str, int], int], set[tuple[str, int]]]:
+    """What fills the pages of running text left short by whole lines (a line held back from
+    a widow or an orphan, where there were too few gaps to share the space): the
+    paragraphs that begin on such a page and can be set a line longer at the least cost,
+    one a missing line (the page is then full, and the next page begins where it did);
+    where there are not enough of them, the paragraph that went on to the next page may
+    leave a line alone there, as TeX lets it at a price."""
+    boxes_of = {id(page._page_box): n for n, page in enumerate(pages)}
+    blocks_on = [[(part, block) for part, block, _ in page_lines(page) if block is not None] for page in pages]
+    wanted: dict[tuple[str, int], int] = {}
+    alone: set[tuple[str, int]] = set()
+    running = vertical.running_pages([page._page_box for page in pages])
+    short = {boxes_of[id(box)]: vertical.lines_short(box) for box in running}
+    for n, missing in short.items():
+        # A segment begins on a right-hand page: pages 1 and 2, 3 and 4, ... face each other.
+        facing = n + 1 if n % 2 else n - 1
+        if not missing or n + 1 >= len(pages) or short.get(facing, missing) == missing:
+            continue  # a full page, or one facing a page as short (or a part's end, or nothing)
+        earlier = {key for blocks in blocks_on[:n] for key in blocks}
+        begun_here = [key for key in dict.fromkeys(blocks_on[n]) if key not in earlier and key not in looser]
+        costs = sorted((cost, key) for key in begun_here if (cost := setter.cost_of_a_line_more(key)) is not None)
+        for _, key in costs[:missing]:
+            wanted[key] = 1
+        if len(costs) < missing and blocks_on[n + 1]:
+            alone.add(blocks_on[n + 1][0])
+    return wanted, alone
+
+
+def _hyphenated_page_ends(pages: list) -> dict[tuple[str, int], frozenset[int]]:
+    """The lines (part, block, the line's number in its block) that end a page with the
+    typesetter's hyphen: a word split over a page, or over a leaf."""
+    counted: dict[tuple[str, int], int] = {}
+    found: dict[tuple[str, int], set[int]] = {}
+    for page in pages:
+        last = None
+        for part, block, texts in page_lines(page):
+            if block is None:
+                continue
+            key = (part, block)
+            last = (key, counted.get(key, 0), texts)
+            counted[key] = counted.get(key, 0) + 1
+        if last is not None:
+            key, line, texts = last
+            if texts and texts[-1].rstrip().endswith(_HYPHENS):
+                found.setdefault(key, set()).add(line)
+    return {key: frozenset(lines) for key, lines in found.items()}
 
 
 class _collected_warnings:
