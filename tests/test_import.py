@@ -37,9 +37,11 @@ CHAPTERS = {
     4: "manuscript/004-lock-it-like-you-mean-it.md",
     5: "manuscript/005-carry-a-spare-tube.md",
     12: "manuscript/012-tyres-matter-more-than-the-frame.md",
+    13: "manuscript/013-why-i-started-this-blog.md",  # no number in its title: numbered after the others
 }
 TITLES = {1: "Buy the bike you will actually ride", 2: "Lights are not optional", 3: "Rain changes everything",
-          4: "Lock it like you mean it", 5: "Carry a spare tube", 12: "Tyres matter more than the frame"}
+          4: "Lock it like you mean it", 5: "Carry a spare tube", 12: "Tyres matter more than the frame",
+          13: "Why I started this blog"}
 # (chapter, link text, chapter it goes to, section id or "") for every link between posts.
 CROSS_REFERENCES = [
     (1, "why lights are not optional", 2, ""),
@@ -49,6 +51,7 @@ CROSS_REFERENCES = [
     (4, "lesson twelve", 12, ""),
     (12, "buying the bike you will actually ride", 1, ""),  # no trailing slash
     (12, "the rain post", 3, "stopping"),
+    (3, "an early post", 13, ""),  # the post without a number
 ]
 SAVED_ONLY = [(5, "good lights", 2, "be-seen")]  # the Markdown post
 CREDIT = "Photo by Ilse Marrow at Pexels.com"
@@ -129,8 +132,9 @@ def test_numbered_posts_become_chapters_and_the_rest_is_listed(imported):
     assert "published" not in imported.chapter(4)[0]  # a draft was never published
     assert imported.chapter(4)[0]["source"] == "https://pedalnotes.example/?p=14"
     out = imported.process.stdout
-    assert "6 chapters written" in out and "2 posts skipped" in out
-    assert "“Why I started this blog” (post): no number in its title" in out
+    assert "7 chapters written" in out and "1 post skipped" in out
+    assert ("  1 post without a number in its title, numbered 13 by publication date, oldest first "
+            "(`--order title` or `--order export` for another order)") in out.splitlines()
     assert "“About” (page): a page, not a post" in out
     assert "Traceback" not in imported.process.stderr
 
@@ -139,7 +143,7 @@ def test_the_summary_says_what_was_done(from_export):
     out = from_export.process.stdout.splitlines()
     assert out[0] == "Imported " + str(EXPORT) + ": 6 numbered posts"
     assert "  images: 2 found, 0 missing" in out
-    assert "  7 links between posts turned into cross-references" in out
+    assert "  8 links between posts turned into cross-references" in out
     assert "  1 paragraph found in most posts removed as furniture" in out
     assert "  4 scripts, frames, forms or event handlers removed" in out
     meta = yaml.safe_load((from_export.book / "metadata.yaml").read_text(encoding="utf-8"))
@@ -155,7 +159,7 @@ def test_a_malformed_post_is_reported_and_the_import_goes_on(from_export, from_s
     assert "published" not in meta and "A spare tube weighs *less than a sandwich*" in body
     assert (f"{SAVED}/notes-for-later.md:2:8: error: invalid YAML" in from_saved_pages.process.stderr
             and "this post is left out" in from_saved_pages.process.stderr)
-    assert "6 chapters written" in from_saved_pages.process.stdout
+    assert "7 chapters written" in from_saved_pages.process.stdout
 
 
 def test_featured_image_and_its_credit_open_the_chapter(imported):
@@ -188,7 +192,7 @@ def test_the_text_keeps_its_structure(imported):
     assert "1.  Mudguards, full length" in three
     assert re.search(r'!\[The same junction, ten minutes into a downpour\.\]\(images/wet-road[-0-9x]*\.jpg\)'
                      r'\{alt="A wet road shining under street lights"\}', three)
-    assert "[an early post](https://pedalnotes.example/2024/02/20/why-i-started/)" in three  # not imported: a web link
+    assert "[the About page](https://pedalnotes.example/about/)" in three  # a page, not imported: a web link
     _, twelve = imported.chapter(12)
     assert "a Presta valve needs its own pump head, and the wrong pump will bend it." in twelve  # handlers gone, text kept
 
@@ -284,7 +288,7 @@ def test_importing_again_keeps_the_chapters_the_author_edited(tmp_path):
     assert lines[kept + 1] == f"    {CHAPTERS[2]}  (2. Lights are not optional)"
     updated = lines.index("  1 chapter updated (not edited since the last import)")
     assert lines[updated + 1] == f"    {CHAPTERS[3]}  (#3 Rain changes everything)"
-    assert "  0 chapters written" in lines and "  4 chapters unchanged" in lines
+    assert "  0 chapters written" in lines and "  5 chapters unchanged" in lines
     assert "very kindly" in edited.read_text(encoding="utf-8") and "A lamp" not in edited.read_text(encoding="utf-8")
     assert "stops and steers" in (book / CHAPTERS[3]).read_text(encoding="utf-8")
     # and the next import still knows the edited chapter for what it is
@@ -367,7 +371,7 @@ def test_a_post_that_breaks_the_xml_is_reported_with_its_title_and_the_rest_is_i
     assert process.returncode == 1 and "Traceback" not in process.stderr
     assert re.search(rf"^{re.escape(str(export))}:252:\d+: error: post “Thing 4 - Lock it  mean it”: not well-formed XML "
                      r"\(xmlParseEntityRef: no name\)", process.stderr, re.MULTILINE), process.stderr
-    assert "6 chapters written" in process.stdout
+    assert "7 chapters written" in process.stdout
 
 
 def test_a_file_that_is_not_an_export_is_a_located_error(tmp_path):
@@ -453,4 +457,4 @@ def test_a_post_pandoc_cannot_convert_is_reported_with_its_title(tmp_path, monke
     errors = [str(p) for p in summary.problems if p.is_error]
     assert errors == ["blog.xml:152:1: error: post “2. Lights are not optional” could not be imported: "
                       "pandoc could not convert it (exit 64): a test"]
-    assert len(summary.written) == 5 and CHAPTERS[2] not in summary.written
+    assert len(summary.written) == 6 and CHAPTERS[2] not in summary.written

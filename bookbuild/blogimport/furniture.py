@@ -257,14 +257,31 @@ def take_credit(root: lxml_html.HtmlElement, rules: Rules, first: int = 3, last:
     blocks = [b for b in leaf_blocks(root) if normal_text(b)]
     for element in blocks[:first] + (blocks[-last:] if last else []):
         text = normal_text(element)
-        if element.tag in ("p", "div") and len(text) < 200 and _fullmatch(rules.credit, text):
+        if element.tag in ("p", "div") and len(text) < 200 and _fullmatch(rules.credit, _unbracketed(text)):
             drop(element)
-            return " ".join(element.text_content().split())
+            return _unbracketed(" ".join(element.text_content().split()))
     return ""
 
 
 def is_credit(text: str, rules: Rules) -> bool:
-    return bool(_fullmatch(rules.credit, normal_text_of(text)))
+    return bool(_fullmatch(rules.credit, _unbracketed(normal_text_of(text))))
+
+
+def split_credit(text: str, rules: Rules) -> tuple[str, str]:
+    """A caption's own words and the credit at its end ("The harbour at dawn. (Foto:
+    Pixabay.com / Ines)"): (words, credit); ("", text) when it is all credit."""
+    text = " ".join(text.split())
+    if is_credit(text, rules):
+        return "", _unbracketed(text)
+    for match in re.finditer(r"(?:^|[.!?]\s+|\s+[|–—/]\s+|\s+)(\(([^()]+)\)|[^.!?|–—()]+)$", text):
+        credit = match.group(2) or match.group(1)
+        if is_credit(credit, rules):
+            return text[:match.start()].strip(" |–—"), credit.strip()
+    return text, ""
+
+
+def _unbracketed(text: str) -> str:
+    return text[1:-1].strip() if text.startswith(("(", "[")) and text.endswith((")", "]")) else text
 
 
 def recurring_paragraphs(roots: list[lxml_html.HtmlElement]) -> set[str]:

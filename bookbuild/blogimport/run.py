@@ -390,11 +390,12 @@ def _featured_image(chapter: _Chapter, rules: furniture.Rules, store: ImageStore
     elif featured is not None:
         chapter.image = store.place(featured.url, post.url, featured.local)
         chapter.image_alt = featured.alt
-    if not credit and featured is not None and furniture.is_credit(featured.caption, rules):
-        credit = featured.caption
+    caption = ""
+    if featured is not None:
+        caption, caption_credit = furniture.split_credit(featured.caption, rules)  # "A bike. (Foto: Pixabay / Ines)"
+        credit = credit or caption_credit
     chapter.image_credit = credit if chapter.image else ""
     if chapter.image and not chapter.image_alt.strip():  # the caption, the file's title or name, else decorative
-        caption = featured.caption if featured is not None and featured.caption != credit else ""
         chapter.image_alt = caption or media.alt_text(lxml_html.Element("img", {"src": featured.url if featured else chapter.image}))
 
 
