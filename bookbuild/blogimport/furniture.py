@@ -169,7 +169,7 @@ def shortcodes(markup: str, dropped: list[str] | None = None) -> str:
         if not url:
             dropped.append(f"a [{name}] shortcode with no address")
             return ""
-        return f'<p><a href="{html.escape(url)}">{html.escape(url)}</a></p>'
+        return f'<a href="{html.escape(url)}">{html.escape(url)}</a>'  # in the paragraph the shortcode was in
 
     def gallery(match: re.Match) -> str:
         dropped.append(f"{match.group(0)[:60]}: the images it shows are not in the source")
@@ -180,7 +180,7 @@ def shortcodes(markup: str, dropped: list[str] | None = None) -> str:
         return "" if name in _KNOWN_SHORTCODES or "_" in name or "-" in name or match.group(2) else match.group(0)
 
     markup = _CAPTION.sub(caption, markup)
-    markup = _EMBED.sub(lambda m: f'<p><a href="{m.group(1)}">{m.group(1)}</a></p>', markup)
+    markup = _EMBED.sub(lambda m: f'<a href="{html.escape(m.group(1))}">{html.escape(m.group(1))}</a>', markup)
     markup = _MEDIA.sub(media, markup)
     markup = _PROVIDER.sub(linked, markup)
     markup = _GALLERY_LEFT.sub(gallery, markup)

@@ -398,6 +398,13 @@ def book_shapes(root) -> None:
     for verse in [e for e in root.iter() if _has_class(e, _VERSE)]:
         if _attached(verse, root):
             _line_blocks(verse)
+    for paragraph in list(root.iter("p")):
+        images = list(paragraph.iter("img"))
+        if len(images) == 1 and not paragraph.text_content().strip() and paragraph.getparent() is not None:
+            figure = lxml_html.Element("figure")  # an image alone: a figure without a caption, not one captioned with its alt text
+            images[0].tail = None
+            figure.append(images[0])
+            _replace(paragraph, [figure])
     for img in root.iter("img"):
         figure = img.getparent()
         captioned = figure is not None and figure.tag == "figure" and figure.find("figcaption") is not None
@@ -406,29 +413,24 @@ def book_shapes(root) -> None:
 
 
 def _line_blocks(verse) -> None:
-    """A poem: each stanza (lines between blank lines) a block whose lines keep their breaks
-    and indents (pandoc's line blocks)."""
+    """A poem: its lines keep their breaks, indents and the blank lines between stanzas
+    (one pandoc line block)."""
     for br in list(verse.iter("br")):
         br.tail = "\n" + (br.tail or "")
         br.drop_tag()
-    text = verse.text_content().replace("\r\n", "\n")
-    stanzas = [s for s in re.split(r"\n[ \t]*\n", text.strip("\n")) if s.strip()]
-    blocks = []
-    for stanza in stanzas:
-        block = lxml_html.Element("div", {"class": "line-block"})
-        lines = stanza.split("\n")
-        last = None
-        for n, line in enumerate(lines):
-            indent = len(line) - len(line.lstrip(" \t"))
-            content = "\u00a0" * indent + line.strip()
-            if last is None:
-                block.text = content
-            else:
-                last.tail = content
-            if n < len(lines) - 1:
-                last = etree.SubElement(block, "br")
-        blocks.append(block)
-    _replace(verse, blocks)
+    lines = verse.text_content().replace("\r\n", "\n").strip("\n").split("\n")
+    block = lxml_html.Element("div", {"class": "line-block"})
+    last = None
+    for n, line in enumerate(lines):
+        indent = len(line) - len(line.lstrip(" \t"))
+        content = "\u00a0" * indent + line.strip()
+        if last is None:
+            block.text = content
+        else:
+            last.tail = content
+        if n < len(lines) - 1:
+            last = etree.SubElement(block, "br")
+    _replace(verse, [block])
 
 
 def alt_text(img) -> str:
