@@ -86,6 +86,7 @@ _URL_ALONE = re.compile(r"^\s*(https?://\S+)\s*$")
 _CAMERA_NAME = re.compile(r"^(img|dsc|dscn|dscf|pxl|p|pic|photo|image|picture|screenshot|screen[ -]shot|capture|untitled|unnamed|"
                           r"whatsapp[ -]image|signal|wp|featured|header|banner|thumb|thumbnail|default|mvimg|gopr|dji|cover|"
                           r"[0-9a-f]{8,}|[\d\W_]+)([\W_]*[\d\W_]*)?$", re.IGNORECASE)
+_SMALL_WORDS = {"at", "um", "de", "du", "le", "la", "the", "a", "an", "of", "and", "copy", "final", "edit", "edited", "new", "am", "pm"}
 _SIZE_SUFFIX = re.compile(r"([-_](\d+x\d+|scaled|rotated|e\d{10,}|\d{2,4}w|min|large|medium|small|thumb(nail)?)|@\dx)+$", re.IGNORECASE)
 
 
@@ -443,7 +444,8 @@ def alt_text(img) -> str:
     stem = unquote(path.rsplit("/", 1)[-1]).rsplit(".", 1)[0] if path else ""
     stem = _SIZE_SUFFIX.sub("", stem)
     words = [w for w in re.split(r"[-_+.\s]+", stem) if w]
-    if len(words) < 2 or _CAMERA_NAME.match(stem) or sum(any(c.isalpha() for c in w) for w in words) < 2:
+    saying = [w for w in words if w.isalpha() and not _CAMERA_NAME.fullmatch(w) and w.lower() not in _SMALL_WORDS]
+    if len(saying) < 2 or _CAMERA_NAME.match(stem):
         return ""
     if any(len(w) > 6 and re.search(r"\d", w) and re.search(r"[a-z]", w, re.I) for w in words):
         return ""  # a hash or an id in the name: it says nothing

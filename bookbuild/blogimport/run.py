@@ -13,6 +13,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from lxml import etree
@@ -310,7 +311,10 @@ def _choose(blog: Blog, book: Path, problems: list[Problem], order: str,
 
 def _chapter(number: int, title: str, post: Post, existing: dict[int, str]) -> _Chapter:
     title = _CONTROL.sub("", title)
-    return _Chapter(number, title, post, existing.get(number) or f"{MANUSCRIPT}/{number:03d}-{_slug(title)}.md")
+    slug = _slug(title)
+    if slug == "untitled" and post.url:  # a title in another script: the post's address names it
+        slug = _slug(unquote(urlsplit(post.url).path.rstrip("/").rsplit("/", 1)[-1]))
+    return _Chapter(number, title, post, existing.get(number) or f"{MANUSCRIPT}/{number:03d}-{slug}.md")
 
 
 def post_key(post: Post) -> str:

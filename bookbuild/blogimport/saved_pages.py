@@ -71,7 +71,7 @@ def _saved_page(file: Path, where: str, folder: Path, problems: list[Problem]) -
     raw = file.read_bytes()
     decoded = decode_page(raw)  # as a browser reads it: never Latin-1 by default
     if not decoded.declared and decoded.encoding != "utf-8":
-        problems.append(warning(where, 1, 1, f"{decoded.how}: check the chapter's accented letters"))
+        problems.append(warning(where, 1, 1, f"{decoded.how}: check the chapter's text"))
     if decoded.replaced:
         problems.append(warning(where, 1, 1, f"{decoded.replaced} byte{'s' * (decoded.replaced != 1)} of this page "
                                              f"{'are' if decoded.replaced != 1 else 'is'} not {decoded.encoding}, the encoding "
