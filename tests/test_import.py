@@ -713,6 +713,8 @@ def test_a_saved_page_is_imported_without_the_network(tmp_path, monkeypatch):
     ("<p>It’s raining — again.</p>".encode("cp1252"), "windows-1252", False),  # short, undeclared: never Latin-1
     ('<html lang="ru"><p>Привет, мир</p>'.encode("cp1251"), "windows-1251", False),
     ("<!-- <meta charset=koi8-r> --><meta charset=utf-8><p>é</p>".encode("utf-8"), "utf-8", True),  # a comment is no declaration
+    (('<html lang="en"><title>Привет</title>' + "<link rel=preload href=font.woff2>" * 40
+      + '<meta charset="windows-1251"><p>Привет, мир</p>').encode("cp1251"), "windows-1251", True),  # declared past 1024 bytes
 ])
 def test_encoding_sniffing(raw, encoding, declared):
     from bookbuild.blogimport.encoding import decode_page
@@ -741,6 +743,7 @@ def test_the_site_name_is_taken_off_a_title(title, names, expected):
     ({"src": "https://b.example/2f9a8c1e77d04b3a.jpg"}, ""),
     ({"src": "https://b.example/photo.jpg", "title": "The harbour at dawn"}, "The harbour at dawn"),
     ({"src": "https://b.example/Screenshot-2024-03-01-at-10.12.33.png"}, ""),
+    ({"src": "https://b.example/kettle-1024x683.jpg"}, ""),  # one word says too little
 ])
 def test_alt_text_from_a_title_or_a_file_name_that_says_something(attributes, expected):
     from lxml import html as lxml_html

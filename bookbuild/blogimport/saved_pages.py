@@ -81,7 +81,6 @@ def _saved_page(file: Path, where: str, folder: Path, problems: list[Problem]) -
     except (etree.ParserError, ValueError) as failure:
         problems.append(error(where, 1, 1, f"this page could not be read ({failure}): it is left out"))
         return None, "", ""
-    media.lazy_images(page)  # the featured image too may be lazy-loaded
     furniture.drop_hidden(page)
     sites = _site_names(page)
     site = _meta(page, "og:site_name") or next(iter(sites), "")
