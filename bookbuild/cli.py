@@ -417,7 +417,7 @@ def _import_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"{PROG} import",
         description="Import a blog: each post whose title starts with a number (\"92: Title\") becomes "
-                    "manuscript/092-slug.md. Web furniture (share buttons, newsletter boxes, related posts, "
+                    "manuscript/092-slug.md; posts without a number follow, by publication date (see --order). Web furniture (share buttons, newsletter boxes, related posts, "
                     "comments, ...) is removed, links between posts become cross-references, images are copied "
                     "into manuscript/images/. Importing again updates only the chapters you have not edited.",
         epilog=f"example: {RUN} import wordpress-export.xml --book mybook --media uploads/\n"
@@ -431,6 +431,9 @@ def _import_parser() -> argparse.ArgumentParser:
     parser.add_argument("--media", metavar="DIR", help="a copy of the blog's uploads folder: images are matched by URL path")
     parser.add_argument("--fetch-images", action="store_true",
                         help="download images found nowhere else (the only option that uses the network)")
+    parser.add_argument("--order", choices=("date", "title", "export"), default="date",
+                        help="how posts without a number in their title are numbered, after the numbered ones: "
+                             "by publication date, oldest first (the default), by title, or in the order of the source")
     return parser
 
 
@@ -447,7 +450,7 @@ def run_import(parser: argparse.ArgumentParser, options: argparse.Namespace) -> 
         parser.error(f"--book {options.book}: not a folder")
     try:
         summary = import_blog(ImportOptions(source.resolve(), book, Path(options.media).resolve() if options.media else None,
-                                            options.fetch_images, options.source))
+                                            options.fetch_images, options.source, options.order))
     except BookError as failure:
         print_problems(failure.problems)
         print("nothing was imported", file=sys.stderr)

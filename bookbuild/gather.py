@@ -132,7 +132,7 @@ def _read_source(root: Path, file: Path, kind: PartKind, number: int | None, par
     image_alt = text_value(doc, "image_alt", rel, problems)
     image_line = doc.where("image")[0]
     if image and not image_alt:
-        problems.append(warning(rel, image_line, 1, "the opening image has no `image_alt`: describe it for readers who cannot see it"))
+        problems.append(warning(rel, image_line, 1, "the opening image has no `image_alt`: shown as decorative; describe it if it carries meaning"))
     return replace(
         placeholder,
         title=title,

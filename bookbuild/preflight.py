@@ -94,8 +94,10 @@ def preflight_screen(data: bytes, edition: str) -> Report:
                      "title shown in the window", "DisplayDocTitle is not set")
         figures = [e for e in _structure(root.get("/StructTreeRoot")) if e.get("/S") == Name.Figure]
         without_alt = sum(1 for figure in figures if not str(figure.get("/Alt", "")).strip())
-        report.check(without_alt == 0, f"{len(figures)} figures, {without_alt} without alt text",
-                     f"{without_alt} figures have no alt text")
+        decorative, untagged = _images_outside_figures(pdf)
+        report.check(without_alt == 0 and untagged == 0,
+                     f"{len(figures)} figures with alt text, {decorative} decorative image{'s' * (decorative != 1)} (artifacts)",
+                     f"{without_alt} figures have no alt text" if without_alt else f"{untagged} images are neither figures nor artifacts")
         report.check("/Outlines" in root, "bookmarks", "no bookmarks")
         _check_fonts(pdf, report)
     return report
@@ -283,6 +285,28 @@ def _structure(element, depth: int = 0):
             yield from _structure(kid, depth + 1)
     elif isinstance(kids, pikepdf.Dictionary):
         yield from _structure(kids, depth + 1)
+
+
+def _images_outside_figures(pdf: pikepdf.Pdf) -> tuple[int, int]:
+    """Images drawn as artifacts (decorative: no alt text, README "Choices where the contract
+    is silent"), and images drawn in no marked content at all, which a screen reader cannot
+    place. Only pages that hold an image are read."""
+    decorative = untagged = 0
+    for page in pdf.pages:
+        xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
+        images = {name for name in xobjects.keys() if xobjects[name].get("/Subtype") == Name.Image}
+        if not images:
+            continue
+        marks: list[str] = []
+        for operands, operator in pikepdf.parse_content_stream(page, "BDC BMC EMC Do"):
+            if str(operator) in ("BDC", "BMC"):
+                marks.append(str(operands[0]))
+            elif str(operator) == "EMC" and marks:
+                marks.pop()
+            elif str(operator) == "Do" and str(operands[0]) in images:
+                decorative += bool(marks) and marks[-1] == "/Artifact"
+                untagged += not marks
+    return decorative, untagged
 
 
 # --- what the pages draw ----------------------------------------------------------------------

@@ -30,6 +30,7 @@ _EXTERNAL = re.compile(r"^(https?|mailto|ftp|tel):", re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _CHAPTER_FILE = re.compile(r"^(\d{1,4})(?:[-_. ].*)?\.md$")
 _WIKI_TARGET = re.compile(r"^\s*(\d{1,4})?\s*(?:#(.*))?$")
+NO_ALT_TEXT = "no alt text: shown as decorative; describe it if it carries meaning"
 
 
 @dataclass(frozen=True)
@@ -236,5 +237,6 @@ def _resolve_image(img: etree._Element, ref: ImageRef, path: str, book: Book, im
     images[relative] = Image(relative, kind)
     img.set("src", relative)
     problems.extend(_svg_removals(book, relative, ref.src, kind, path, ref.line, ref.col))
-    if not ref.alt.strip():
-        problems.append(warning(path, ref.line, ref.col, "image has no alt text: write a description in ![...]"))
+    if not ref.alt.strip():  # decorative: README, "Choices where the contract is silent"
+        img.set("alt", "")
+        problems.append(warning(path, ref.line, ref.col, NO_ALT_TEXT))

@@ -18,6 +18,7 @@ import threading
 import zipfile
 from pathlib import Path
 
+import pikepdf
 import pytest
 import yaml
 from lxml import etree
@@ -37,9 +38,11 @@ CHAPTERS = {
     4: "manuscript/004-lock-it-like-you-mean-it.md",
     5: "manuscript/005-carry-a-spare-tube.md",
     12: "manuscript/012-tyres-matter-more-than-the-frame.md",
+    13: "manuscript/013-why-i-started-this-blog.md",  # no number in its title: numbered after the others
 }
 TITLES = {1: "Buy the bike you will actually ride", 2: "Lights are not optional", 3: "Rain changes everything",
-          4: "Lock it like you mean it", 5: "Carry a spare tube", 12: "Tyres matter more than the frame"}
+          4: "Lock it like you mean it", 5: "Carry a spare tube", 12: "Tyres matter more than the frame",
+          13: "Why I started this blog"}
 # (chapter, link text, chapter it goes to, section id or "") for every link between posts.
 CROSS_REFERENCES = [
     (1, "why lights are not optional", 2, ""),
@@ -49,6 +52,7 @@ CROSS_REFERENCES = [
     (4, "lesson twelve", 12, ""),
     (12, "buying the bike you will actually ride", 1, ""),  # no trailing slash
     (12, "the rain post", 3, "stopping"),
+    (3, "an early post", 13, ""),  # the post without a number
 ]
 SAVED_ONLY = [(5, "good lights", 2, "be-seen")]  # the Markdown post
 CREDIT = "Photo by Ilse Marrow at Pexels.com"
@@ -129,8 +133,9 @@ def test_numbered_posts_become_chapters_and_the_rest_is_listed(imported):
     assert "published" not in imported.chapter(4)[0]  # a draft was never published
     assert imported.chapter(4)[0]["source"] == "https://pedalnotes.example/?p=14"
     out = imported.process.stdout
-    assert "6 chapters written" in out and "2 posts skipped" in out
-    assert "“Why I started this blog” (post): no number in its title" in out
+    assert "7 chapters written" in out and "1 post skipped" in out
+    assert ("  1 post without a number in its title, numbered 13 by publication date, oldest first "
+            "(`--order title` or `--order export` for another order)") in out.splitlines()
     assert "“About” (page): a page, not a post" in out
     assert "Traceback" not in imported.process.stderr
 
@@ -139,7 +144,7 @@ def test_the_summary_says_what_was_done(from_export):
     out = from_export.process.stdout.splitlines()
     assert out[0] == "Imported " + str(EXPORT) + ": 6 numbered posts"
     assert "  images: 2 found, 0 missing" in out
-    assert "  7 links between posts turned into cross-references" in out
+    assert "  8 links between posts turned into cross-references" in out
     assert "  1 paragraph found in most posts removed as furniture" in out
     assert "  4 scripts, frames, forms or event handlers removed" in out
     meta = yaml.safe_load((from_export.book / "metadata.yaml").read_text(encoding="utf-8"))
@@ -155,7 +160,7 @@ def test_a_malformed_post_is_reported_and_the_import_goes_on(from_export, from_s
     assert "published" not in meta and "A spare tube weighs *less than a sandwich*" in body
     assert (f"{SAVED}/notes-for-later.md:2:8: error: invalid YAML" in from_saved_pages.process.stderr
             and "this post is left out" in from_saved_pages.process.stderr)
-    assert "6 chapters written" in from_saved_pages.process.stdout
+    assert "7 chapters written" in from_saved_pages.process.stdout
 
 
 def test_featured_image_and_its_credit_open_the_chapter(imported):
@@ -188,7 +193,7 @@ def test_the_text_keeps_its_structure(imported):
     assert "1.  Mudguards, full length" in three
     assert re.search(r'!\[The same junction, ten minutes into a downpour\.\]\(images/wet-road[-0-9x]*\.jpg\)'
                      r'\{alt="A wet road shining under street lights"\}', three)
-    assert "[an early post](https://pedalnotes.example/2024/02/20/why-i-started/)" in three  # not imported: a web link
+    assert "[the About page](https://pedalnotes.example/about/)" in three  # a page, not imported: a web link
     _, twelve = imported.chapter(12)
     assert "a Presta valve needs its own pump head, and the wrong pump will bend it." in twelve  # handlers gone, text kept
 
@@ -284,7 +289,7 @@ def test_importing_again_keeps_the_chapters_the_author_edited(tmp_path):
     assert lines[kept + 1] == f"    {CHAPTERS[2]}  (2. Lights are not optional)"
     updated = lines.index("  1 chapter updated (not edited since the last import)")
     assert lines[updated + 1] == f"    {CHAPTERS[3]}  (#3 Rain changes everything)"
-    assert "  0 chapters written" in lines and "  4 chapters unchanged" in lines
+    assert "  0 chapters written" in lines and "  5 chapters unchanged" in lines
     assert "very kindly" in edited.read_text(encoding="utf-8") and "A lamp" not in edited.read_text(encoding="utf-8")
     assert "stops and steers" in (book / CHAPTERS[3]).read_text(encoding="utf-8")
     # and the next import still knows the edited chapter for what it is
@@ -367,7 +372,7 @@ def test_a_post_that_breaks_the_xml_is_reported_with_its_title_and_the_rest_is_i
     assert process.returncode == 1 and "Traceback" not in process.stderr
     assert re.search(rf"^{re.escape(str(export))}:252:\d+: error: post “Thing 4 - Lock it  mean it”: not well-formed XML "
                      r"\(xmlParseEntityRef: no name\)", process.stderr, re.MULTILINE), process.stderr
-    assert "6 chapters written" in process.stdout
+    assert "7 chapters written" in process.stdout
 
 
 def test_a_file_that_is_not_an_export_is_a_located_error(tmp_path):
@@ -453,4 +458,310 @@ def test_a_post_pandoc_cannot_convert_is_reported_with_its_title(tmp_path, monke
     errors = [str(p) for p in summary.problems if p.is_error]
     assert errors == ["blog.xml:152:1: error: post “2. Lights are not optional” could not be imported: "
                       "pandoc could not convert it (exit 64): a test"]
-    assert len(summary.written) == 5 and CHAPTERS[2] not in summary.written
+    assert len(summary.written) == 6 and CHAPTERS[2] not in summary.written
+
+
+# --- a blog whose posts carry no number: kettle.xml (WordPress) and tea-pages/ (saved pages) ------
+#
+# Fixtures of our own: every embed kind, galleries, lazy-loaded and navigation images,
+# hidden furniture and furniture in other languages, code and a poem; pages in
+# windows-1252 (a <meta charset> after a non-ASCII title, past the first 1024 bytes) and
+# in Shift_JIS with no declared encoding.
+
+KETTLE = FIXTURES / "kettle.xml"
+KETTLE_UPLOADS = FIXTURES / "kettle-uploads"
+TEA_PAGES = FIXTURES / "tea-pages"
+KETTLE_CHAPTERS = {  # by publication date, oldest first; the draft (no date) last
+    1: "manuscript/001-water-first.md",
+    2: "manuscript/002-why-the-copper-kettle-stays.md",
+    3: "manuscript/003-a-kettle-that-sings.md",
+    4: "manuscript/004-notes-for-a-later-post.md",
+}
+KETTLE_LINKED = [
+    "“Water first”: video https://kettle.example/wp-content/uploads/2023/06/pour.mp4",
+    "“Water first”: Vimeo video https://vimeo.com/76543210",
+    "“Why the copper kettle stays”: audio https://kettle.example/wp-content/uploads/2023/05/whistle.mp3",
+    "“Why the copper kettle stays”: YouTube video https://www.youtube.com/watch?v=kettle12345",
+    "“A kettle that sings”: video https://kettle.example/wp-content/uploads/2023/06/boil.mp4",
+    "“A kettle that sings”: YouTube video https://www.youtube.com/watch?v=sing98765",
+    "“A kettle that sings”: post on X (Twitter) https://twitter.com/kettlediaries/status/1234567890",
+]
+
+
+@pytest.fixture(scope="session")
+def kettle(tmp_path_factory):
+    """The unnumbered export imported, then built with no edit (drafts included)."""
+    book = tmp_path_factory.mktemp("kettle") / "book"
+    process = run_import(KETTLE, book, "--media", KETTLE_UPLOADS)
+    assert process.returncode == 0, process.stderr
+    return Imported(book, process, build_book(book, book.parent / "out", "kettle-diaries-draft", "--drafts"), saved_pages=False)
+
+
+def kettle_chapter(kettle, number: int) -> tuple[dict, str]:
+    return front_matter(kettle.book / KETTLE_CHAPTERS[number])
+
+
+def test_posts_without_a_number_are_numbered_by_publication_date(kettle):
+    chapters = sorted(p.relative_to(kettle.book).as_posix() for p in (kettle.book / "manuscript").glob("*.md"))
+    assert chapters == sorted(KETTLE_CHAPTERS.values())
+    lines = kettle.process.stdout.splitlines()
+    assert lines[:3] == [f"Imported {KETTLE}: 0 numbered posts",
+                         "  4 posts without a number in their titles, numbered 1 to 4 by publication date, oldest first "
+                         "(`--order title` or `--order export` for another order)",
+                         "  4 chapters written"]
+    assert "    “About the kettles” (page): a page, not a post" in lines
+    assert [kettle_chapter(kettle, n)[0]["title"] for n in KETTLE_CHAPTERS] == [
+        "Water first", "Why the copper kettle stays", "A kettle that sings", "Notes for a later post"]
+    assert kettle_chapter(kettle, 4)[0]["draft"] is True
+
+
+@pytest.mark.parametrize("order, titles", [
+    ("title", ["A kettle that sings", "Notes for a later post", "Water first", "Why the copper kettle stays"]),
+    ("export", ["Why the copper kettle stays", "A kettle that sings", "Water first", "Notes for a later post"]),
+])
+def test_the_order_of_posts_without_a_number_can_be_chosen(tmp_path, order, titles):
+    process = run_import(KETTLE, tmp_path / "book", "--order", order)
+    assert process.returncode == 0, process.stderr
+    files = sorted((tmp_path / "book" / "manuscript").glob("*.md"))
+    assert [front_matter(f)[0]["title"] for f in files] == titles
+    assert f"numbered 1 to 4 {'by title' if order == 'title' else 'in the order of the source'}" in process.stdout
+
+
+def test_a_post_added_later_does_not_renumber_the_others(tmp_path):
+    export = tmp_path / "kettle.xml"
+    older = """	<item>
+		<title><![CDATA[The first kettle]]></title>
+		<link>https://kettle.example/2022/01/05/first-kettle/</link>
+		<content:encoded><![CDATA[A dented aluminium one, from my grandmother.]]></content:encoded>
+		<wp:post_id>20</wp:post_id>
+		<wp:post_date><![CDATA[2022-01-05 08:00:00]]></wp:post_date>
+		<wp:status><![CDATA[publish]]></wp:status>
+		<wp:post_type><![CDATA[post]]></wp:post_type>
+	</item>
+</channel>"""
+    export.write_text(KETTLE.read_text(encoding="utf-8"), encoding="utf-8")
+    assert run_import(export, tmp_path / "book", "--media", KETTLE_UPLOADS).returncode == 0
+    export.write_text(KETTLE.read_text(encoding="utf-8").replace("</channel>", older), encoding="utf-8")
+    again = run_import(export, tmp_path / "book", "--media", KETTLE_UPLOADS)
+    assert again.returncode == 0, again.stderr
+    assert "  4 chapters unchanged" in again.stdout.splitlines()
+    assert "    manuscript/005-the-first-kettle.md  (The first kettle)" in again.stdout.splitlines()
+    assert front_matter(tmp_path / "book" / KETTLE_CHAPTERS[1])[0]["title"] == "Water first"
+
+
+def test_an_import_with_no_post_writes_nothing_and_says_what_to_do(tmp_path):
+    export = tmp_path / "pages.xml"
+    text = KETTLE.read_text(encoding="utf-8")
+    for item in re.findall(r"\t<item>.*?</item>\n", text, flags=re.DOTALL):
+        if "CDATA[page]" not in item:
+            text = text.replace(item, "")
+    export.write_text(text, encoding="utf-8")
+    process = run_import(export, tmp_path / "book", "--media", KETTLE_UPLOADS)
+    assert process.returncode == 1
+    assert process.stderr.splitlines() == [
+        f"{export}:1:1: error: nothing to import: it holds 1 page and no post (pages are not imported); export the blog's "
+        "posts (WordPress: Tools > Export > Posts), or save the posts' own pages",
+        "nothing was imported"]
+    assert not (tmp_path / "book").exists()
+
+
+def test_players_and_embeds_become_links_and_the_summary_lists_them(kettle):
+    lines = kettle.process.stdout.splitlines()
+    start = lines.index("  7 videos, songs or embedded posts turned into links (with the poster, where the page has one)")
+    assert lines[start + 1:start + 8] == [f"    {entry}" for entry in KETTLE_LINKED]
+    dropped = lines.index("  1 embed dropped")
+    assert lines[dropped + 1] == "    “Water first”: [gallery]: the images it shows are not in the source"
+    _, water = kettle_chapter(kettle, 1)
+    assert "Video: <https://kettle.example/wp-content/uploads/2023/06/pour.mp4>" in water
+    assert "Vimeo video: <https://vimeo.com/76543210>" in water and "[gallery" not in water and "[video" not in water
+    _, copper = kettle_chapter(kettle, 2)
+    assert "Audio: <https://kettle.example/wp-content/uploads/2023/05/whistle.mp3>" in copper  # was [audio URL]
+    assert "YouTube video: <https://www.youtube.com/watch?v=kettle12345>" in copper  # a bare URL on its own line
+    _, sings = kettle_chapter(kettle, 3)
+    assert "## Check out the reveal trailer\n\nThe kettle's first song: <https://www.youtube.com/watch?v=sing98765>" in sings
+    assert ("![Ten seconds to the boil: <https://kettle.example/wp-content/uploads/2023/06/boil.mp4>](images/trailer-poster.jpg)"
+            '{alt="Ten seconds to the boil (a still)"}') in sings  # the video's poster, its caption, its link
+    assert "Post on X (Twitter): <https://twitter.com/kettlediaries/status/1234567890>" in sings
+
+
+def test_galleries_and_captions_keep_their_images_and_words(kettle):
+    _, copper = kettle_chapter(kettle, 2)
+    assert copper.startswith("\n![The copper kettle on a cold morning](images/copper-kettle-on-the-stove.jpg)\n")  # [caption caption=""]
+    assert ("![The round one](images/teapot-gallery-1.jpg){alt=\"A round teapot with a cane handle\"}\n\n"
+            "![](images/teapot-gallery-2.jpg){alt=\"Teapot gallery 2\"}\n\n"
+            "![](images/teapot-gallery-3.jpg){alt=\"Teapot gallery 3\"}") in copper  # [gallery ids=...]
+    _, sings = kettle_chapter(kettle, 3)
+    assert ("![](images/teapot-gallery-1.jpg){alt=\"A round teapot with a cane handle\"}\n\n"
+            "![The green one from the market](images/teapot-gallery-2.jpg)\n\nTwo teapots, one shelf") in sings  # a gallery block
+
+
+def test_hidden_and_foreign_language_furniture_is_gone(kettle):
+    _, sings = kettle_chapter(kettle, 3)
+    _, copper = kettle_chapter(kettle, 2)
+    for phrase in ("Best kettle cheap", "Members get", "★", "jpeg", "1200", "maraq", "Iklan", "Advert", "0shares", "Filed under",
+                   "slideshow requires", "Auch interessant", "Tee im Winter", "Previous post", "Posted on", "javascript"):
+        assert phrase.lower() not in sings.lower(), phrase
+    for phrase in ("By Mara Quist", "Tags:", "Sharing is caring"):
+        assert phrase not in copper, phrase
+    assert "It sings in two notes." in sings and "It has a dent on one side" in copper
+
+
+def test_code_and_poems_keep_their_lines(kettle):
+    _, copper = kettle_chapter(kettle, 2)
+    assert "    brew(water=96)\n\n      steep(minutes=4)\n      pour()\n" in copper  # a classic-editor <pre>, blank line and all
+    _, sings = kettle_chapter(kettle, 3)
+    indent = "\u00a0" * 4  # four spaces kept, as no-break spaces (a line block)
+    assert (f"| The kettle hums at six,\n| {indent}the window still dark;\n| \n| steam writes on the glass\n"
+            f"| {indent}what the night forgot.") in sings
+
+
+def test_images_lazy_loaded_in_headings_and_without_alt_text(kettle):
+    meta, sings = kettle_chapter(kettle, 3)
+    assert '![](images/tea-shop-sign.png){alt="Tea shop sign"}' in sings and "#" not in sings.replace("## Check", "")
+    assert '![](images/steam-over-the-cup.jpg){alt="Steam over the cup"}' in sings  # data-src, not the placeholder
+    assert "![](images/img-4821.jpg)\n" in sings  # a camera's file name says nothing: decorative
+    meta, _ = kettle_chapter(kettle, 2)
+    assert (meta["image"], meta["image_alt"], meta["image_credit"]) == (
+        "images/img-4821.jpg", "The kettle on the sill", "Foto: Pixabay.com / Ines Kahl")
+    images = sorted(p.name for p in (kettle.book / "manuscript" / "images").iterdir())
+    assert images == sorted(p.name.lower().replace("_", "-") for p in KETTLE_UPLOADS.rglob("*.*") if "leaf" not in p.name)
+
+
+def test_the_imported_export_builds_with_no_edit_and_passes_epubcheck(kettle):
+    fatal, errors, warnings, messages = epubcheck_summary(epubcheck(kettle.built.epub))
+    assert (fatal, errors, warnings) == (0, 0, 0), messages
+    decorative = "manuscript/003-a-kettle-that-sings.md:35:1: warning: no alt text: shown as decorative; describe it if it carries meaning"
+    assert [line for line in kettle.built.process.stderr.splitlines() if ": warning: " in line and ".md:" in line] == [decorative]
+    check = run_build("check", "--book", kettle.book, "--drafts")
+    assert check.returncode == 0 and decorative in check.stderr.splitlines()
+
+
+@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
+def test_every_imported_image_is_drawn_inside_the_page(kettle, edition):
+    import pypdfium2
+    import pypdfium2.raw as pdfium
+
+    document = pypdfium2.PdfDocument(str(getattr(kettle.built, edition)))
+    drawn = 0
+    with pikepdf.open(getattr(kettle.built, edition)) as pdf:
+        trims = [[float(v) for v in page.obj.get("/TrimBox", page.obj.MediaBox)] for page in pdf.pages]
+    for number, page in enumerate(document):
+        left, bottom, right, top = trims[number]
+        for image in page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+            x0, y0, x1, y1 = image.get_bounds()
+            drawn += 1
+            assert left - 0.5 <= x0 and x1 <= right + 0.5 and bottom - 0.5 <= y0 and y1 <= top + 0.5, (number + 1, (x0, y0, x1, y1))
+    assert drawn >= 11  # the featured image, the caption's, five of galleries, the poster, the sign, the lazy one, the decorative one
+
+
+# --- saved pages as a browser reads them -----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tea_pages(tmp_path_factory):
+    book = tmp_path_factory.mktemp("tea") / "book"
+    process = run_import(TEA_PAGES, book)
+    assert process.returncode == 0, process.stderr
+    return book, process
+
+
+def test_saved_pages_are_read_in_the_encoding_a_browser_reads_them_in(tea_pages):
+    book, process = tea_pages
+    cafe, cafe_body = front_matter(book / "manuscript/001-cafe-crepes-and-a-kettle.md")
+    rain, rain_body = front_matter(book / "manuscript/002-ame-no-hi.md")
+    assert cafe["title"] == "Café crêpes and a kettle"  # windows-1252, declared late; without the site's name
+    assert "The café on the corner sells crêpes for €4, and the owner's kettle is older than mine. It's a naïve pleasure" in cafe_body
+    assert rain["title"] == "雨の日のお茶"  # Shift_JIS, declared nowhere; the header's h1 is the site's name
+    assert rain_body.startswith("\n雨の日には、銅のやかんでお湯を沸かします。") and "二杯目のお茶が冷めています。" in rain_body
+    assert (f"{TEA_PAGES}/雨の日のお茶 - Kettle Diaries.html:1:1: warning: no encoding declared; read as shift_jis, "
+            "which its bytes fit best: check the chapter's text") in process.stderr.splitlines()
+    assert "    flour 125 g\n\n    milk 250 ml\n      eggs 2\n" in cafe_body
+
+
+def test_the_featured_image_is_the_posts_own_never_navigation_logo_or_author(tea_pages):
+    book, process = tea_pages
+    cafe, body = front_matter(book / "manuscript/001-cafe-crepes-and-a-kettle.md")
+    assert (cafe["image"], cafe["image_alt"], cafe["image_credit"]) == (
+        "images/steam-over-the-cup.jpg", "Steam at dawn", "Foto: Pixabay.com / Ines Kahl")  # lazy: data-src, not blank.gif
+    files = TEA_PAGES / "Café crêpes and a kettle – Kettle Diaries_files"
+    assert (book / "manuscript" / cafe["image"]).read_bytes() == (files / "steam-over-the-cup.jpg").read_bytes()
+    assert sorted(p.name for p in (book / "manuscript/images").iterdir()) == ["copper-kettle-on-the-stove.jpg", "steam-over-the-cup.jpg"]
+    for phrase in ("Von Mara", "0shares", "Sharing is caring", "Anzeige", "Mara writes", "Previous post", "Home", "©"):
+        assert phrase not in body, phrase
+    assert "YouTube video: <https://www.youtube.com/watch?v=tea55555>" in body
+
+
+def test_a_saved_page_is_imported_without_the_network(tmp_path, monkeypatch):
+    import socket
+
+    from bookbuild.blogimport import ImportOptions, import_blog
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the import opened a connection")
+
+    monkeypatch.setattr(socket, "socket", refused)
+    monkeypatch.setattr(socket, "create_connection", refused)
+    summary = import_blog(ImportOptions(TEA_PAGES, tmp_path / "book"))
+    assert len(summary.written) == 2 and not summary.images_missing
+
+
+@pytest.mark.parametrize("raw, encoding, declared", [
+    ("<meta charset=iso-8859-1><p>It’s</p>".encode("cp1252"), "windows-1252", True),  # Latin-1 means windows-1252
+    (b'<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS"><p>' + "雨".encode("shift_jis"), "shift_jis", True),
+    ("<p>It’s a café</p>".encode("utf-16-le").join([b"\xff\xfe", b""]), "utf-16le", True),
+    ("<p>crêpe</p>".encode("utf-8"), "utf-8", False),
+    ("<p>It’s raining — again.</p>".encode("cp1252"), "windows-1252", False),  # short, undeclared: never Latin-1
+    ('<html lang="ru"><p>Привет, мир</p>'.encode("cp1251"), "windows-1251", False),
+    ("<!-- <meta charset=koi8-r> --><meta charset=utf-8><p>é</p>".encode("utf-8"), "utf-8", True),  # a comment is no declaration
+    (('<html lang="en"><title>Привет</title>' + "<link rel=preload href=font.woff2>" * 40
+      + '<meta charset="windows-1251"><p>Привет, мир</p>').encode("cp1251"), "windows-1251", True),  # declared past 1024 bytes
+])
+def test_encoding_sniffing(raw, encoding, declared):
+    from bookbuild.blogimport.encoding import decode_page
+
+    decoded = decode_page(raw)
+    assert (decoded.encoding, decoded.declared, decoded.replaced) == (encoding, declared, 0)
+    assert "\ufffd" not in decoded.text and ("’" in decoded.text or "é" in decoded.text or "雨" in decoded.text
+                                             or "Привет" in decoded.text or "crêpe" in decoded.text)
+
+
+@pytest.mark.parametrize("title, names, expected", [
+    ("Café crêpes | Kettle Diaries", {"kettle diaries"}, "Café crêpes"),
+    ("Kettle Diaries – Café crêpes", {"kettle diaries"}, "Café crêpes"),
+    ("Rain - and why it matters", {"kettle diaries"}, "Rain - and why it matters"),
+    ("Kettle Diaries", {"kettle diaries"}, "Kettle Diaries"),
+])
+def test_the_site_name_is_taken_off_a_title(title, names, expected):
+    from bookbuild.blogimport.saved_pages import without_site_name
+
+    assert without_site_name(title, names) == expected
+
+
+@pytest.mark.parametrize("attributes, expected", [
+    ({"src": "https://b.example/red-bike-by-the-canal-1024x683.jpg"}, "Red bike by the canal"),
+    ({"src": "https://b.example/IMG_4821.jpg"}, ""),
+    ({"src": "https://b.example/2f9a8c1e77d04b3a.jpg"}, ""),
+    ({"src": "https://b.example/photo.jpg", "title": "The harbour at dawn"}, "The harbour at dawn"),
+    ({"src": "https://b.example/Screenshot-2024-03-01-at-10.12.33.png"}, ""),
+    ({"src": "https://b.example/kettle-1024x683.jpg"}, ""),  # one word says too little
+])
+def test_alt_text_from_a_title_or_a_file_name_that_says_something(attributes, expected):
+    from lxml import html as lxml_html
+
+    from bookbuild.blogimport.media import alt_text
+
+    assert alt_text(lxml_html.Element("img", attributes)) == expected
+
+
+@pytest.mark.parametrize("attributes, expected", [
+    ({"src": "data:image/gif;base64,R0lGOD", "data-src": "real.jpg"}, ["real.jpg"]),
+    ({"src": "/img/blank.png", "data-lazy-src": "real.jpg"}, ["real.jpg"]),
+    ({"src": "/img/lazy-placeholder.svg", "data-srcset": "a-300.jpg 300w, a-1024.jpg 1024w"}, ["a-1024.jpg"]),
+    ({"src": "shown.jpg", "data-src": "original.jpg"}, ["shown.jpg", "original.jpg"]),
+])
+def test_lazy_loaded_images_are_found(attributes, expected):
+    from lxml import html as lxml_html
+
+    from bookbuild.blogimport.media import image_sources
+
+    assert image_sources(lxml_html.Element("img", attributes)) == expected

@@ -16,6 +16,7 @@ Three steps, each for a kind of furniture:
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -110,31 +111,116 @@ def _common_ancestor(elements: list) -> lxml_html.HtmlElement:
     return path[0]
 
 
-_CAPTION = re.compile(r"\[caption\b[^\]]*\](.*?)\[/caption\]", re.IGNORECASE | re.DOTALL)
+_CAPTION = re.compile(r"\[caption\b([^\]]*)\](.*?)\[/caption\]", re.IGNORECASE | re.DOTALL)
 _CAPTIONED = re.compile(r"\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$", re.IGNORECASE | re.DOTALL)
 _EMBED = re.compile(r"\[embed\b[^\]]*\]\s*(https?://[^\s\[]+)\s*\[/embed\]", re.IGNORECASE)
+_MEDIA = re.compile(r"\[(audio|video)\b([^\]]*)\](?:(.*?)\[/\1\])?", re.IGNORECASE | re.DOTALL)
+_PROVIDER = re.compile(r"\[(youtube|vimeo|dailymotion|tweet|twitter|instagram|soundcloud|spotify|ted|facebook|tiktok)\b\s*=?\s*"
+                       r"([^\]]*)\](?:\s*\[/\1\])?", re.IGNORECASE)
+_GALLERY_LEFT = re.compile(r"\[(gallery|playlist|slideshow)\b[^\]]*\]", re.IGNORECASE)
+_ATTRIBUTES = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s\]]+))""")
+_MEDIA_KEYS = ("src", "mp3", "m4a", "ogg", "oga", "wav", "wma", "flac", "mp4", "m4v", "webm", "ogv", "wmv", "flv", "mov")
 _SHORTCODE = re.compile(r"\[/?([A-Za-z][\w-]*)((?:\s+[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s\]]+))*)\s*/?\]")
 _KNOWN_SHORTCODES = {"gallery", "audio", "video", "playlist", "embed", "contact", "subscribe", "newsletter", "toc", "share",
                      "related", "wpforms", "ninja_form", "mailpoet_form", "mc4wp_form", "jetpack_subscription_form"}
 
 
-def shortcodes(markup: str) -> str:
-    """WordPress shortcodes: ``[caption]`` becomes a figure, ``[embed]`` a link; a plugin's
-    shortcode (a known name, or one with ``_`` or ``-`` or attributes) goes, since
-    nothing can show it. Bracketed words in the text (``[sic]``) stay."""
+def shortcode_attributes(text: str) -> dict[str, str]:
+    return {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTRIBUTES.finditer(text)}
+
+
+def shortcodes(markup: str, dropped: list[str] | None = None) -> str:
+    """WordPress shortcodes: ``[caption]`` becomes a figure (its caption from the
+    ``caption`` attribute or the text after the image), ``[audio]`` and ``[video]`` the
+    player they stand for (turned into a link later, see media.py), ``[embed]``,
+    ``[youtube]``, ``[tweet]`` and the like a link; a ``[gallery]`` the export could not
+    fill is dropped and said so in ``dropped``; a plugin's shortcode (a known name, or one
+    with ``_`` or ``-`` or attributes) goes, since nothing can show it. Bracketed words in
+    the text (``[sic]``) stay."""
+    dropped = dropped if dropped is not None else []
+
     def caption(match: re.Match) -> str:
-        parts = _CAPTIONED.match(match.group(1))
+        parts = _CAPTIONED.match(match.group(2))
         if not parts:
-            return match.group(1)
-        return f"<figure>{parts.group(1)}<figcaption>{parts.group(2).strip()}</figcaption></figure>"
+            return match.group(2)
+        text = shortcode_attributes(match.group(1)).get("caption") or parts.group(2).strip()
+        return f"<figure>{parts.group(1)}<figcaption>{text}</figcaption></figure>"
+
+    def media(match: re.Match) -> str:
+        attributes = shortcode_attributes(match.group(2))
+        src = next((attributes[k] for k in _MEDIA_KEYS if attributes.get(k)), "")
+        if not src:
+            bare = re.search(r"(https?://[^\s\]\"']+)", match.group(2) + " " + (match.group(3) or ""))
+            src = bare.group(1) if bare else ""
+        if not src:
+            dropped.append(f"an [{match.group(1).lower()}] shortcode with no address")
+            return ""
+        poster = attributes.get("poster", "")
+        tag = match.group(1).lower()
+        return f'<{tag} src="{html.escape(src)}"' + (f' poster="{html.escape(poster)}"' if poster else "") + f"></{tag}>"
+
+    def linked(match: re.Match) -> str:
+        name, rest = match.group(1).lower(), match.group(2).strip()
+        attributes = shortcode_attributes(rest)
+        url = attributes.get("url") or attributes.get("id") or rest.split()[0] if rest else ""
+        if url and not url.startswith("http"):
+            url = {"youtube": "https://www.youtube.com/watch?v={}", "vimeo": "https://vimeo.com/{}",
+                   "tweet": "https://twitter.com/i/status/{}", "twitter": "https://twitter.com/i/status/{}"}.get(name, "").format(url)
+        if not url:
+            dropped.append(f"a [{name}] shortcode with no address")
+            return ""
+        return f'<a href="{html.escape(url)}">{html.escape(url)}</a>'  # in the paragraph the shortcode was in
+
+    def gallery(match: re.Match) -> str:
+        dropped.append(f"{match.group(0)[:60]}: the images it shows are not in the source")
+        return ""
 
     def other(match: re.Match) -> str:
         name = match.group(1).lower()
         return "" if name in _KNOWN_SHORTCODES or "_" in name or "-" in name or match.group(2) else match.group(0)
 
     markup = _CAPTION.sub(caption, markup)
-    markup = _EMBED.sub(lambda m: f'<p><a href="{m.group(1)}">{m.group(1)}</a></p>', markup)
+    markup = _EMBED.sub(lambda m: f'<a href="{html.escape(m.group(1))}">{html.escape(m.group(1))}</a>', markup)
+    markup = _MEDIA.sub(media, markup)
+    markup = _PROVIDER.sub(linked, markup)
+    markup = _GALLERY_LEFT.sub(gallery, markup)
     return _SHORTCODE.sub(other, markup)
+
+
+_HIDDEN_STYLE = re.compile(r"(^|;)\s*(display\s*:\s*none|visibility\s*:\s*hidden)\s*(!important\s*)?(;|$)", re.IGNORECASE)
+_DATA_WORD = re.compile(r"^(https?://\S+|[\w./-]+\.(jpe?g|png|gif|webp|svg)|\d+([.,:-]\d+)*|[\w.+-]+@[\w.-]+|\d{4}-\d\d-\d\d\S*)$",
+                        re.IGNORECASE)
+_KEEP_HIDDEN = ("gallery", "wp-block-gallery", "tiled-gallery", "wp-block-jetpack-slideshow", "slideshow-window")
+
+
+def drop_hidden(root) -> int:
+    """What a reader of the page never sees: ``hidden``, ``aria-hidden``, ``display:none`` or
+    ``visibility:hidden`` in a style attribute, and schema.org data printed as hidden text
+    (an ``itemprop`` element holding only addresses, numbers and a word or two). A
+    slideshow's hidden slides stay: they are its images. Returns how many went."""
+    dropped = 0
+    for element in list(root.iter()):
+        if element is root or not isinstance(element.tag, str) or not _attached(element, root):
+            continue
+        hidden = (element.get("hidden") is not None or (element.get("aria-hidden") or "").strip().lower() == "true"
+                  or bool(_HIDDEN_STYLE.search(element.get("style") or "")) or _schema_data(element))
+        if hidden and not any(set((a.get("class") or "").split()) & set(_KEEP_HIDDEN) for a in element.iterancestors()):
+            drop(element)
+            dropped += 1
+    return dropped
+
+
+def _schema_data(element) -> bool:
+    if element.get("itemprop") is None and element.get("itemscope") is None:
+        return False
+    if element.tag in ("img", "a", "time", "p", "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "blockquote", "li"):
+        return False
+    if element.get("itemprop") in ("articleBody", "text", "description", "reviewBody", "headline", "name", "caption"):
+        return False
+    if any(d.tag in BLOCKS and d.tag not in ("div", "span") for d in element.iterdescendants() if isinstance(d.tag, str)):
+        return False
+    words = element.text_content().split()
+    return bool(words) and sum(1 for w in words if not _DATA_WORD.match(w)) <= 2 and any(_DATA_WORD.match(w) for w in words)
 
 
 def clean(root: lxml_html.HtmlElement, rules: Rules, title: str) -> None:
@@ -171,14 +257,31 @@ def take_credit(root: lxml_html.HtmlElement, rules: Rules, first: int = 3, last:
     blocks = [b for b in leaf_blocks(root) if normal_text(b)]
     for element in blocks[:first] + (blocks[-last:] if last else []):
         text = normal_text(element)
-        if element.tag in ("p", "div") and len(text) < 200 and _fullmatch(rules.credit, text):
+        if element.tag in ("p", "div") and len(text) < 200 and _fullmatch(rules.credit, _unbracketed(text)):
             drop(element)
-            return " ".join(element.text_content().split())
+            return _unbracketed(" ".join(element.text_content().split()))
     return ""
 
 
 def is_credit(text: str, rules: Rules) -> bool:
-    return bool(_fullmatch(rules.credit, normal_text_of(text)))
+    return bool(_fullmatch(rules.credit, _unbracketed(normal_text_of(text))))
+
+
+def split_credit(text: str, rules: Rules) -> tuple[str, str]:
+    """A caption's own words and the credit at its end ("The harbour at dawn. (Foto:
+    Pixabay.com / Ines)"): (words, credit); ("", text) when it is all credit."""
+    text = " ".join(text.split())
+    if is_credit(text, rules):
+        return "", _unbracketed(text)
+    for match in re.finditer(r"(?:^|[.!?]\s+|\s+[|–—/]\s+|\s+)(\(([^()]+)\)|[^.!?|–—()]+)$", text):
+        credit = match.group(2) or match.group(1)
+        if is_credit(credit, rules):
+            return text[:match.start()].strip(" |–—"), credit.strip()
+    return text, ""
+
+
+def _unbracketed(text: str) -> str:
+    return text[1:-1].strip() if text.startswith(("(", "[")) and text.endswith((")", "]")) else text
 
 
 def recurring_paragraphs(roots: list[lxml_html.HtmlElement]) -> set[str]:

@@ -43,20 +43,30 @@ class ImageStore:
         self.found: list[str] = []  # book-relative paths
         self.missing: list[str] = []  # URLs
         self._placed: dict[str, str] = {}  # where an image came from -> its path relative to a chapter
+        self._created: list[Path] = []  # files and folders this import made, to undo
 
-    def place(self, src: str, base: str, local: Path | None = None) -> str:
+    def place(self, src: str, base: str, local: Path | None = None, also: list[str] | tuple[str, ...] = ()) -> str:
         """The ``src`` a chapter should use for an image: ``images/name.jpg``, or its URL when found nowhere.
 
-        ``base`` is the post's address (for relative URLs); ``local`` a saved page's own copy."""
+        ``base`` is the post's address (for relative URLs); ``local`` a saved page's own copy;
+        ``also`` other addresses of the same image (a lazy-loaded image's), tried after ``src``."""
         url = urljoin(base, src) if base else src
         key = str(local) if local else url
         if key in self._placed:
             return self._placed[key]
+        urls = [url, *(urljoin(base, other) if base else other for other in also)]
         data = self._read(local) if local else _data_url(url)
-        if data is None and self.media:
-            data = self._from_media(url)
-        if data is None and self.fetch and urlsplit(url).scheme in ("http", "https"):
-            data = _download(url) or (_download(_RESIZED.sub("", url)) if _RESIZED.search(url) else None)
+        for candidate in urls if data is None and self.media else ():
+            data = self._from_media(candidate)
+            if data is not None:
+                url = candidate
+                break
+        for candidate in urls if data is None and self.fetch else ():
+            if urlsplit(candidate).scheme in ("http", "https"):
+                data = _download(candidate) or (_download(_RESIZED.sub("", candidate)) if _RESIZED.search(candidate) else None)
+                if data is not None:
+                    url = candidate
+                    break
         name = local.name if local else "" if url.startswith("data:") else posixpath.basename(urlsplit(url).path)
         placed = self._store(data, name) if data else None
         if placed is None:
@@ -64,6 +74,15 @@ class ImageStore:
             placed = url
         self._placed[key] = placed
         return placed
+
+    def undo(self) -> None:
+        """Remove what was stored (the import wrote no chapter, so it writes nothing)."""
+        for made in reversed(self._created):
+            if made.is_dir():
+                made.rmdir()
+            else:
+                made.unlink(missing_ok=True)
+        self._created.clear()
 
     def _read(self, file: Path) -> bytes | None:
         try:
@@ -86,7 +105,10 @@ class ImageStore:
     def _store(self, data: bytes, name: str) -> str | None:
         """Write the image under a free name (or find it already there); None if it is no image."""
         folder = self.book / IMAGES
-        folder.mkdir(parents=True, exist_ok=True)
+        for made in reversed([folder, *folder.parents]):
+            if not made.exists():
+                made.mkdir()
+                self._created.append(made)
         with tempfile.NamedTemporaryFile(dir=folder, delete=False) as handle:
             handle.write(data)
         temporary = Path(handle.name)
@@ -105,6 +127,7 @@ class ImageStore:
                 temporary.unlink()
             else:
                 temporary.replace(target)
+                self._created.append(target)
             self.found.append(target.relative_to(self.book).as_posix())
             return "images/" + target.name
         temporary.unlink()

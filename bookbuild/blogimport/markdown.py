@@ -142,6 +142,8 @@ def plain(root: lxml_html.HtmlElement) -> None:
         if not isinstance(element.tag, str) or element in notes or element.get("role") == "doc-noteref":
             continue  # footnotes in pandoc's form (see footnotes())
         keep = _KEEP.get(element.tag, ())
+        if element.tag == "div" and element.get("class") == "line-block":
+            keep = ("class",)  # a poem's lines (media.book_shapes): pandoc reads it as a line block
         for name in list(element.attrib):
             if name not in keep:
                 del element.attrib[name]

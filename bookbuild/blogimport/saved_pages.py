@@ -7,7 +7,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -15,10 +15,13 @@ from lxml import html as lxml_html
 from ..metadata import read_yaml, text_value
 from ..model import BookError, Problem, error, warning
 from ..parse import run_pandoc
-from . import furniture
+from . import furniture, media
+from .encoding import decode_page
 from .images import local_copy
 from .posts import PAGE, POST, Blog, FeaturedImage, Post, iso_date
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_RESIZED = re.compile(r"-(\d+x\d+|scaled)$")
 _SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.IGNORECASE)
 _DRAFT_CLASSES = re.compile(r"\bstatus-(draft|pending|future|private)\b")
 _FEATURED = ("img.wp-post-image", ".post-thumbnail img", ".wp-block-post-featured-image img", ".featured-image img",
@@ -66,16 +69,25 @@ def _most_common(counts: Counter) -> str:
 
 def _saved_page(file: Path, where: str, folder: Path, problems: list[Problem]) -> tuple[Post | None, str, str]:
     raw = file.read_bytes()
+    decoded = decode_page(raw)  # as a browser reads it: never Latin-1 by default
+    if not decoded.declared and decoded.encoding != "utf-8":
+        problems.append(warning(where, 1, 1, f"{decoded.how}: check the chapter's text"))
+    if decoded.replaced:
+        problems.append(warning(where, 1, 1, f"{decoded.replaced} byte{'s' * (decoded.replaced != 1)} of this page "
+                                             f"{'are' if decoded.replaced != 1 else 'is'} not {decoded.encoding}, the encoding "
+                                             f"{decoded.how.removeprefix('its ')} declares: shown as \ufffd"))
     try:
-        page = lxml_html.document_fromstring(raw)
+        page = lxml_html.document_fromstring(_XML_DECLARATION.sub("", decoded.text, count=1))
     except (etree.ParserError, ValueError) as failure:
         problems.append(error(where, 1, 1, f"this page could not be read ({failure}): it is left out"))
         return None, "", ""
-    site = _meta(page, "og:site_name")
+    furniture.drop_hidden(page)
+    sites = _site_names(page)
+    site = _meta(page, "og:site_name") or next(iter(sites), "")
     saved_from = _SAVED_FROM.search(raw[:2048])
     url = (_link(page, "canonical") or _meta(page, "og:url")
            or (saved_from.group(1).decode("utf-8", "replace") if saved_from else ""))
-    title = _title(page, site)
+    title = _title(page, sites)
     article = page.find(".//article")
     classes = " ".join(e.get("class", "") for e in (page.find("body"), article) if e is not None)
     preview = "preview=true" in url
@@ -84,7 +96,7 @@ def _saved_page(file: Path, where: str, folder: Path, problems: list[Problem]) -
                                           or _first(page, "//time[contains(@class,'published')]/@datetime"))
     featured, featured_element = _featured(page, folder)
     if featured_element is not None and featured_element.getparent() is not None:
-        featured_element.getparent().remove(featured_element)  # it opens the chapter, not its text
+        furniture.drop(featured_element)  # it opens the chapter, not its text
     try:
         region = furniture.main_text(page)
     except (ValueError, etree.LxmlError) as failure:  # readability's Unparseable is a ValueError
@@ -108,33 +120,118 @@ def _saved_page(file: Path, where: str, folder: Path, problems: list[Problem]) -
     return post, site, (page.get("lang") or "").strip()
 
 
-def _title(page, site: str) -> str:
-    for candidate in (_meta(page, "og:title"), _first(page, "//h1[contains(@class,'entry-title')]"),
-                      _first(page, "//article//h1")):
-        if candidate.strip():
-            return " ".join(candidate.split())
-    title = " ".join((page.findtext(".//title") or "").split())
-    for separator in (" – ", " — ", " | ", " - ", " · "):
-        head, _, tail = title.rpartition(separator)
-        if head and (not site or tail.strip() == site):
-            return head.strip()
+_SEPARATORS = (" | ", " – ", " — ", " - ", " · ", " :: ", " » ", " • ", " ~ ", ": ")
+_OWN_HEADINGS = ("//article//h1", "//h1[contains(concat(' ', @class, ' '), ' entry-title ')]",
+                 "//*[contains(concat(' ', @class, ' '), ' entry-title ')]", "//h1[@itemprop='headline']",
+                 "//*[contains(concat(' ', @class, ' '), ' post-title ')]", "//main//h1")
+# Where a page keeps what is not the post: an image or heading there is the site's, not the post's.
+_FURNITURE_WORDS = re.compile(r"(^|[\s_-])(nav|navigation|nav-links|post-navigation|site-header|masthead|site-branding|"
+                              r"site-title|site-logo|custom-logo|logo|author|bio|avatar|gravatar|sidebar|widget|related|"
+                              r"comment|comments|share|sharing|social|footer|menu|breadcrumbs?|advert|ads?)($|[\s_-])", re.IGNORECASE)
+
+
+def _site_names(page) -> list[str]:
+    """What the site calls itself: og:site_name, application-name, its JSON-LD WebSite or
+    publisher, the site title in its header, its feed's title."""
+    found = [_meta(page, "og:site_name"), _meta(page, "application-name", attribute="name"),
+             _meta(page, "apple-mobile-web-app-title", attribute="name")]
+    for data in _json_ld_objects(page):
+        if data.get("@type") in ("WebSite", "Organization", "Blog") and isinstance(data.get("name"), str):
+            found.append(data["name"])
+        publisher = data.get("publisher")
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            found.append(publisher["name"])
+    found += [_first(page, "//*[contains(concat(' ', @class, ' '), ' site-title ')]"),
+              _first(page, "//*[@id='site-title']")]
+    for feed in page.xpath("//link[@rel='alternate'][contains(@type, 'rss') or contains(@type, 'atom')]/@title"):
+        found.append(re.split(r" [»|–-] ", str(feed))[0])
+    return list(dict.fromkeys(" ".join(name.split()) for name in found if name and name.strip()))
+
+
+def _title(page, sites: list[str]) -> str:
+    """The post's own heading first; else og:title or <title>, without the site's name."""
+    names = {_folded(name) for name in sites}
+    candidates = [_first(page, xpath, outside_furniture=True) for xpath in _OWN_HEADINGS]
+    candidates += [_meta(page, "og:title"), _meta(page, "twitter:title", attribute="name"), page.findtext(".//title") or ""]
+    for candidate in candidates:
+        title = without_site_name(" ".join(candidate.split()), names)
+        if title and _folded(title) not in names:
+            return title
+    return " ".join((page.findtext(".//title") or "").split())
+
+
+def without_site_name(title: str, names: set[str]) -> str:
+    """"Post – Site", "Site | Post", "Post - Site - Blog": the post's part of a title, given the
+    site's names (folded); the title as it is when no part is the site's."""
+    for separator in _SEPARATORS:
+        parts = title.split(separator)
+        if len(parts) < 2:
+            continue
+        if _folded(separator.join(parts[1:])) in names or _folded(parts[-1]) in names:
+            kept = parts[:-1] if _folded(parts[-1]) in names else parts[:1]
+            return separator.join(kept).strip()
+        if _folded(parts[0]) in names:
+            return separator.join(parts[1:]).strip()
     return title
 
 
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().replace("’", "'").split())
+
+
+def _in_furniture(element) -> bool:
+    """Inside the page's navigation, header, author box, sidebar, comments, footer, related
+    posts or share buttons (by element or by class and id words)."""
+    for node in [element, *element.iterancestors()]:
+        if node.tag in ("nav", "aside", "footer") or node.get("role") in ("navigation", "banner", "complementary", "contentinfo"):
+            return True
+        if node.tag == "header" and next(node.iterancestors("article"), None) is None and "entry-header" not in (node.get("class") or ""):
+            return True
+        if _FURNITURE_WORDS.search(f"{node.get('class') or ''} {node.get('id') or ''}") and node.tag not in ("body", "html"):
+            return True
+    return False
+
+
 def _featured(page, folder: Path) -> tuple[FeaturedImage | None, object]:
-    for selector in _FEATURED:
-        found = page.cssselect(selector)
-        if found and found[0].get("src"):
-            img = found[0]
-            src = img.get("src", "").strip()
-            local = local_copy(src, folder)
-            caption = ""
-            figure = next(img.iterancestors("figure"), None)
-            if figure is not None and figure.find(".//figcaption") is not None:
-                caption = " ".join(figure.find(".//figcaption").text_content().split())
-            return FeaturedImage(url=src, alt=img.get("alt", ""), caption=caption, local=local), (figure if figure is not None else img)
-    image = _meta(page, "og:image")
-    return (FeaturedImage(url=image, alt=_meta(page, "og:image:alt")), None) if image else (None, None)
+    """The post's featured image, from the post (never from the navigation, the header or
+    the author box): the theme's post thumbnail, or the page's og:image when the post shows
+    it (a saved page's import never fetches one)."""
+    candidates = [img for selector in _FEATURED for img in page.cssselect(selector)]
+    shared = _meta(page, "og:image")
+    if shared:
+        wanted = _image_stem(shared)
+        candidates += [img for img in page.iter("img") if any(_image_stem(src) == wanted for src in media.image_sources(img))]
+    for img in candidates:
+        sources = media.image_sources(img)
+        if not sources or _in_furniture(img):
+            continue
+        local = next((found for src in sources if (found := local_copy(src, folder))), None)
+        src = next((src for src in sources if local and local_copy(src, folder) == local), sources[0])
+        figure = next(img.iterancestors("figure"), None)
+        holder = figure if figure is not None else img
+        caption = ""
+        if figure is not None and figure.find(".//figcaption") is not None:
+            caption = " ".join(figure.find(".//figcaption").text_content().split())
+        else:
+            caption = _credit_beside(holder)
+        return FeaturedImage(url=src, alt=img.get("alt", ""), caption=caption, local=local), holder
+    return None, None
+
+
+def _credit_beside(holder) -> str:
+    """A short line right after the image (a theme's credit line), which may be its credit."""
+    following = holder.getnext()
+    if following is None and holder.getparent() is not None and len(holder.getparent()) == 1:
+        following = holder.getparent().getnext()
+    if following is None or following.tag not in ("p", "span", "div", "small", "figcaption"):
+        return ""
+    text = " ".join(following.text_content().split())
+    return text if 0 < len(text) < 120 and re.search(r"(foto|photo|image|bild|credit|crédit|©|imagen|immagine|gambar)", text, re.I) else ""
+
+
+def _image_stem(url: str) -> str:
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]).rsplit(".", 1)[0]
+    return _RESIZED.sub("", name).lower()
 
 
 def _meta(page, name: str, attribute: str = "property") -> str:
@@ -150,8 +247,8 @@ def _link(page, rel: str) -> str:
     return str(found[0]).strip() if found else ""
 
 
-def _first(page, xpath: str) -> str:
-    found = page.xpath(xpath)
+def _first(page, xpath: str, outside_furniture: bool = False) -> str:
+    found = [f for f in page.xpath(xpath) if not (outside_furniture and not isinstance(f, str) and _in_furniture(f))]
     if not found:
         return ""
     return str(found[0]) if isinstance(found[0], str) else found[0].text_content()

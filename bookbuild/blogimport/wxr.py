@@ -52,6 +52,7 @@ def read_wxr(file: Path, shown: str) -> Blog:
             problems.append(warning(shown, line, 1, f"post “{title}”: its date `{_text(item, 'post_date')}` is not a date; "
                                                     "no `published` date is written"))
         content = item.findtext("{*}encoded") or ""  # content:encoded (excerpt:encoded comes after it)
+        content = _GALLERY.sub(lambda m: _gallery(m, _text(item, "post_id"), attachments), content)
         if _BLOCK_EDITOR not in content:
             content = autop(content)  # the classic editor stores paragraphs as blank lines
         posts.append(Post(
@@ -181,6 +182,39 @@ def _featured(item: ET.Element, attachments: dict[str, ET.Element]) -> FeaturedI
     return FeaturedImage(url=url, alt=attachment_meta.get("_wp_attachment_image_alt", ""), caption=caption)
 
 
+_GALLERY = re.compile(r"\[(gallery|playlist)\b([^\]]*)\]", re.IGNORECASE)
+
+
+def _gallery(match: re.Match, post_id: str, attachments: dict[str, ET.Element]) -> str:
+    """A ``[gallery]`` (or ``[playlist]``) as the HTML WordPress shows for it, from the
+    attachments it names (``ids``) or, without ids, the post's own attachments."""
+    from .furniture import shortcode_attributes
+
+    attributes = shortcode_attributes(match.group(2))
+    if attributes.get("ids"):
+        chosen = [attachments[i.strip()] for i in attributes["ids"].split(",") if i.strip() in attachments]
+    else:
+        excluded = {i.strip() for i in attributes.get("exclude", "").split(",")}
+        chosen = sorted((a for key, a in attachments.items() if _text(a, "post_parent") == post_id and post_id
+                         and key not in excluded), key=lambda a: (int(_text(a, "menu_order") or 0), int(_text(a, "post_id") or 0)))
+    if match.group(1).lower() == "playlist":
+        return "".join(f'<audio src="{html.escape(_attachment_url(a))}"></audio>' for a in chosen if _attachment_url(a))
+    items = []
+    for attachment in chosen:
+        url = _attachment_url(attachment)
+        if not url or not re.search(r"\.(jpe?g|png|gif|webp|svg)$", url, re.IGNORECASE):
+            continue
+        meta = {_text(m, "meta_key"): _text(m, "meta_value") for m in attachment.findall("{*}postmeta")}
+        caption = re.sub(r"<[^>]+>", "", _excerpt(attachment)).strip()
+        items.append(f'<figure class="gallery-item"><img src="{html.escape(url)}" alt="{html.escape(meta.get("_wp_attachment_image_alt", ""))}"/>'
+                     + (f"<figcaption>{html.escape(caption)}</figcaption>" if caption else "") + "</figure>")
+    return f'<div class="gallery">{"".join(items)}</div>' if items else match.group(0)
+
+
+def _attachment_url(attachment: ET.Element) -> str:
+    return _text(attachment, "attachment_url") or (attachment.findtext("guid") or "").strip()
+
+
 def _excerpt(item: ET.Element) -> str:
     return item.findtext("{http://wordpress.org/export/1.2/excerpt/}encoded") or next(
         (child.text or "" for child in item if isinstance(child.tag, str) and child.tag.endswith("}encoded")
@@ -192,6 +226,7 @@ _BLOCKS = ("table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|u
            "figcaption|details|menu|summary")
 _BLOCK_START = re.compile(rf"(<(?:{_BLOCKS})[\s/>])", re.IGNORECASE)
 _BLOCK_END = re.compile(rf"(</(?:{_BLOCKS})>)", re.IGNORECASE)
+_PRE = re.compile(r"<pre\b.*?</pre>", re.IGNORECASE | re.DOTALL)
 _STARTS_WITH_BLOCK = re.compile(rf"^</?(?:{_BLOCKS})[\s/>]", re.IGNORECASE)
 
 
@@ -199,15 +234,23 @@ def autop(text: str) -> str:
     """Paragraphs from blank lines, as WordPress shows a classic-editor post (its wpautop):
     a run of text between blank lines or block elements becomes a <p>, a single line
     break a <br>."""
-    text = _BLOCK_START.sub(r"\n\n\1", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept: list[str] = []  # a <pre>'s lines and blank lines are its own, as wpautop keeps them
+
+    def keep(match: re.Match) -> str:
+        kept.append(match.group(0))
+        return f"\n\n\x00{len(kept) - 1}\x00\n\n"
+
+    text = _PRE.sub(keep, text)
+    text = _BLOCK_START.sub(r"\n\n\1", text)
     text = _BLOCK_END.sub(r"\n\n\1\n\n", text)
     chunks = []
     for chunk in re.split(r"\n\s*\n", text):
         chunk = chunk.strip()
         if not chunk:
             continue
-        if _STARTS_WITH_BLOCK.match(chunk):
+        if _STARTS_WITH_BLOCK.match(chunk) or re.fullmatch(r"\x00\d+\x00", chunk):
             chunks.append(chunk)
         else:
             chunks.append("<p>" + re.sub(r"\s*\n\s*", "<br />\n", chunk) + "</p>")
-    return "\n".join(chunks)
+    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], "\n".join(chunks))

@@ -73,6 +73,7 @@ class Typesetter:
         _subset_fonts_keeping_every_glyph_id()
         _footnotes_in_document_order()
         _pages_filled_to_the_foot()
+        _decorative_images_as_artifacts()
         self.setup = setup
         self.font_config = FontConfiguration()  # @font-face rules only apply through one of these
         # No @color-profile: every segment would embed the print profile (190 KB); the
@@ -231,6 +232,41 @@ def _pages_filled_to_the_foot() -> None:
 
     layout.make_all_pages = filled
     layout._bookbuild_filled = True
+
+
+def _decorative_images_as_artifacts() -> None:
+    """An image with ``alt=""`` is decorative (README: "Choices where the contract is
+    silent"): in the tagged PDF it is an artifact, as the page decorations are, not a
+    Figure without the alt text PDF/UA asks of one. WeasyPrint 70 (pinned) draws every
+    image as a Figure (``Stream.marked``) and gives it a structure element
+    (``tags._build_box_tree``); both are skipped for such an image."""
+    from weasyprint.pdf import tags
+    from weasyprint.pdf.stream import Stream
+
+    if getattr(Stream, "_bookbuild_artifacts", False):
+        return
+    original_marked, original_tree = Stream.marked, tags._build_box_tree
+
+    @contextmanager
+    def marked(stream, box, tag):
+        with (stream.artifact() if decorative_image(box) else original_marked(stream, box, tag)):
+            yield
+
+    def build_box_tree(box, *args, **kwargs):
+        if decorative_image(getattr(box, "_box", box)):  # an absolutely placed one, too
+            return iter(())
+        return original_tree(box, *args, **kwargs)
+
+    Stream.marked = marked
+    tags._build_box_tree = build_box_tree  # it calls itself through this name, so every level is covered
+    Stream._bookbuild_artifacts = True
+
+
+def decorative_image(box) -> bool:
+    """An ``<img>`` whose alt text is empty: it carries no meaning a reader must be told."""
+    element = getattr(box, "element", None)
+    return (getattr(box, "element_tag", None) == "img" and element is not None
+            and not (element.get("alt") or "").strip())
 
 
 class _InDocumentOrder(list):

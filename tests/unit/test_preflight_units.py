@@ -406,7 +406,7 @@ def test_the_report_of_a_good_screen_edition(screen):
         "ok   tagged (structure tree)",
         "ok   language en-GB",
         "ok   title shown in the window",
-        "ok   2 figures, 0 without alt text",
+        "ok   2 figures with alt text, 0 decorative images (artifacts)",
         "ok   bookmarks",
         "ok   4 fonts, all embedded",
     ]
@@ -432,7 +432,20 @@ def test_figures_without_alt_text_are_counted(screen):
 
     report = preflight_screen(edited(screen, strip_alt), "x")
     assert report.errors == ["2 figures have no alt text"]
-    assert "FAIL 2 figures, 2 without alt text" in report.lines
+    assert "FAIL 2 figures with alt text, 0 decorative images (artifacts)" in report.lines
+
+
+@pytest.mark.parametrize("marks, line, errors", [
+    (b"/Artifact BMC %s EMC", "ok   2 figures with alt text, 1 decorative image (artifacts)", []),
+    (b"%s", "FAIL 2 figures with alt text, 0 decorative images (artifacts)", ["1 images are neither figures nor artifacts"]),
+])
+def test_decorative_images_are_artifacts_and_an_image_in_no_marked_content_is_an_error(screen, marks, line, errors):
+    def draw(pdf):
+        add_resource(pdf, "/XObject", "/Plain", image(pdf, Name.DeviceGray, 1))
+        add_content(pdf, marks % b"20 0 0 20 100 100 cm /Plain Do")
+
+    report = preflight_screen(edited(screen, draw), "x")
+    assert line in report.lines and report.errors == errors
 
 
 # --- edges found by mutation testing -------------------------------------------------------
@@ -540,7 +553,7 @@ def test_a_structure_element_held_alone_is_found(screen):
         figures[0].Alt = String("")
 
     # The figure is met twice, once under its own parent and once as the wrapper's only kid.
-    assert "FAIL 3 figures, 2 without alt text" in preflight_screen(edited(screen, single_kid), "x").lines
+    assert "FAIL 3 figures with alt text, 0 decorative images (artifacts)" in preflight_screen(edited(screen, single_kid), "x").lines
 
 
 def test_colour_beside_an_image_is_found_by_the_full_parse(good):
