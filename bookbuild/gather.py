@@ -13,7 +13,7 @@ from .model import Book, BookError, PartKind, Problem, SourceFile, did_you_mean,
 
 MANUSCRIPT = "manuscript"
 CHAPTER_NAME = re.compile(r"^(\d{1,4})(?:[-_. ].*)?\.md$", re.IGNORECASE)
-FRONT_MATTER_KEYS = {"title", "subtitle", "draft", "image", "image_alt", "image_credit", "contents",
+FRONT_MATTER_KEYS = {"title", "subtitle", "running_head", "draft", "image", "image_alt", "image_credit", "contents",
                      "source", "published"}  # where an imported post came from, and when (for the author)
 
 
@@ -137,6 +137,7 @@ def _read_source(root: Path, file: Path, kind: PartKind, number: int | None, par
         placeholder,
         title=title,
         subtitle=text_value(doc, "subtitle", rel, problems),
+        running_head=text_value(doc, "running_head", rel, problems),
         draft=flags["draft"],
         image=image,
         image_alt=image_alt,

@@ -60,7 +60,7 @@ def part_section(source: SourceFile, opening_image: str, sections: list[Heading]
         )
         contents = (f'<nav class="in-this-chapter" aria-label="In this chapter">'
                     f'<p class="label">In this chapter</p><ul>{items}</ul></nav>')
-    return (f'{_section_open(source.part_id, kind, source.title, source.kind.value)}'
+    return (f'{_section_open(source.part_id, kind, source.running_head or source.title, source.kind.value)}'
             f'<header class="part-head">{heading}{subtitle}</header>'
             f'{opening_image}{contents}{body}</section>')
 

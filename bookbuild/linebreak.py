@@ -147,3 +147,40 @@ def break_lines(opportunities: list[Opportunity], width: float, settings: Settin
         lines.append(Line(node[0], node[5], opportunities[node[0]].hyphen, node[4]))
         node = node[6]
     return lines[::-1]
+
+
+def balanced_lines(opportunities: list[Opportunity], width: float) -> list[Line] | None:
+    """Lines for a title or a heading set ragged: as few as ``width`` allows, as even as
+    they can be (CSS's ``text-wrap: balance``): the narrowest measure that keeps the line
+    count, filled one line at a time. None when a line cannot fit ``width``."""
+
+    def greedy(measure: float) -> list[int] | None:
+        ends, origin, b = [], None, 0
+        while b < len(opportunities):
+            start = opportunities[origin].width_after if origin is not None else 0.0
+            furthest = None
+            for n in range(b, len(opportunities)):
+                if opportunities[n].width_before - start > measure + 1e-9:
+                    break
+                if opportunities[n].penalty != math.inf:
+                    furthest = n
+                if opportunities[n].penalty == FORCED:
+                    break
+            if furthest is None:
+                return None
+            ends.append(furthest)
+            origin, b = furthest, furthest + 1
+        return ends
+
+    fewest = greedy(width)
+    if fewest is None:
+        return None
+    low, high = 0.0, width
+    for _ in range(30):  # a thirtieth halving is far below a glyph's width
+        middle = (low + high) / 2
+        ends = greedy(middle)
+        if ends is not None and len(ends) <= len(fewest):
+            high = middle
+        else:
+            low = middle
+    return [Line(end, 0.0, opportunities[end].hyphen) for end in greedy(high)]

@@ -127,6 +127,7 @@ class SourceFile:
     body: str  # the Markdown after the front matter
     body_line: int  # the file's line number on which the body starts
     subtitle: str = ""
+    running_head: str = ""  # a short form of the title for the print edition's running heads
     draft: bool = False
     image: str = ""  # as written in the front matter, relative to the file
     image_alt: str = ""

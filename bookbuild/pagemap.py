@@ -41,8 +41,9 @@ def tag_blocks(root: etree._Element) -> None:
 
 
 def page_lines(page) -> Iterator[tuple[str, int | None, list[str]]]:
-    """The lines of a laid-out WeasyPrint page's text, in order, outside the running
-    heads and footnotes: (part id, block index, the line's texts without generated content)."""
+    """The lines of a laid-out WeasyPrint page's text (a page, or a page box as it is being
+    made), in order, outside the running heads and footnotes: (part id, block index, the
+    line's texts without generated content)."""
     from weasyprint.formatting_structure import boxes
 
     def visit(box, part: str, block: int | None):
@@ -61,7 +62,7 @@ def page_lines(page) -> Iterator[tuple[str, int | None, list[str]]]:
         for child in getattr(box, "children", ()):
             yield from visit(child, part, block)
 
-    yield from visit(page._page_box, "", None)
+    yield from visit(getattr(page, "_page_box", page), "", None)
 
 
 def find_page_starts(pages: list) -> list[PageStart]:

@@ -40,8 +40,9 @@ def parse_all(files: tuple[SourceFile, ...], jobs: int, cache: Cache) -> list[Pa
                 for source, texts in zip(batch, results)}
     for n, part in enumerate(parsed):
         if part is None:
-            body, title, subtitle = html[files[n].path]
-            source = replace(files[n], title=_plain(title) or files[n].title, subtitle=_plain(subtitle))
+            body, title, subtitle, running_head = html[files[n].path]
+            source = replace(files[n], title=_plain(title) or files[n].title, subtitle=_plain(subtitle),
+                             running_head=_plain(running_head))
             parsed[n] = parse(source, body)
             cache.store("parse", keys[n], parsed[n])
     cache.keep_only("parse", set(keys))
@@ -96,22 +97,26 @@ def _pandoc_texts(texts: list[str]) -> list[str]:
     return json.loads(done.stdout)
 
 
-def _pandoc_batch(sources: list[SourceFile]) -> list[tuple[str, str, str]]:
-    """Many files through one pandoc process, each its body's HTML and its title's and
-    subtitle's; if pandoc fails, each on its own, to say which."""
-    pieces = [_split_for_pandoc(source.body) + [_as_inline(source.title), _as_inline(source.subtitle)]
-              for source in sources]
+def _pandoc_batch(sources: list[SourceFile]) -> list[tuple[str, str, str, str]]:
+    """Many files through one pandoc process, each its body's HTML and its title's,
+    subtitle's and running head's; if pandoc fails, each on its own, to say which."""
+    pieces = [_split_for_pandoc(source.body) + [_as_inline(text) for text in _titles(source)] for source in sources]
     try:
         html = iter(_pandoc_texts([piece for split in pieces for piece in split]))
         results = []
         for split in pieces:
             texts = [next(html) for _ in split]
-            results.append((_join_pandoc_html(texts[:-2]), texts[-2], texts[-1]))
+            results.append((_join_pandoc_html(texts[:-3]), *texts[-3:]))
         return results
     except (subprocess.TimeoutExpired, ValueError, _PandocFailed):
         pass
-    return [(run_pandoc(source.body, source.path), run_pandoc(_as_inline(source.title), source.path),
-             run_pandoc(_as_inline(source.subtitle), source.path)) for source in sources]
+    return [(run_pandoc(source.body, source.path), *(run_pandoc(_as_inline(text), source.path) for text in _titles(source)))
+            for source in sources]
+
+
+def _titles(source: SourceFile) -> tuple[str, str, str]:
+    """What of a file's front matter is shown with the text's typography."""
+    return source.title, source.subtitle, source.running_head
 
 
 _PIECE = 300_000  # characters: pandoc needs about 140 times a text's size in memory

@@ -78,7 +78,7 @@ def preflight_print(data: bytes, settings: PrintSettings, inside_margin: float, 
         _check_actions_and_files(pdf, report)
         if not target.bookmarks:
             report.check("/Outlines" not in pdf.Root, "no bookmarks", f"{target.name} wants no bookmarks")
-        _report_resolution(scan, report)
+        _report_resolution(scan, report, pdf)
     return report
 
 
@@ -318,6 +318,8 @@ class _Scan:
     transparency: set[str] = field(default_factory=set)
     forbidden: set[str] = field(default_factory=set)  # transfer curves, halftones, PostScript, external content
     images: list[tuple[int, float, float]] = field(default_factory=list)  # page, ppi across, ppi down
+    placed: list[tuple[int, int, float, tuple[float, float, float, float]]] = field(default_factory=list)
+    # ... and, for each, its pixels across, inches across, and where it is drawn (x0, y0, x1, y1)
     most_ink: float = 0.0  # percent
     most_ink_page: int = 0
 
@@ -464,6 +466,9 @@ def _scan_image(image, ctm: list[float], page: int, scan: _Scan) -> None:
     down = math.hypot(ctm[2], ctm[3]) / POINTS_PER_INCH
     if across > 0 and down > 0:
         scan.images.append((page, int(image.Width) / across, int(image.Height) / down))
+        corners = [(ctm[4] + ctm[0] * u + ctm[2] * v, ctm[5] + ctm[1] * u + ctm[3] * v) for u in (0, 1) for v in (0, 1)]
+        xs, ys = [x for x, _ in corners], [y for _, y in corners]
+        scan.placed.append((page, int(image.Width), across, (min(xs), min(ys), max(xs), max(ys))))
 
 
 def _image_ink(image) -> float:
@@ -539,12 +544,34 @@ def _multiply(m: list[float], n: list[float]) -> list[float]:
     return [a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F]
 
 
-def _report_resolution(scan: _Scan, report: Report) -> None:
+def _report_resolution(scan: _Scan, report: Report, pdf: pikepdf.Pdf | None = None) -> None:
+    """Each image's resolution at the size it is drawn, with what would mend a low one: a
+    file with more pixels (the layout never draws a picture wider than the text); and any
+    image drawn past the trim, which is a layout's fault, not the file's."""
     if not scan.images:
         report.lines.append("ok   no images")
         return
     lowest = min(min(across, down) for _, across, down in scan.images)
     report.lines.append(f"{'ok  ' if lowest >= MIN_PPI else 'warn'} {len(scan.images)} images, lowest {lowest:.0f} ppi at placed size")
-    for page, across, down in scan.images:
+    for (page, across, down), (_, pixels, inches, _) in zip(scan.images, scan.placed):
         if min(across, down) < MIN_PPI:
-            report.warnings.append(f"image on page {page} prints at {min(across, down):.0f} ppi: printers want {MIN_PPI}; use a larger image")
+            report.warnings.append(
+                f"image on page {page} prints at {min(across, down):.0f} ppi ({pixels} pixels across {inches:.2f}in): "
+                f"printers want {MIN_PPI}; the file needs at least {math.ceil(MIN_PPI * inches)} pixels across")
+    if pdf is not None:
+        outside = sorted({page for page, _, _, box in scan.placed if _beyond(box, _trim(pdf.pages[page - 1].obj))})
+        report.lines.append("ok   every image inside the trim" if not outside else
+                            f"warn images drawn past the trim on page {', '.join(map(str, outside))}")
+        if outside:
+            report.warnings.append(f"an image is drawn past the trim on page {', '.join(map(str, outside))} and will be cut "
+                                   f"there: the book's styles place it wider than the text (meant to bleed? then ignore this)")
+
+
+def _trim(page) -> tuple[float, float, float, float]:
+    box = page.get("/TrimBox", page.MediaBox)
+    return tuple(float(v) for v in box)
+
+
+def _beyond(box: tuple[float, float, float, float], trim: tuple[float, float, float, float]) -> bool:
+    slack = 0.5  # points
+    return box[0] < trim[0] - slack or box[1] < trim[1] - slack or box[2] > trim[2] + slack or box[3] > trim[3] + slack

@@ -289,13 +289,18 @@ def render_mismatches(joined_path: Path, segments: list[bytes], text_area: Band,
         for number, data in enumerate(segments):
             segment = pikepdf.open(io.BytesIO(data))
             documents.append((segment, data))
-            offsets = {joined_names[name] - page for name, page in destinations(segment).items() if name in joined_names}
-            if len(offsets) != 1:
-                problems.append(f"segment {number}: its pages do not sit at one place in the joined PDF ({sorted(offsets)})")
+            # Where each of the segment's pages with an anchor is in the joined PDF: at one place
+            # (the print edition), or moved back by the blank pages left out before it (the
+            # screen edition), never out of order.
+            placed = sorted({page: joined_names[name] for name, page in destinations(segment).items()
+                             if name in joined_names}.items())
+            offsets = [index - page for page, index in placed]
+            if not offsets or any(b > a for a, b in zip(offsets, offsets[1:])) or offsets[0] - offsets[-1] > 2:
+                problems.append(f"segment {number}: its pages do not sit at one place in the joined PDF ({offsets})")
                 continue
-            offset = offsets.pop()
             for page in range(len(segment.pages)):
-                from_segment[offset + page] = (number, page)
+                offset = next((index - at for at, index in reversed(placed) if at <= page), offsets[0])
+                from_segment[offset + page] = (number, page)  # a page left out is overwritten by the next
         for index, page in enumerate(joined.pages):
             actual = render_trim(joined_path, index)
             if index in from_segment:

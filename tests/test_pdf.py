@@ -151,9 +151,8 @@ def test_qpdf_finds_nothing_wrong(target, request):
 # --- book typography --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
-def test_chapters_start_on_right_hand_pages(refs, edition):
-    destinations = pdf_destinations(getattr(refs, edition))
+def test_chapters_start_on_right_hand_pages(refs):
+    destinations = pdf_destinations(refs.print_pdf)
     for chapter in ("c001", "c007", "c012", "front-title-page", "front-contents"):
         assert destinations[chapter] % 2 == 1, (chapter, destinations[chapter])
 
@@ -261,8 +260,12 @@ def test_web_addresses_are_printed_in_footnotes(sample):
 
 
 def test_both_pdfs_have_the_same_pages(refs):
-    assert pdf_page_texts(refs.print_pdf) == pdf_page_texts(refs.screen_pdf)
-    assert pdf_page_labels(refs.print_pdf) == pdf_page_labels(refs.screen_pdf)
+    """The same pages and folios, but for those the print edition leaves blank (which carry
+    no folio) so that a chapter begins on a right-hand page."""
+    printed = [(text, label) for text, label in zip(pdf_page_texts(refs.print_pdf), pdf_page_labels(refs.print_pdf))
+               if text.strip()]
+    assert len(printed) < len(pdf_page_texts(refs.print_pdf))
+    assert list(zip(pdf_page_texts(refs.screen_pdf), pdf_page_labels(refs.screen_pdf))) == printed
 
 
 def test_half_title_title_and_copyright_pages(sample):

@@ -194,16 +194,36 @@ def _footnotes_as_asides(root: etree._Element) -> None:
         if "footnote-ref" in ref.get("class", ""):
             ref.set("epub:type", "noteref")
     asides = []
-    for li in notes:
+    for number, li in enumerate(notes, start=1):
         aside = lxml_html.Element("aside", {"id": li.get("id", ""), "class": "footnote",
                                            "epub:type": "footnote", "role": "doc-footnote"})
         aside.text = li.text
         for child in list(li):
             aside.append(child)
+        _number_the_note(aside, number)
         asides.append(aside)
     for aside in asides:
         section.addprevious(aside)
     section.drop_tree()
+
+
+def _number_the_note(aside: etree._Element, number: int) -> None:
+    """A note begins with its number, as its call shows it, and the number leads back to the
+    call (pandoc's "↩" at the note's end goes: one way back is enough)."""
+    backs = [a for a in aside.iter("a") if "footnote-back" in a.get("class", "").split()]
+    label = lxml_html.Element("a", {"class": "footnote-label", "role": "doc-backlink"})
+    label.text = f"{number}."
+    if backs:
+        label.set("href", backs[0].get("href", ""))
+    for back in backs:
+        back.drop_tree()
+    first = aside[0] if len(aside) and aside[0].tag == "p" and not (aside.text or "").strip() else aside
+    label.tail = " " + (first.text or "").lstrip()
+    first.text = None
+    first.insert(0, label)
+    if not label.get("href"):
+        label.tag = "span"
+        del label.attrib["role"]
 
 
 def _cover_page(book: ResolvedBook) -> str:

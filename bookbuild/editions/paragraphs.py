@@ -66,6 +66,7 @@ class _Paragraph:
     settings: Settings
     text_starts: dict[int, int]  # id of each of its text boxes -> the position its text starts at
     plan: dict[int, _PlannedLine] = field(default_factory=dict)  # by the position the line starts at
+    balanced: bool = False  # a title or heading set ragged, its lines as even as they can be
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,75 @@ class ParagraphSetter:
         self.widows_avoided = 0  # paragraphs set a line longer or shorter to leave no line alone
         self.orphans_avoided = 0  # paragraphs set a line longer to fill a page's last line
         self.fitted: set[tuple[int, int, float]] = set()  # (page, line start, height) already fitted to the page
+        self._boxes_of: dict[tuple[str, int], list] | None = None
+        self._elements: list = []  # the text blocks' elements
+
+    # --- amending: what the finished pages ask for (``typeset.amended``) -------------------
+
+    @property
+    def decoration(self) -> bool:
+        """A page decoration (folios and running heads): no text of its own to set."""
+        return not self.block_of
+
+    def keep_whole(self, block: tuple[str, int], lines: frozenset[int]) -> bool:
+        """Lines of a planned paragraph that end a page: set again without a hyphen there."""
+        barred = self.no_hyphen_lines.get(block, frozenset())
+        if lines <= barred:
+            return False
+        self.no_hyphen_lines[block] = barred | lines
+        self._forget(block)
+        return True
+
+    def set_a_line_longer(self, block: tuple[str, int]) -> bool:
+        if block in self.looser:
+            return False
+        self.looser[block] = 1
+        self._forget(block)
+        return True
+
+    def unhyphenate(self, root_box, block: tuple[str, int]) -> bool:
+        """A block that is not planned (or has a ladder of hyphens): set without hyphens."""
+        changed = False
+        for box in self._boxes(root_box).get(block, ()):
+            for styled in (box, *box.descendants()):
+                if styled.style["hyphens"] == "auto":
+                    styled.style["hyphens"] = "manual"
+                    changed = True
+        if changed:
+            self._forget(block)
+        return changed
+
+    def allow_a_line_alone(self, root_box, block: tuple[str, int]) -> bool:
+        """The block may leave one line at a page's foot or head (``orphans``, ``widows``: 1)."""
+        changed = False
+        for box in self._boxes(root_box).get(block, ()):
+            if box.style["widows"] != 1 or box.style["orphans"] != 1:
+                box.style["widows"] = box.style["orphans"] = 1
+                changed = True
+        return changed
+
+    def is_heading(self, block: tuple[str, int]) -> bool:
+        return any(self.block_of.get(id(element)) == block and element.tag in _BALANCED_TAGS
+                   for element in self._elements)
+
+    def _forget(self, block: tuple[str, int]) -> None:
+        for box in self.kept:
+            if self.block_of.get(id(box.element)) == block:
+                self.paragraphs.pop(id(box), None)
+        self.fitted.clear()
+
+    def _boxes(self, root_box) -> dict[tuple[str, int], list]:
+        """The block boxes of the document's text blocks, by block (part id, number)."""
+        from weasyprint.formatting_structure import boxes
+
+        if self._boxes_of is None:
+            self._boxes_of = {}
+            for box in root_box.descendants():
+                element = getattr(box, "element", None)
+                if (isinstance(box, boxes.BlockBox) and element is not None and id(element) in self.block_of
+                        and "::" not in (box.element_tag or "")):
+                    self._boxes_of.setdefault(self.block_of[id(element)], []).append(box)
+        return self._boxes_of
 
     def cost_of_a_line_more(self, block: tuple[str, int]) -> float | None:
         """What setting the paragraph ``block`` one line longer would cost in demerits, or
@@ -131,8 +201,9 @@ class ParagraphSetter:
         from weasyprint.layout import inline
 
         style = linebox.style
-        if (style["text_align_all"] != "justify" or style["white_space"] != "normal" or style["direction"] != "ltr"
-                or context.excluded_shapes or _has_out_of_flow(linebox)):
+        balanced = _balanced(linebox)
+        if ((style["text_align_all"] != "justify" and not balanced) or style["white_space"] != "normal"
+                or style["direction"] != "ltr" or context.excluded_shapes or _has_out_of_flow(linebox)):
             raise _CannotPlan
         start = inline.skip_first_whitespace(linebox, None)
         if start == "continue":
@@ -180,7 +251,14 @@ class ParagraphSetter:
         lines_barred = self.no_hyphen_lines.get(block, frozenset())
         settings = Settings(stretch=space * self.typography.stretch, shrink=space * self.typography.shrink,
                             no_hyphen_after_line=lines_barred)
-        paragraph = _Paragraph(text, xs, offsets, opportunities, at_char, width, settings, _text_starts(linebox))
+        paragraph = _Paragraph(text, xs, offsets, opportunities, at_char, width, settings, _text_starts(linebox),
+                               balanced=balanced)
+        if balanced:
+            lines = linebreak.balanced_lines(opportunities, width)
+            if not lines:
+                raise _CannotPlan
+            self._keep_plan(paragraph, lines, opportunities, at_char, 0, 0)
+            return paragraph
         if block in self.looser:
             best = self._plan(paragraph, 0)
             if self._plan(paragraph, 0, looseness=self.looser[block]) != best + self.looser[block]:
@@ -198,8 +276,8 @@ class ParagraphSetter:
             spaces_up_to.append(spaces_up_to[-1] + (char in _SPACES))
             letters_up_to.append(letters_up_to[-1] + char.isalpha())
 
-        def stub_after(i: int) -> bool:  # breaking at i would leave a word's end alone on the last line
-            return " " not in text[i:].strip() and letters_up_to[-1] - letters_up_to[i] < self.typography.stub_letters
+        def stub_after(i: int) -> bool:  # breaking at i would leave a last line of a word's end, fewer letters
+            return letters_up_to[-1] - letters_up_to[i] < self.typography.stub_letters
 
         attributes = get_log_attrs(text, style["lang"])
         found: list[tuple[int, Opportunity]] = []
@@ -269,6 +347,11 @@ class ParagraphSetter:
                 break
         if not lines:
             return 0
+        self._keep_plan(paragraph, lines, opportunities, at_char, from_char, line_index)
+        return len(lines)
+
+    def _keep_plan(self, paragraph: _Paragraph, lines: list[linebreak.Line], opportunities: list[Opportunity],
+                   at_char: list[int], from_char: int, line_index: int) -> None:
         start, origin = from_char, 0.0
         for index, line in enumerate(lines, start=line_index):
             o = opportunities[line.end]
@@ -279,7 +362,6 @@ class ParagraphSetter:
             edge = max(o.width_before, o.width_after) - origin
             paragraph.plan[paragraph.offsets[start]] = _PlannedLine(paragraph.offsets[next_char], edge, o.hyphen, index)
             start, origin = next_char, o.width_after
-        return len(lines)
 
     def _fit_page(self, paragraph: _Paragraph, begins: int, planned: _PlannedLine, room: int) -> _PlannedLine:
         """The plan for the rest of a paragraph whose line ``planned`` is laid out with
@@ -321,7 +403,7 @@ class ParagraphSetter:
         from weasyprint.layout import inline
 
         paragraph = None
-        if linebox.style["text_align_all"] == "justify":
+        if linebox.style["text_align_all"] == "justify" or _balanced(linebox):
             if skip_stack is None and id(linebox) not in self.paragraphs:
                 linebox.position_y = position_y
                 paragraph = self.paragraph(context, linebox, containing_block, bottom_space)
@@ -335,7 +417,7 @@ class ParagraphSetter:
         if planned is None:
             return original(context, linebox, position_y, bottom_space, skip_stack, containing_block, *args, **kwargs)
         checked = (context.current_page, begins, round(position_y, 2))
-        if checked not in self.fitted:
+        if checked not in self.fitted and not paragraph.balanced:
             self.fitted.add(checked)
             planned = self._fit_page(paragraph, begins, planned,
                                      _lines_left(context, linebox.style, position_y, bottom_space))
@@ -364,6 +446,19 @@ def _lines_after(paragraph: _Paragraph, line: _PlannedLine) -> int:
     return count
 
 
+_BALANCED_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_BALANCED_CLASSES = {"half-title", "book-subtitle", "subtitle"}
+
+
+def _balanced(linebox) -> bool:
+    """Titles and headings: set ragged, in as few lines as they need, as even as can be."""
+    element = linebox.element
+    if element is None or linebox.style["text_align_all"] == "justify":
+        return False
+    tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+    return tag in _BALANCED_TAGS or bool(_BALANCED_CLASSES & set((element.get("class") or "").split()))
+
+
 def _nth_line(paragraph: _Paragraph, line: _PlannedLine, n: int) -> _PlannedLine:
     """The n-th line of the plan after ``line`` (0: ``line`` itself)."""
     for _ in range(n):
@@ -385,6 +480,12 @@ class _CannotPlan(Exception):
 
 
 _original: dict = {}
+_active: list[ParagraphSetter] = []  # the setter of the layout under way
+
+
+def active_setter() -> ParagraphSetter | None:
+    return _active[-1] if _active else None
+
 # The line box being laid out to plan, its planned line, and where its text boxes start.
 _current: list[tuple[object, _PlannedLine, dict[int, int]]] = []
 
@@ -399,7 +500,8 @@ def optimal_paragraphs(root, typography: Typography = Typography(),
     to set a paragraph."""
     from weasyprint.layout import inline
 
-    setter = ParagraphSetter(typography, no_hyphen_lines or {}, looser or {}, blocks_of(root))
+    setter = ParagraphSetter(typography, dict(no_hyphen_lines or {}), dict(looser or {}), blocks_of(root))
+    setter._elements = [element for element in root.iter() if id(element) in setter.block_of]
     _original.update(split_inline_box=inline.split_inline_box, text_align=inline.text_align,
                      split_text_box=inline.split_text_box)
     get_next_linebox = inline.get_next_linebox
@@ -411,9 +513,11 @@ def optimal_paragraphs(root, typography: Typography = Typography(),
     inline.split_inline_box = _split_to_planned_width
     inline.text_align = _text_align_shrinking_too
     inline.split_text_box = _split_text_box_as_planned
+    _active.append(setter)
     try:
         yield setter
     finally:
+        _active.remove(setter)
         inline.get_next_linebox = get_next_linebox
         inline.split_inline_box = _original["split_inline_box"]
         inline.text_align = _original["text_align"]

@@ -103,10 +103,15 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
                                    list(page_map.blank_before), page_map.labels))
     progress("finish", 0, len(variants))
 
+    # Pages left blank so that a part begins on a right-hand page: before a segment, or
+    # inside one (the front matter's); the screen edition leaves them out.
+    blank = frozenset(first - 2 for first, before in zip(page_map.first_pages, page_map.blank_before) if before) | {
+        first - 1 + page for first, layout in zip(page_map.first_pages, done) for page in layout.blank_pages}
+
     def finish(variant: str) -> PressReady | bytes:
         if variant == PRINT:
             return press_ready(joined, book.metadata.print, printed, _color_profile(book))
-        return screen_ready(joined, page_map.labels)
+        return screen_ready(joined, page_map.labels, blank)
 
     # Finishing a PDF takes about 0.15 MB a page (pikepdf holds every page and structure
     # element): a long book's two are finished one after the other, to stay in memory.

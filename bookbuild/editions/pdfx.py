@@ -56,13 +56,17 @@ def press_ready(data: bytes, settings: PrintSettings, labels: tuple[str, ...], p
         return PressReady(_save(pdf, "1.3" if target.pdfx.endswith(":2001") else "1.4"), frozenset(unflattened))
 
 
-def screen_ready(data: bytes, labels: tuple[str, ...]) -> bytes:
-    """The screen edition, made from the joined layout: at trim size, the bleed cut off."""
+def screen_ready(data: bytes, labels: tuple[str, ...], blank: frozenset[int] = frozenset()) -> bytes:
+    """The screen edition, made from the joined layout: at trim size, the bleed cut off,
+    without the pages left blank so that parts begin on a right-hand page (nobody turns
+    a screen's leaves). ``blank``: those pages (from 0); the others keep their folios."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for page in pdf.pages:
             page.obj.MediaBox = page.obj.TrimBox
             drop_keys(page.obj, "/TrimBox", "/BleedBox", "/CropBox", "/ArtBox")
-        _set_page_labels(pdf, labels)
+        for index in sorted(blank, reverse=True):
+            del pdf.pages[index]
+        _set_page_labels(pdf, tuple(label for n, label in enumerate(labels) if n not in blank))
         return _save(pdf, None)
 
 
@@ -86,12 +90,29 @@ def _save(pdf: pikepdf.Pdf, version: str | None) -> bytes:
 
 
 def _set_page_labels(pdf: pikepdf.Pdf, labels: tuple[str, ...]) -> None:
-    """Viewers show the printed folios: i, ii, ... then 1, 2, ..."""
-    first_arabic = next((n for n, label in enumerate(labels) if label.isdigit()), len(labels))
-    numbers = Array([0, Dictionary(S=Name.r)])
-    if first_arabic < len(pdf.pages):
-        numbers.extend([first_arabic, Dictionary(S=Name.D, St=int(labels[first_arabic]))])
+    """Viewers show the printed folios: i, ii, ... then 1, 2, ...; a range starts wherever
+    the folios do not follow on (a page left out of the screen edition)."""
+    numbers = Array()
+    previous: tuple[bool, int] | None = None  # (arabic, value) of the page before
+    for n, label in enumerate(labels[:len(pdf.pages)]):
+        arabic = label.isdigit()
+        value = int(label) if arabic else _roman_value(label)
+        if previous != (arabic, value - 1):
+            style = Dictionary(S=Name.D if arabic else Name.r)
+            if arabic or value != 1:  # (roman numerals start at i unless they say otherwise)
+                style.St = value
+            numbers.extend([n, style])
+        previous = (arabic, value)
     pdf.Root.PageLabels = Dictionary(Nums=numbers)
+
+
+def _roman_value(label: str) -> int:
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+    total = 0
+    for n, letter in enumerate(label):
+        value = values[letter]
+        total += -value if n + 1 < len(label) and values[label[n + 1]] > value else value
+    return total
 
 
 def _set_output_intent(pdf: pikepdf.Pdf, profile: Path) -> None:

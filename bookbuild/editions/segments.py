@@ -157,12 +157,21 @@ def _half_title(book: ResolvedBook) -> str:
 
 
 def _contents(book: ResolvedBook) -> str:
+    """The printed contents: a chapter's number in a column of its own, its title hanging
+    after it, and the title's last word held together with the leader and page number
+    (``.toc-end``), so that a number never stands alone on a line."""
     items = []
     for part in book.parts:
         if part.in_contents:
             entry = part.toc[0]
-            items.append(f'<li class="toc-{part.kind.value}"><a href="{LINK_SCHEME}{entry.anchor}" '
-                         f'data-page-of="{entry.anchor}">{escape(entry.text)}</a></li>')
+            number, title = "", entry.text
+            if part.kind is PartKind.CHAPTER and ". " in title:
+                number, title = title.split(". ", 1)
+                number += "."
+            head, _, last = title.rpartition(" ")
+            items.append(f'<li class="toc-{part.kind.value}"><a href="{LINK_SCHEME}{entry.anchor}">'
+                         f'<span class="toc-number">{escape(number)}</span>{escape(head)}{" " if head else ""}'
+                         f'<span class="toc-end" data-page-of="{entry.anchor}">{escape(last)}</span></a></li>')
     return (
         '<section id="front-contents" class="part contents front" data-title="Contents">'
         '<header class="part-head"><h1 class="part-title" data-label="Contents"><span class="title-text">Contents</span></h1></header>'

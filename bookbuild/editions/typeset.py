@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from html import escape
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,12 +23,12 @@ from .. import fonts, theme
 from ..pagemap import PageStart, find_page_starts, page_lines
 from ..resources import BOOK_URL, book_url_fetcher
 from . import pagenumbers, vertical
-from .paragraphs import optimal_paragraphs
+from .paragraphs import active_setter, optimal_paragraphs
 from .pagenumbers import NumberFont, PrintedNumber
 
 HYPHEN_LADDER = 3  # this many hyphenated lines in a row is one too many
 _HYPHENS = ("\u2010", "\u00ad")  # how a line the typesetter hyphenated ends (an author's own "-" does not count)
-_MAX_LAYOUTS = 3
+_MAX_AMENDMENTS = 3  # rounds of pages made again
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ class Typesetter:
         self.weasyprint = weasyprint
         _subset_fonts_keeping_every_glyph_id()
         _footnotes_in_document_order()
-        _pages_filled_to_the_foot()
+        _pages_set_as_a_book()
+        _notes_stay_on_the_page_of_their_call()
         _decorative_images_as_artifacts()
         self.setup = setup
         self.font_config = FontConfiguration()  # @font-face rules only apply through one of these
@@ -94,30 +96,17 @@ class Typesetter:
                                    color_profiles=self.color_profiles, **source)
 
     def typeset(self, job: SegmentJob) -> SegmentLayout:
-        """Lay the segment out until no paragraph has a ladder of hyphens, no page ends
-        with a hyphen and no page of running text ends short where a paragraph on it can
-        be set a line longer; write it; note the page numbers it prints."""
-        unhyphenated: frozenset[tuple[str, int]] = frozenset()  # blocks set without hyphens
-        whole_lines: dict[tuple[str, int], frozenset[int]] = {}  # lines of planned paragraphs not to hyphenate
-        looser: dict[tuple[str, int], int] = {}  # planned paragraphs set a line longer, to fill a page
-        alone: frozenset[tuple[str, int]] = frozenset()  # blocks that may leave a line alone (widows, orphans: 1)
+        """Lay the segment out (its pages amended as they are made: ``_pages_set_as_a_book``)
+        and write it; note the page numbers it prints."""
         with _collected_warnings() as warnings:
-            for _ in range(_MAX_LAYOUTS):
-                document, setter = self._layout(job, unhyphenated, whole_lines, looser, alone)
-                planned = setter.planned_blocks()
-                ladders = _hyphen_ladders(document.pages)
-                page_ends = _hyphenated_page_ends(document.pages)
-                more_whole = {key: whole_lines.get(key, frozenset()) | lines for key, lines in page_ends.items()
-                              if key in planned and not lines <= whole_lines.get(key, frozenset())}
-                more_unhyphenated = (ladders | {key for key in page_ends if key not in planned}) - unhyphenated
-                more_looser, more_alone = ({}, set()) if job.folios else _filling_short_pages(document.pages, setter, looser)
-                more_alone -= alone
-                if not more_whole and not more_unhyphenated and not more_looser and not more_alone:
-                    break
-                unhyphenated |= more_unhyphenated
-                whole_lines.update(more_whole)
-                looser.update(more_looser)
-                alone |= more_alone
+            document = self._layout(job)
+            if job.folios:  # a page decoration: its running heads made to fit on one line
+                shortened = _running_heads_shortened(document.pages)
+                if shortened:
+                    html = job.html
+                    for full, short in shortened.items():
+                        html = html.replace(f'="{escape(full)}"', f'="{escape(short)}"')
+                    document = self._layout(replace(job, html=html))
             anchors: dict[str, int] = {}
             for number, page in enumerate(document.pages):
                 for anchor in page.anchors:
@@ -136,20 +125,14 @@ class Typesetter:
         return SegmentLayout(len(document.pages), anchors, tuple(find_page_starts(document.pages)), pdf,
                              tuple(warnings), blank, numbers, number_fonts, found_all)
 
-    def _layout(self, job: SegmentJob, unhyphenated: frozenset[tuple[str, int]],
-                whole_lines: dict[tuple[str, int], frozenset[int]], looser: dict[tuple[str, int], int],
-                alone: frozenset[tuple[str, int]]):
-        """The laid-out document, and what set its paragraphs (``paragraphs.ParagraphSetter``)."""
-        # A block set without hyphenation is picked out by its part and block number.
-        relaxed = "".join(f'#{part} [data-pb="{block}"] {{ hyphens: manual; }}\n' for part, block in sorted(unhyphenated))
-        relaxed += "".join(f'#{part} [data-pb="{block}"] {{ widows: 1; orphans: 1; }}\n' for part, block in sorted(alone))
-        page_css = self._css(string=job.page_css + "\n" + self._whole_lines(job.page_css) + "\n" + relaxed)
+    def _layout(self, job: SegmentJob):
+        page_css = self._css(string=job.page_css + "\n" + self._whole_lines(job.page_css))
         html = self.weasyprint.HTML(string=job.html, base_url=BOOK_URL, url_fetcher=self.fetcher)
-        with _at_most_two_hyphens_in_a_row(), optimal_paragraphs(html.etree_element, no_hyphen_lines=whole_lines,
-                                                                 looser=looser) as setter:
-            document = html.render(stylesheets=[page_css] + self.stylesheets, font_config=self.font_config,
-                                   color_profiles=self.color_profiles)
-        return document, setter
+        with _at_most_two_hyphens_in_a_row(), optimal_paragraphs(html.etree_element):
+            # Presentational hints: an ordered list keeps the numbers it was written with
+            # (`<ol start="3" type="i">`, as pandoc writes `iii.`), as HTML says it does.
+            return html.render(stylesheets=[page_css] + self.stylesheets, font_config=self.font_config,
+                               presentational_hints=True, color_profiles=self.color_profiles)
 
 
     def _whole_lines(self, page_css: str) -> str:
@@ -217,21 +200,97 @@ def _footnotes_in_document_order() -> None:
     LayoutContext._bookbuild_ordered = True
 
 
-def _pages_filled_to_the_foot() -> None:
-    """Every page of running text ends at the foot of its text block (``vertical``): done
-    on the pages as WeasyPrint 70 (pinned) makes them, before their margin boxes,
-    backgrounds, links and anchors are placed."""
+def _notes_stay_on_the_page_of_their_call() -> None:
+    """WeasyPrint 70 (pinned) makes room at a page's foot for one more line (to keep a
+    paragraph's last lines together) by moving that page's notes to the next one, away from
+    their calls. A note stays beside its call: the line goes on to the next page instead
+    (the page is then filled, ``vertical``). The one condition that allows it is turned off
+    in ``block._linebox_layout``, whose source is read, changed on that line alone, and run
+    again in the module's place."""
+    import inspect
+
+    from weasyprint.layout import block
+
+    if getattr(block, "_bookbuild_notes_stay", False):
+        return
+    source = inspect.getsource(block._linebox_layout)
+    allowed = "report = not context.in_column and can_break_now and not could_break_before"
+    if source.count(allowed) != 1:
+        raise RuntimeError("WeasyPrint's line layout is not the one this toolchain was made for (see constraints.txt)")
+    exec(compile(source.replace(allowed, "report = False"), block.__file__, "exec"), block.__dict__)
+    block._bookbuild_notes_stay = True
+
+
+def _pages_set_as_a_book() -> None:
+    """Pages amended as WeasyPrint 70 (pinned) makes them (``make_all_pages``), before their
+    margin boxes, backgrounds, links and anchors are placed: where a page ends with a
+    hyphen, a paragraph has a ladder of hyphens or a page of running text ends short, the
+    paragraphs concerned are set again (``amended``) and the pages made again from the
+    first one they are on (WeasyPrint makes again only as far as the pages change, and
+    keeps the others); then every page of running text is filled to the foot of its text
+    block (``vertical``)."""
     from weasyprint import layout
 
-    if getattr(layout, "_bookbuild_filled", False):
+    from weasyprint.layout import page as page_layout
+
+    if getattr(layout, "_bookbuild_set", False):
         return
-    make_all_pages = layout.make_all_pages
+    make_all_pages, remake_page = layout.make_all_pages, page_layout.remake_page
 
-    def filled(*args, **kwargs):
-        yield from vertical.fill_pages(list(make_all_pages(*args, **kwargs)))
+    def remake_recording_notes(index, context, root_box, html):
+        # The notes still to be placed, and those carried over from the page before, as this
+        # page begins: a page made again begins from them (``page_maker`` keeps the rest).
+        context._bookbuild_notes_at[index] = (list(context.footnotes), list(context.reported_footnotes))
+        return remake_page(index, context, root_box, html)
 
-    layout.make_all_pages = filled
-    layout._bookbuild_filled = True
+    def set_as_a_book(context, root_box, html, pages):
+        if not hasattr(context, "_bookbuild_notes_at"):
+            context._bookbuild_notes_at = {}
+        pages = list(make_all_pages(context, root_box, html, pages))
+        setter = active_setter()
+        for _ in range(_MAX_AMENDMENTS):
+            first = amended(pages, root_box, setter) if setter is not None else None
+            if first is None or first not in context._bookbuild_notes_at:
+                break
+            notes, carried = context._bookbuild_notes_at[first]
+            context.footnotes, context.reported_footnotes = list(notes), list(carried)
+            context.page_maker[first][-1]["content_changed"] = True
+            pages = list(make_all_pages(context, root_box, html, pages))
+        yield from vertical.fill_pages(pages)
+
+    layout.make_all_pages = set_as_a_book
+    page_layout.remake_page = remake_recording_notes
+    layout._bookbuild_set = True
+
+
+def amended(pages: list, root_box, setter) -> int | None:
+    """Set again what the pages show is wrong; the first page to make again, or None."""
+    if setter.decoration:
+        return None
+    ladders = set(_hyphen_ladders(pages))
+    page_ends = _hyphenated_page_ends(pages)
+    planned = setter.planned_blocks()
+    changed: set[tuple[str, int]] = set()
+    for key, lines in page_ends.items():
+        if key in planned:
+            changed |= {key} if setter.keep_whole(key, lines) else set()
+        else:
+            ladders |= {key}
+    for key in ladders:
+        changed |= {key} if setter.unhyphenate(root_box, key) else set()
+    running = vertical.running_pages(pages)
+    floated = [n for n, page in enumerate(pages) if page in running and vertical.deferred_float(pages, n, root_box)]
+    looser, alone = _filling_short_pages(pages, setter) if not floated else (set(), set())
+    for key in looser:
+        changed |= {key} if setter.set_a_line_longer(key) else set()
+    for key in alone:
+        changed |= {key} if setter.allow_a_line_alone(root_box, key) else set()
+    first_pages = [n for n, page in enumerate(pages) if any(block in changed for _, block in _blocks_on(page))]
+    return min(first_pages + floated, default=None)
+
+
+def _blocks_on(page) -> list[tuple[str, tuple[str, int]]]:
+    return [("", (part, block)) for part, block, _ in page_lines(page) if block is not None]
 
 
 def _decorative_images_as_artifacts() -> None:
@@ -359,33 +418,74 @@ def _hyphen_ladders(pages: list) -> frozenset[tuple[str, int]]:
     return frozenset(ladders)
 
 
-def _filling_short_pages(pages: list, setter, looser: dict[tuple[str, int], int]
-                         ) -> tuple[dict[tuple[str, int], int], set[tuple[str, int]]]:
+def _filling_short_pages(pages: list, setter) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
     """What fills the pages of running text left short by whole lines (a line held back from
-    a widow or an orphan, where there were too few gaps to share the space): the
-    paragraphs that begin on such a page and can be set a line longer at the least cost,
-    one a missing line (the page is then full, and the next page begins where it did);
-    where there are not enough of them, the paragraph that went on to the next page may
-    leave a line alone there, as TeX lets it at a price."""
-    boxes_of = {id(page._page_box): n for n, page in enumerate(pages)}
+    a widow or an orphan, or a heading gone on with its first lines, where there were too
+    few gaps to share the space) that face a page ending elsewhere: the paragraphs that
+    begin on such a page and can be set a line longer at the least cost, one a missing line
+    (the page is then fuller, and the next page begins where it did; the gaps share what is
+    left); where there are not enough of them, and the next page begins with a paragraph,
+    that paragraph may leave a line alone there, as TeX lets it at a price."""
+    index = {id(page): n for n, page in enumerate(pages)}
     blocks_on = [[(part, block) for part, block, _ in page_lines(page) if block is not None] for page in pages]
-    wanted: dict[tuple[str, int], int] = {}
+    short = {index[id(page)]: vertical.lines_short(page) for page in vertical.running_pages(pages)}
+    looser: set[tuple[str, int]] = set()
     alone: set[tuple[str, int]] = set()
-    running = vertical.running_pages([page._page_box for page in pages])
-    short = {boxes_of[id(box)]: vertical.lines_short(box) for box in running}
     for n, missing in short.items():
         # A segment begins on a right-hand page: pages 1 and 2, 3 and 4, ... face each other.
         facing = n + 1 if n % 2 else n - 1
         if not missing or n + 1 >= len(pages) or short.get(facing, missing) == missing:
             continue  # a full page, or one facing a page as short (or a part's end, or nothing)
         earlier = {key for blocks in blocks_on[:n] for key in blocks}
-        begun_here = [key for key in dict.fromkeys(blocks_on[n]) if key not in earlier and key not in looser]
+        begun_here = [key for key in dict.fromkeys(blocks_on[n]) if key not in earlier]
         costs = sorted((cost, key) for key in begun_here if (cost := setter.cost_of_a_line_more(key)) is not None)
-        for _, key in costs[:missing]:
-            wanted[key] = 1
-        if len(costs) < missing and blocks_on[n + 1]:
-            alone.add(blocks_on[n + 1][0])
-    return wanted, alone
+        looser.update(key for _, key in costs[:missing])
+        following = blocks_on[n + 1][0] if blocks_on[n + 1] else None
+        if len(costs) < missing and following is not None and not setter.is_heading(following):
+            alone.add(following)  # (a heading kept with its text is not made up for by a line left alone)
+    return looser, alone
+
+
+def _running_heads_shortened(pages: list) -> dict[str, str]:
+    """Running heads too long for their margin box (a long chapter title, with no
+    ``running_head`` of its own), each cut after the last word that fits, with an ellipsis:
+    by its full text, the shortened text. (CSS's ``text-overflow`` does nothing in WeasyPrint
+    70's margin boxes: the text runs off the page.)"""
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.text.line_break import create_layout, line_size
+
+    def width(text: str, style) -> float:
+        layout = create_layout(text, style, None, None, 0)
+        line, _ = layout.get_first_line()
+        measured = line_size(line, style)[0]
+        layout.deactivate()
+        return measured
+
+    room: dict[str, tuple[float, object]] = {}  # full text -> the narrowest room it overflows, and its style
+    for page in pages:
+        # A margin box alone in its row grows with its text, past the page's edge: the
+        # room a head has is the width between the page's margins, at most.
+        measure = page._page_box.width
+        for margin_box in page._page_box.children:
+            if not isinstance(margin_box, boxes.MarginBox):
+                continue
+            available = min(margin_box.width, measure)
+            for line in (b for b in margin_box.descendants() if isinstance(b, boxes.LineBox)):
+                texts = [b for b in line.descendants() if isinstance(b, boxes.TextBox)]
+                text = "".join(b.text for b in texts).strip()
+                if texts and text and line.width > available + 0.5:
+                    if text not in room or available < room[text][0]:
+                        room[text] = (available, texts[0].style)
+    shortened = {}
+    for text, (available, style) in room.items():
+        words = text.split(" ")
+        fitting = [" ".join(words[:count]).rstrip(",;:.\u2013\u2014 ") + "\u2026" for count in range(len(words) - 1, 0, -1)]
+        fitting = [candidate for candidate in fitting if width(candidate, style) <= available]
+        # Not cut after a little word ("of", "the"), where a cut before it fits.
+        strong = [candidate for candidate in fitting if len(candidate[:-1].rsplit(" ", 1)[-1]) > 3]
+        if strong or fitting:
+            shortened[text] = (strong or fitting)[0]
+    return shortened
 
 
 def _hyphenated_page_ends(pages: list) -> dict[tuple[str, int], frozenset[int]]:

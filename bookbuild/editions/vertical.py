@@ -19,7 +19,8 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterator
 
-MOST_A_GAP = 0.3  # lines: the most space a gap between paragraphs may gain (more above headings)
+MOST_A_GAP = 0.3  # lines: the most space a gap between paragraphs may gain (twice as much around a
+#                   figure, a list or a quotation, six times above a heading)
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 _BIG_BLOCKS = ("figure", "table", "pre", "blockquote", "ul", "ol", "hr", "div", "aside")
 _DISPLAY_PAGES = ("halftitle", "titlepage", "copyright-page", "contents")
@@ -46,6 +47,37 @@ def running_pages(pages: list) -> list:
             continue
         found.append(page)
     return found
+
+
+_FLOATS = ("figure", "table", "pre")  # blocks kept whole, which may go after the text that follows them
+
+
+def deferred_float(pages: list, n: int, root_box) -> bool:
+    """Where page ``n`` ends short because the block that begins the next page (a figure, a
+    table, a code block) did not fit in what was left, that block goes after the paragraph
+    that follows it, in the document (``root_box``, the boxes pages are made from), so the
+    paragraph fills page ``n`` and the block heads the next: as TeX floats a figure. True
+    when the document was changed."""
+    if n + 1 >= len(pages) or lines_short(pages[n]) < 2:
+        return False
+    box = pages[n + 1].children[0]
+    while _tag(box) not in _FLOATS and _block_children(box):
+        box = _block_children(box)[0]
+    element = getattr(box, "element", None)
+    if _tag(box) not in _FLOATS or element is None:
+        return False
+    for parent in root_box.descendants():
+        children = getattr(parent, "children", None)
+        if not isinstance(children, list):
+            continue
+        for index, child in enumerate(children[:-1]):
+            if getattr(child, "element", None) is element and "::" not in (child.element_tag or ""):
+                following = children[index + 1]
+                if _tag(following) != "p":
+                    return False  # not past a heading (another section's), nor another float
+                children[index], children[index + 1] = following, child
+                return True
+    return False
 
 
 def lines_short(page) -> int:
@@ -80,10 +112,17 @@ def fill_page(page) -> float:
         return 0.0
     line = _line_height(flow)
     gaps = _gaps(flow)
-    weight = sum(w for _, w in gaps)
-    if not weight or shortfall / weight > MOST_A_GAP * line:
-        return 0.0
-    share = {id(box): shortfall * w / weight for box, w in gaps}
+    after_head = [box for box, before in _gaps_after(flow) if "part-head" in _classes(before)]
+    if after_head and shortfall < line:
+        # A chapter's opening page: the space its title took is no whole number of lines;
+        # what is left over goes under the title, and the text below sits on the lines of
+        # the pages that follow.
+        share = {id(after_head[0]): shortfall}
+    else:
+        weight = sum(w for _, w in gaps)
+        if not weight or shortfall / weight > MOST_A_GAP * line:
+            return 0.0
+        share = {id(box): shortfall * w / weight for box, w in gaps}
     _spread(flow, share)
     return shortfall
 
@@ -120,11 +159,25 @@ def _gaps(flow) -> list[tuple[object, float]]:
         children = _block_children(box)
         for before, child in zip(children, children[1:]):
             if _tag(child) in _HEADINGS or "part-head" in _classes(child):
-                found.append((child, 3.0))
+                found.append((child, 6.0))
             elif _tag(child) in _BIG_BLOCKS or _tag(before) in _BIG_BLOCKS:
                 found.append((child, 2.0))
             else:
                 found.append((child, 1.0))
+        for child in children:
+            visit(child)
+
+    visit(flow)
+    return found
+
+
+def _gaps_after(flow) -> list[tuple[object, object]]:
+    """Each block that has a block before it in the same container, with that block."""
+    found = []
+
+    def visit(box) -> None:
+        children = _block_children(box)
+        found.extend((child, before) for before, child in zip(children, children[1:]))
         for child in children:
             visit(child)
 

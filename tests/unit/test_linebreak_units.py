@@ -185,3 +185,15 @@ def test_a_line_that_ends_a_page_is_kept_whole():
     hyphens = {"bbbbbbbb": (4,)}
     assert lines_of(text, 12, hyphens) == ["bbbb-", "cccc."]
     assert "bbbb-" not in lines_of(text, 12, hyphens, no_hyphen_after_line=frozenset({0}), tolerance=math.inf)
+
+
+def test_a_balanced_title_has_its_fewest_lines_each_as_long_as_can_be():
+    from bookbuild.linebreak import balanced_lines
+
+    # Filled one line at a time, the last word is alone: "aaaa bbb ccc dd" / "ee".
+    opportunities, names = paragraph("aaaa bbb ccc dd ee")
+    lines = balanced_lines(opportunities, 15)
+    assert [names[line.end] for line in lines] == ["bbb", "ee."]
+    # As many lines as greedy filling needs, never more.
+    assert len(balanced_lines(opportunities, 18)) == 1
+    assert balanced_lines(paragraph("aaaaaaaaaaaaaaaaaaaa b")[0], 10) is None

@@ -266,9 +266,9 @@ def test_the_screen_edition_is_cut_to_the_trim_and_keeps_links_tags_and_colour(s
 @pytest.mark.parametrize("labels, expected", [
     (("i", "ii", "1", "2"), [0, {"/S": "/r"}, 2, {"/S": "/D", "/St": 1}]),
     (("i", "ii", "iii", "iv"), [0, {"/S": "/r"}]),  # all front matter
-    (("i", "v", "7", "8"), [0, {"/S": "/r"}, 2, {"/S": "/D", "/St": 7}]),  # a book that starts at 7
+    (("i", "v", "7", "8"), [0, {"/S": "/r"}, 1, {"/S": "/r", "/St": 5}, 2, {"/S": "/D", "/St": 7}]),  # folios that skip
 ])
-def test_page_labels_are_roman_then_arabic_from_the_first_number(labels, expected):
+def test_page_labels_are_the_folios_given_a_range_wherever_they_do_not_follow_on(labels, expected):
     with pikepdf.new() as pdf:
         for _ in labels:
             pdf.add_blank_page(page_size=(100, 100)).obj.TrimBox = Array([0, 0, 100, 100])
@@ -291,3 +291,17 @@ def test_a_blank_page_has_the_boxes_of_the_page_before_it():
         assert [list(map(float, blank[k])) for k in ("/MediaBox", "/TrimBox", "/BleedBox")] == [
             [0, 0, 200, 300], [10, 10, 190, 290], [5, 5, 195, 295]]
         assert blank.Type == Name.Page and blank.Contents.read_bytes() == b"" and dict(blank.Resources) == {}
+
+
+def test_the_screen_edition_leaves_out_blank_pages_and_keeps_the_others_folios():
+    labels = ("i", "ii", "iii", "iv", "1", "2", "3", "4")
+    with pikepdf.new() as pdf:
+        for n, _ in enumerate(labels):
+            page = pdf.add_blank_page(page_size=(100 + n, 100))  # each page told apart by its width
+            page.obj.TrimBox = Array([0, 0, 100 + n, 100])
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+    done = screen_ready(buffer.getvalue(), labels, frozenset({1, 5}))
+    with pikepdf.open(io.BytesIO(done)) as screen:
+        assert [float(page.obj.MediaBox[2]) for page in screen.pages] == [100, 102, 103, 104, 106, 107]
+    assert list(PdfReader(io.BytesIO(done)).page_labels) == ["i", "iii", "iv", "1", "3", "4"]
