@@ -40,7 +40,8 @@ MM_PER_INCH = 25.4
 MIN_PPI = 300
 _SPINE_LARGEST = 12.0  # points: spine text no larger, however wide the spine
 _SPINE_GAP = 2.0  # ems between the spine's title, author and publisher
-_BACK_SIZES = (11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)  # points: the back's text, the largest that fits
+_BACK_SIZES = (14.0, 13.0, 12.0, 11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)  # points: the back's text, the largest that fits
+_BACK_MARGIN = (0.75, 0.6)  # inches: the back's text from the top, and from the sides (more than the safe margin)
 _BACK_LEADING = 1.4
 _BYLINE_ROOM = 0.45  # inches kept under the back's text for the authors' line
 
@@ -138,7 +139,7 @@ class PrintCover:
     pdf: bytes
     geometry: CoverGeometry
     problems: tuple[Problem, ...]  # warnings, located in metadata.yaml
-    notes: tuple[str, ...]  # for the build summary: an empty spine, no barcode
+    notes: tuple[str, ...]  # for the build summary: an empty spine, no barcode, the paper
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,8 @@ def make_cover(book: ResolvedBook, pages: int, cache: Cache | None = None) -> Pr
     sheet = _Sheet(_document(book, geometry, problems), _page_css(geometry))
     if not geometry.spine_text:
         rules = printing.TARGETS[settings.target].cover
-        notes.append(f"cover: the spine is left empty: {settings.target} prints text on the spine from "
-                     f"{rules.spine_text_from} pages, and the book has {pages}")
+        notes.append(f"cover: the spine is left empty: {settings.target} allows text on the spine from "
+                     f"{rules.spine_text_from} pages; the book has {pages}")
     if not metadata.isbn_print:
         notes.append("cover: no print ISBN (isbn.print): the barcode area is left white for the printer's own barcode")
     stylesheets = theme.stylesheets(book.root, "cover")
@@ -380,9 +381,9 @@ def _back(book: ResolvedBook, geometry: CoverGeometry, ink) -> str:
     """The back's text in the body font, the largest size that fits above the barcode area,
     and the authors' line under it."""
     metadata = book.metadata
-    area = geometry.safe_areas()["back"]
-    bottom = geometry.barcode.top - 0.2
-    text_box = Box(area.left, area.top + 0.3, area.width, bottom - area.top - 0.3 - _BYLINE_ROOM)
+    top, side = (max(margin, geometry.safe_margin) for margin in _BACK_MARGIN)
+    bottom = geometry.barcode.top - 0.25
+    text_box = Box(side, top, geometry.panel_width - 2 * side, bottom - top - _BYLINE_ROOM)
     html, paragraphs = _back_text(book)
     size = next((s for s in _BACK_SIZES if _lines(paragraphs, s, text_box.width) * s * _BACK_LEADING / 72
                  <= text_box.height * 0.92), _BACK_SIZES[-1])
