@@ -44,6 +44,7 @@ _BACK_SIZES = (14.0, 13.0, 12.0, 11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)  # points
 _BACK_MARGIN = (0.75, 0.6)  # inches: the back's text from the top, and from the sides (more than the safe margin)
 _BACK_LEADING = 1.4
 _BYLINE_ROOM = 0.45  # inches kept under the back's text for the authors' line
+SPINE_TEXT_BAND = 0.04  # inches: the least room across the spine, inside its clearances, for text (3 pt letters)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class CoverGeometry:
     paper_thickness: float  # inches a page
     safe_margin: float  # text and barcode this far inside the trim and the folds
     spine_clearance: float  # spine text this far from each fold
-    spine_text: bool  # the target allows text on this spine
+    spine_text: bool  # the target allows text on this spine, and it fits between the folds' clearances
     barcode: Box  # the barcode area, on the back panel by the spine
 
     @property
@@ -130,8 +131,11 @@ def cover_geometry(settings: PrintSettings, pages: int) -> CoverGeometry:
     area_width, area_height = rules.barcode_area
     barcode = Box(width - rules.barcode_inset - area_width, height - rules.barcode_inset - area_height,
                   area_width, area_height)
-    return CoverGeometry(pages, width, height, pages * thickness, inches(settings.bleed) if settings.bleed != "0" else 0.0,
-                         thickness, rules.safe_margin, rules.spine_clearance, pages >= rules.spine_text_from, barcode)
+    spine = pages * thickness
+    fits = spine - 2 * rules.spine_clearance >= SPINE_TEXT_BAND
+    return CoverGeometry(pages, width, height, spine, inches(settings.bleed) if settings.bleed != "0" else 0.0,
+                         thickness, rules.safe_margin, rules.spine_clearance, pages >= rules.spine_text_from and fits,
+                         barcode)
 
 
 @dataclass(frozen=True)
@@ -159,10 +163,13 @@ def make_cover(book: ResolvedBook, pages: int, cache: Cache | None = None) -> Pr
     problems: list[Problem] = []
     notes: list[str] = []
     sheet = _Sheet(_document(book, geometry, problems), _page_css(geometry))
-    if not geometry.spine_text:
-        rules = printing.TARGETS[settings.target].cover
+    rules = printing.TARGETS[settings.target].cover
+    if pages < rules.spine_text_from:
         notes.append(f"cover: the spine is left empty: {settings.target} allows text on the spine from "
                      f"{rules.spine_text_from} pages; the book has {pages}")
+    elif not geometry.spine_text:
+        notes.append(f"cover: the spine is left empty: at {geometry.spine:.3f}in it is too narrow for text "
+                     f"{geometry.spine_clearance:g}in clear of each fold")
     if not metadata.isbn_print:
         notes.append("cover: no print ISBN (isbn.print): the barcode area is left white for the printer's own barcode")
     stylesheets = theme.stylesheets(book.root, "cover")
@@ -340,7 +347,8 @@ def _spine(book: ResolvedBook, geometry: CoverGeometry, ink) -> str:
         widths.append(advance)
         above, below = max(above, top), max(below, bottom)
     room_along = sum(widths) + _SPINE_GAP * 100 * (len(pieces) - 1)
-    size = min(_SPINE_LARGEST, 100 * across / (above + below) * 0.98, 100 * length / room_along * 0.98)
+    # A tenth to spare across and along: the layout rounds, and an italic overhangs its advance.
+    size = min(_SPINE_LARGEST, 100 * across / (above + below) * 0.9, 100 * length / room_along * 0.95)
     # With the line as tall as the band across the spine, the baseline falls where the font's
     # ascent and descent put it; move it so that the ink is centred instead.
     ascent, descent = _font_extent()
