@@ -299,3 +299,66 @@ def test_the_sample_says_its_spine_is_empty_and_leaves_the_barcode_area_white(sa
     x = round(trim_left - media_left + (6 - inset - width / 2) * 72)
     y = round(top - (trim_bottom + (inset + height / 2) * 72))
     assert picture.getpixel((x, y)) == (255, 255, 255)
+
+
+# --- what metadata.yaml says about the cover -------------------------------------------------
+
+
+@pytest.mark.parametrize("lines, expected", [
+    ("print: {paper: glossy}\n", "metadata.yaml:4:9: error: `paper: glossy` must be one of white, cream, color"),
+    ("print: {paper_thickness: 0.5}\n", "metadata.yaml:4:9: error: `paper_thickness: 0.5` must be the inches a page"),
+    ("print: {price_code: 5199}\n", "metadata.yaml:4:9: error: `price_code: 5199` must be five digits"),
+    ("print: {price_code: 05000}\n", "metadata.yaml:4:9: error: `price_code: 2560` must be five digits, in quotes"),
+    ("cover_text: maybe\n", "metadata.yaml:4:1: error: `cover_text` must be true or false"),
+    ("print: {target: ingramspark}\n", "metadata.yaml:4:9: warning: ingramspark publishes its paper thickness only"),
+])
+def test_the_cover_keys_are_checked_where_they_are_written(tmp_path, lines, expected):
+    book = tmp_path / "book"
+    (book / "manuscript").mkdir(parents=True)
+    (book / "metadata.yaml").write_text(f"title: T\nauthor: A\nlanguage: en\n{lines}", encoding="utf-8")
+    (book / "manuscript" / "001-one.md").write_text("---\ntitle: One\n---\n\nText.\n", encoding="utf-8")
+    done = run_build("check", "--book", book)
+    assert expected in done.stderr, done.stderr
+    assert done.returncode == (0 if ": warning: " in expected else 1)
+
+
+def test_paper_thickness_in_millimetres_and_given_for_any_target(tmp_path):
+    from bookbuild.editions.cover import cover_geometry
+    from bookbuild.metadata import load_metadata
+
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "metadata.yaml").write_text("title: T\nauthor: A\nlanguage: en\nprint: {target: kdp, paper_thickness: 0.0635mm}\n")
+    metadata, problems = load_metadata(book)
+    assert problems == []
+    assert math.isclose(cover_geometry(metadata.print, 200).spine, 200 * 0.0635 / 25.4, abs_tol=1e-6)
+
+
+def test_cover_text_sets_the_title_over_the_picture_in_print_and_in_the_epub(tmp_path):
+    """With ``cover_text: true``, the print front carries the title and authors as text over
+    the picture, and the EPUB's cover image is the picture with them drawn on it."""
+    import weasyprint  # noqa: F401
+    from PIL import Image
+
+    from bookbuild.editions.cover import make_cover
+    from bookbuild.editions.epub import cover_image
+    from bookbuild.pipeline import check
+
+    book = write_book(tmp_path / "book", "kdp", extra="cover: manuscript/images/front.png\ncover_text: true\n")
+    (book / "manuscript" / "images").mkdir()
+    picture = Image.new("RGB", (1900, 2850), (40, 120, 200))  # a picture without words: plain blue
+    picture.save(book / "manuscript" / "images" / "front.png")
+    resolved = check(book)
+    boxes, _ = glyph_boxes(make_cover(resolved, 100).pdf)
+    front = "".join(c for c, box in boxes if box[0] > 6 + 100 * KDP_PAPER["white"])
+    assert "TheCoverTest" in front and "AdaLane" in front
+    data, media_type = cover_image(resolved)
+    assert media_type == "image/png"
+    with Image.open(io.BytesIO(data)) as drawn:
+        colours = {colour for _, colour in drawn.convert("RGB").getcolors(1 << 20)}
+    assert (40, 120, 200) in colours and len(colours) > 10  # the picture, and the title drawn over it
+    plain_book = write_book(tmp_path / "plain", "kdp", extra="cover: manuscript/images/front.png\n")
+    (plain_book / "manuscript" / "images").mkdir()
+    picture.save(plain_book / "manuscript" / "images" / "front.png")
+    plain = check(plain_book)
+    assert cover_image(plain)[0] == (tmp_path / "plain" / "manuscript" / "images" / "front.png").read_bytes()
