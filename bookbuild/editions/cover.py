@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -188,6 +189,21 @@ def make_cover(book: ResolvedBook, pages: int, cache: Cache | None = None) -> Pr
     return PrintCover(pdf, geometry, tuple(problems), tuple(notes))
 
 
+def preview_document(book: ResolvedBook, pages: int, picture_url: Callable[[str], str],
+                     font_url: Callable[[theme.FontFace], str], width_px: float) -> tuple[str, CoverGeometry]:
+    """The cover's own HTML for a browser (``watch``): the sheet with its bleed, scaled to
+    ``width_px`` CSS pixels wide, pictures and fonts at the preview's URLs."""
+    geometry = cover_geometry(book.metadata.print, pages)
+    scale = width_px / (geometry.sheet_width * 96)
+    css = "\n".join([theme.font_face_css(font_url)] + [path.read_text(encoding="utf-8")
+                                                     for path in theme.stylesheets(book.root, "cover")])
+    sheet = (f"html {{ margin: 0; overflow: hidden; }} body {{ position: relative; left: {geometry.bleed}in; "
+             f"top: {geometry.bleed}in; width: {geometry.width}in; height: {geometry.height}in; }} "
+             f"html {{ transform: scale({scale:.6f}); transform-origin: 0 0; }}")
+    head = f"<style>{css}\n{sheet}</style>"
+    return _document(book, geometry, [], head, picture_url), geometry
+
+
 def _profile(book: ResolvedBook) -> Path:
     settings = book.metadata.print
     return (book.root / settings.color_profile) if settings.color_profile else printing.DEFAULT_COLOR_PROFILE
@@ -216,10 +232,11 @@ def _page_css(geometry: CoverGeometry) -> str:
 # --- the sheet -------------------------------------------------------------------------
 
 
-def _document(book: ResolvedBook, geometry: CoverGeometry, problems: list[Problem]) -> str:
+def _document(book: ResolvedBook, geometry: CoverGeometry, problems: list[Problem], head: str = "",
+              picture_url: Callable[[str], str] = lambda path: path) -> str:
     metadata = book.metadata
     colours = _colours(book)
-    front = _front(book, geometry, colours, problems)
+    front = _front(book, geometry, colours, problems, picture_url)
     body = [_background(geometry, colours[0]), front, _spine(book, geometry, colours[1]),
             _back(book, geometry, colours[1]), _barcode(metadata.isbn_print, metadata.print.price_code, geometry.barcode)]
     date = ids.build_date(metadata).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -227,7 +244,7 @@ def _document(book: ResolvedBook, geometry: CoverGeometry, problems: list[Proble
             f"<title>{escape(metadata.title)}</title>"
             f'<meta name="author" content="{escape(", ".join(metadata.authors))}"/>'
             f'<meta name="dcterms.created" content="{date}"/><meta name="dcterms.modified" content="{date}"/>'
-            f'</head><body class="cover">{"".join(body)}</body></html>')
+            f'{head}</head><body class="cover">{"".join(body)}</body></html>')
 
 
 def _rgb(colour: tuple[int, int, int]) -> str:
@@ -257,14 +274,15 @@ def _background(geometry: CoverGeometry, colour) -> str:
     return f'<div class="sheet" style="{box.css()}; background: {_rgb(colour)}"></div>'
 
 
-def _front(book: ResolvedBook, geometry: CoverGeometry, colours, problems: list[Problem]) -> str:
+def _front(book: ResolvedBook, geometry: CoverGeometry, colours, problems: list[Problem],
+           picture_url: Callable[[str], str]) -> str:
     metadata = book.metadata
     left, b = geometry.folds[1], geometry.bleed
     panel = Box(left, -b, geometry.panel_width + b, geometry.height + 2 * b)
     if not metadata.cover:
         return _front_text(metadata, geometry, colours, bands=False)
     _check_resolution(book, panel, problems)
-    art = f'<img class="art" src="{escape(metadata.cover)}" alt="" style="{panel.css()}"/>'
+    art = f'<img class="art" src="{escape(picture_url(metadata.cover))}" alt="" style="{panel.css()}"/>'
     return art + (_front_text(metadata, geometry, colours, bands=True) if metadata.cover_text else "")
 
 
