@@ -141,6 +141,7 @@ def _make(options: BuildOptions) -> BuildResult:
         seconds[name_of[COVER]] = time.monotonic() - started
         problems.extend(cover.problems)
         done.extend(cover.notes)  # the build summary: an empty spine, no barcode
+        notes.extend(f"warning: cover: WeasyPrint: {message}" for message in cover.warnings)
         raise_if_errors(problems, options.strict)
     failures = [error(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.errors]
     raise_if_errors(failures)

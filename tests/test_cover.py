@@ -224,7 +224,8 @@ def kdp(tmp_path_factory):
     """A KDP book on cream paper of more than 79 pages (one paragraph a page), with a print
     ISBN, a price, and a back cover of its own in Markdown."""
     book = write_book(tmp_path_factory.mktemp("kdp") / "book", "kdp", "cream",
-                      extra='back_cover: |\n  A back cover *in Markdown*: two paragraphs.\n\n  The second one.\n',
+                      extra='back_cover: |\n  A back cover *in Markdown*: two paragraphs.<script>alert(1)</script>\n\n'
+                            '  The second one.\n',
                       chapters=8, paragraphs=9)
     (book / "styles").mkdir()
     (book / "styles" / "pdf.css").write_text("p { break-after: page; }\n", encoding="utf-8")
@@ -248,6 +249,8 @@ def test_a_built_cover_fits_its_print_edition_and_passes_its_preflight(kdp, tmp_
     assert spine_text(boxes, spine).startswith("TheCoverTest")
     assert outside_safe_areas(boxes, safe_areas("kdp", pages, KDP_PAPER["cream"])) == []
     assert "Markdown" in "".join(c for c, _ in boxes)  # the back_cover text, not the description
+    assert "metadata.yaml:8:1: warning: back_cover: <script> removed" in done.stderr  # sanitised as chapters are
+    assert "alert" not in "".join(c for c, _ in boxes) and "WeasyPrint" not in done.stderr
     assert read_barcode(cover, spine) == [ISBN + PRICE]
     report = done.stdout.split("preflight the-cover-test-cover.pdf:\n", 1)[1].split("\nPDF:", 1)[0]
     assert "FAIL" not in report and "text and barcode inside the safe area" in report
