@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -144,7 +146,8 @@ class PrintCover:
     pdf: bytes
     geometry: CoverGeometry
     problems: tuple[Problem, ...]  # warnings, located in metadata.yaml
-    notes: tuple[str, ...]  # for the build summary: an empty spine, no barcode, the paper
+    notes: tuple[str, ...]  # for the build summary: an empty spine, no barcode
+    warnings: tuple[str, ...] = ()  # WeasyPrint's, about the cover's styles
 
 
 @dataclass(frozen=True)
@@ -179,14 +182,21 @@ def make_cover(book: ResolvedBook, pages: int, cache: Cache | None = None) -> Pr
     key = key_of("cover", sheet.html, sheet.page_css, repr(settings), str(profile), picture,
                  *(path.read_bytes() for path in stylesheets),
                  profile.read_bytes() if settings.color_profile else b"")
-    pdf = cache.load("cover", key) if cache is not None else None
-    if not isinstance(pdf, bytes):
-        pdf = in_child(lambda: _render(book.root, tuple(stylesheets), ids.print_identifier(metadata), sheet, settings,
-                                       profile, geometry))
+    made = cache.load("cover", key) if cache is not None else None
+    if not (isinstance(made, tuple) and len(made) == 2 and isinstance(made[0], bytes)):
+        # WeasyPrint keeps font files in a temporary folder, which a forked process that
+        # ends cannot remove: it works in one of ours, removed here whatever happens to it.
+        folder = tempfile.mkdtemp(prefix="bookbuild-cover-")
+        try:
+            made = in_child(lambda: _render(book.root, tuple(stylesheets), ids.print_identifier(metadata), sheet,
+                                            settings, profile, geometry, folder))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
         if cache is not None:
-            cache.store("cover", key, pdf)
+            cache.store("cover", key, made)
             cache.keep_only("cover", {key})
-    return PrintCover(pdf, geometry, tuple(problems), tuple(notes))
+    pdf, warnings = made
+    return PrintCover(pdf, geometry, tuple(problems), tuple(notes), tuple(warnings))
 
 
 def preview_document(book: ResolvedBook, pages: int, picture_url: Callable[[str], str],
@@ -210,18 +220,17 @@ def _profile(book: ResolvedBook) -> Path:
 
 
 def _render(root: Path, stylesheets: tuple[Path, ...], identifier: str, sheet: _Sheet, settings: PrintSettings,
-            profile: Path, geometry: CoverGeometry) -> bytes:
+            profile: Path, geometry: CoverGeometry, temporary_folder: str) -> tuple[bytes, tuple[str, ...]]:
     """Lay the sheet out and make it press-ready (in a process of its own: WeasyPrint's
-    memory goes with it)."""
+    memory goes with it); and what WeasyPrint said about it (a book's styles)."""
     from .pdfx import POINTS_PER_INCH as points, cover_ready
     from .typeset import SegmentJob, Typesetter, TypesetterSetup
 
+    tempfile.tempdir = temporary_folder
     typesetter = Typesetter(TypesetterSetup(root, stylesheets, identifier))
     layout = typesetter.typeset(SegmentJob(sheet.html, sheet.page_css, tagged=False))
-    if layout.warnings:
-        raise RuntimeError("WeasyPrint: " + "; ".join(layout.warnings))
     folds = tuple(fold * points for fold in geometry.folds)
-    return cover_ready(layout.pdf, settings, profile, folds).pdf
+    return cover_ready(layout.pdf, settings, profile, folds).pdf, tuple(layout.warnings)
 
 
 def _page_css(geometry: CoverGeometry) -> str:
@@ -238,7 +247,7 @@ def _document(book: ResolvedBook, geometry: CoverGeometry, problems: list[Proble
     colours = _colours(book)
     front = _front(book, geometry, colours, problems, picture_url)
     body = [_background(geometry, colours[0]), front, _spine(book, geometry, colours[1]),
-            _back(book, geometry, colours[1]), _barcode(metadata.isbn_print, metadata.print.price_code, geometry.barcode)]
+            _back(book, geometry, colours[1], problems), _barcode(metadata.isbn_print, metadata.print.price_code, geometry.barcode)]
     date = ids.build_date(metadata).strftime("%Y-%m-%dT%H:%M:%SZ")
     return (f'<!DOCTYPE html><html lang="{escape(metadata.language)}"><head><meta charset="utf-8"/>'
             f"<title>{escape(metadata.title)}</title>"
@@ -403,14 +412,14 @@ def _face_path(face: str) -> Path:
     return next(f.path for f in theme.theme_fonts() if f.path.stem.endswith("-" + face))
 
 
-def _back(book: ResolvedBook, geometry: CoverGeometry, ink) -> str:
+def _back(book: ResolvedBook, geometry: CoverGeometry, ink, problems: list[Problem]) -> str:
     """The back's text in the body font, the largest size that fits above the barcode area,
     and the authors' line under it."""
     metadata = book.metadata
     top, side = (max(margin, geometry.safe_margin) for margin in _BACK_MARGIN)
     bottom = geometry.barcode.top - 0.25
     text_box = Box(side, top, geometry.panel_width - 2 * side, bottom - top - _BYLINE_ROOM)
-    html, paragraphs = _back_text(book)
+    html, paragraphs = _back_text(book, problems)
     size = next((s for s in _BACK_SIZES if _lines(paragraphs, s, text_box.width) * s * _BACK_LEADING / 72
                  <= text_box.height * 0.92), _BACK_SIZES[-1])
     byline = "" if metadata.back_cover else f'<p class="byline">{escape(" and ".join(metadata.authors))}</p>'
@@ -418,9 +427,9 @@ def _back(book: ResolvedBook, geometry: CoverGeometry, ink) -> str:
             f'font-size: {size}pt; line-height: {_BACK_LEADING}">{html}{byline}</div>')
 
 
-def _back_text(book: ResolvedBook) -> tuple[str, list[str]]:
-    """The back's HTML (``back_cover`` through pandoc, sanitised; else ``description``),
-    and its paragraphs as plain text, to measure."""
+def _back_text(book: ResolvedBook, problems: list[Problem]) -> tuple[str, list[str]]:
+    """The back's HTML (``back_cover`` through pandoc, sanitised, each removal a warning at
+    its key; else ``description``), and its paragraphs as plain text, to measure."""
     metadata = book.metadata
     if not metadata.back_cover:
         return f"<p>{escape(metadata.description)}</p>", [metadata.description]
@@ -430,7 +439,8 @@ def _back_text(book: ResolvedBook) -> tuple[str, list[str]]:
     from ..sanitize import sanitize
 
     root = lxml_html.fragment_fromstring(metadata_markdown(metadata.back_cover), create_parent="div")
-    sanitize(root, lambda what, why: None)
+    line, col = metadata_position(book.root, "back_cover")
+    sanitize(root, lambda needle, message: problems.append(warning("metadata.yaml", line, col, f"back_cover: {message}")))
     for element in list(root.iter("img", "figure", "video", "audio", "picture")):
         element.drop_tree()
     for link in root.iter("a"):  # nothing on a printed cover can be followed
