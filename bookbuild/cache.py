@@ -64,7 +64,7 @@ def toolchain_fingerprint() -> bytes:
     for path in sorted(code) + sorted(theme.DEFAULT_THEME.glob("*.css")):
         digest.update(path.relative_to(path.parent.parent).as_posix().encode() + path.read_bytes())
     for name in ("pypandoc_binary", "weasyprint", "pikepdf", "lxml", "font-source-serif-pro", "pillow",
-                 "uharfbuzz", "fonttools"):
+                 "uharfbuzz", "fonttools", "python-barcode"):
         digest.update(f"{name}={version(name)}".encode())
     return digest.digest()
 

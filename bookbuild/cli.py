@@ -175,7 +175,7 @@ def shown(path: Path) -> str:
 
 
 _STAGES = {"parse": "read the chapters", "lay out": "lay out pages", "finish": "finish the PDFs",
-           "preflight": "check the PDFs", "epub": "write the EPUB"}
+           "preflight": "check the PDFs", "cover": "make the cover", "epub": "write the EPUB"}
 
 
 @contextmanager

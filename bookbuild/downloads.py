@@ -22,7 +22,8 @@ from .model import Metadata
 
 PAGE = "index.html"
 # What each edition is, in the --formats vocabulary, and in plain words for readers.
-KINDS = {"epub": ("EPUB", "for e-readers"), "print": ("PDF", "for printing"), "screen": ("PDF", "for reading on screen")}
+KINDS = {"epub": ("EPUB", "for e-readers"), "print": ("PDF", "for printing"), "screen": ("PDF", "for reading on screen"),
+         "cover": ("PDF", "the printer's cover")}
 _PAGE_LIST = "//*[local-name()='nav'][@*[local-name()='type']='page-list']//*[local-name()='a']"
 
 
@@ -81,7 +82,8 @@ def download_page(metadata: Metadata, editions: tuple[Edition, ...], cover: tupl
              f'<p class="subtitle">{escape(metadata.subtitle)}</p>' if metadata.subtitle else "",
              f'<p class="author">by {authors}</p>',
              f'<p class="description">{escape(" ".join(metadata.description.split()))}</p>' if metadata.description else ""]
-    items = "\n".join(_edition_item(edition) for edition in editions)
+    # The print cover is the author's file for the printer: readers get the front, above.
+    items = "\n".join(_edition_item(edition) for edition in editions if edition.format != "cover")
     lang = escape(metadata.language)
     return f"""<!DOCTYPE html>
 <html lang="{lang}">

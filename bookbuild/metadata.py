@@ -10,7 +10,7 @@ from pathlib import Path
 import langcodes
 import yaml
 
-from .printing import TARGETS
+from .printing import PAPERS, TARGETS
 from .resources import ResourceRefused, book_resource, cmyk_profile
 from .model import Metadata, Problem, PrintSettings, did_you_mean, error, warning
 
@@ -18,11 +18,12 @@ METADATA_FILE = "metadata.yaml"
 
 _LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt|px)$")
 _MARKS = {"crop", "cross", "crop cross", "cross crop", "none"}
-PRINT_KEYS = {"trim", "bleed", "marks", "target", "color_profile"}
+PRINT_KEYS = {"trim", "bleed", "marks", "target", "color_profile", "paper", "paper_thickness", "price_code"}
 KNOWN_KEYS = {
     "title", "subtitle", "author", "language", "publisher", "date", "rights", "description",
-    "subjects", "series", "edition", "cover", "isbn", "print",
+    "subjects", "series", "edition", "cover", "isbn", "print", "cover_text", "back_cover",
 }
+_INCHES = {"in": 1.0, "mm": 1 / 25.4, "cm": 1 / 2.54, "pt": 1 / 72, "px": 1 / 96}
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,10 @@ def load_metadata(root: Path) -> tuple[Metadata | None, list[Problem]]:
         except ResourceRefused as refused:
             line, col = doc.where("cover")
             return None, problems + [error(path, line, col, f"cover: {refused}")]
+    if metadata and metadata.cover_text and metadata.cover.lower().endswith(".svg"):
+        line, col = doc.where("cover_text")
+        problems.append(warning(path, line, col, "cover_text: the EPUB's cover is the SVG as it is (set the title in "
+                                                 "the SVG itself); the print cover sets it over the picture"))
     if metadata and metadata.print.color_profile:
         try:
             cmyk_profile(root, metadata.print.color_profile)
@@ -252,6 +257,8 @@ def parse_metadata(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[Me
         isbn_epub=isbn.get("epub", ""),
         isbn_print=isbn.get("print", ""),
         print=_print_settings(doc, path, problems),
+        cover_text=_cover_text(doc, path, problems),
+        back_cover=text_value(doc, "back_cover", path, problems),
     )
     if any(p.is_error for p in problems):
         return None, problems
@@ -313,7 +320,58 @@ def _print_settings(doc: YamlDoc, path: str, problems: list[Problem]) -> PrintSe
         line, col = doc.where("print.marks")
         problems.append(error(path, line, col, f"`marks: {marks}` must be one of crop, cross, none"))
     profile = text_value(doc, "print.color_profile", path, problems)
-    return PrintSettings(width, height, bleed, marks, target, profile)
+    paper = text_value(doc, "print.paper", path, problems) or "white"
+    if paper not in PAPERS:
+        line, col = doc.where("print.paper")
+        problems.append(error(path, line, col, f"`paper: {paper}` must be one of {', '.join(PAPERS)}"))
+        paper = "white"
+    thickness = _paper_thickness(doc, path, problems)
+    if not thickness and TARGETS[target].cover.thickness_of(paper) is None:
+        line, col = doc.where("print.target")
+        problems.append(warning(path, line, col, f"{target} publishes its paper thickness only in its cover template: "
+                                                 f"the cover's spine is measured with KDP's figure for {paper} paper until "
+                                                 f"`print.paper_thickness` gives {target}'s (the template's spine width "
+                                                 "divided by the page count)"))
+    return PrintSettings(width, height, bleed, marks, target, profile, paper, thickness,
+                         _price_code(doc, path, problems))
+
+
+def _paper_thickness(doc: YamlDoc, path: str, problems: list[Problem]) -> float:
+    """Inches a page: a number (inches) or a length (``0.0572mm``); 0 when not given."""
+    written = text_value(doc, "print.paper_thickness", path, problems)
+    if not written:
+        return 0.0
+    unit = next((u for u in _INCHES if written.endswith(u)), "in")
+    try:
+        inches = float(written.removesuffix(unit)) * _INCHES[unit]
+    except ValueError:
+        inches = 0.0
+    if not 0.0005 <= inches <= 0.01:
+        line, col = doc.where("print.paper_thickness")
+        problems.append(error(path, line, col, f"`paper_thickness: {written}` must be the inches a page takes in the "
+                                               "spine, between 0.0005 and 0.01 (e.g. `0.0025` or `0.0635mm`)"))
+        return 0.0
+    return round(inches, 7)
+
+
+def _price_code(doc: YamlDoc, path: str, problems: list[Problem]) -> str:
+    """The barcode's five-digit add-on: a currency digit and the price (``51995``: $19.95)."""
+    written = text_value(doc, "print.price_code", path, problems) or "90000"
+    if not re.fullmatch(r"\d{5}", written):
+        line, col = doc.where("print.price_code")
+        problems.append(error(path, line, col, f"`price_code: {written}` must be five digits, in quotes when it "
+                                               "starts with 0 (`price_code: \"05000\"`); 90000 means no price"))
+        return "90000"
+    return written
+
+
+def _cover_text(doc: YamlDoc, path: str, problems: list[Problem]) -> bool:
+    value = doc.data.get("cover_text", False)
+    if not isinstance(value, bool):
+        line, col = doc.where("cover_text")
+        problems.append(error(path, line, col, "`cover_text` must be true or false"))
+        return False
+    return value
 
 
 def position_of_byte(raw: bytes, offset: int) -> tuple[int, int]:

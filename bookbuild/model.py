@@ -85,6 +85,9 @@ class PrintSettings:
     marks: str  # "crop", "cross", "crop cross" or "none"
     target: str = "generic"  # a key of printing.TARGETS
     color_profile: str = ""  # book-relative CMYK ICC profile; empty: the default profile
+    paper: str = "white"  # a key of printing.PAPERS: the spine's width comes from it
+    paper_thickness: float = 0.0  # inches a page, given by the book; 0: the target's figure for the paper
+    price_code: str = "90000"  # the barcode's five-digit add-on (90000: no price)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ class Metadata:
     isbn_epub: str = ""
     isbn_print: str = ""
     print: PrintSettings = field(default_factory=lambda: PrintSettings("6in", "9in", "0.125in", "crop"))
+    cover_text: bool = False  # set the title and author over a cover picture that has none
+    back_cover: str = ""  # Markdown: the back cover's text (``description`` when empty)
 
 
 # --- gather -------------------------------------------------------------------
@@ -242,6 +247,7 @@ class ResolvedBook:
 PRINT = "print"  # the print edition
 SCREEN = "screen"  # the screen edition
 FORMATS = ("epub", PRINT, SCREEN)
+COVER = "cover"  # the print cover: made with the print edition, from its page count
 
 
 @dataclass

@@ -68,6 +68,14 @@ def typographic_metadata(metadata: Metadata, cache: Cache) -> Metadata:
     return replace(metadata, **dict(zip(fields, shown)), authors=tuple(shown[len(fields):]))
 
 
+def metadata_markdown(text: str) -> str:
+    """A Markdown text of metadata.yaml (``back_cover``) as an HTML fragment."""
+    try:
+        return _pandoc_texts([text])[0]
+    except _PandocFailed as failed:
+        raise BookError([error("metadata.yaml", 1, 1, f"pandoc could not read the metadata: {failed}")])
+
+
 def _as_inline(text: str) -> str:
     """Plain text as Markdown that pandoc reads as one run of text (a span), whatever it
     holds: every character Markdown gives a meaning to is escaped, except the quotes,

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import ids
 from .cache import Cache, book_inputs_key
 from .downloads import PAGE, Edition
-from .model import FORMATS, PRINT, SCREEN, Problem, Progress, Report, ResolvedBook, error, no_progress, raise_if_errors
+from .model import COVER, FORMATS, PRINT, SCREEN, Problem, Progress, Report, ResolvedBook, error, no_progress, raise_if_errors
 from .output import output_lock, write_atomically
 
 # The stages themselves are imported where they run: a rebuild of an unchanged book only
@@ -96,18 +96,19 @@ def _make(options: BuildOptions) -> BuildResult:
     from .editions.pdf import render_pdfs
     from .metadata import METADATA_FILE
     from .parallel import each_in_parallel
-    from .preflight import preflight_print, preflight_screen
+    from .preflight import preflight_cover, preflight_print, preflight_screen
 
     progress = options.progress
     book = check(options.book, options.drafts, options.jobs, options.strict, progress)
     slug = ids.book_slug(book.metadata)
-    name_of = {edition: ids.edition_file_name(slug, edition, options.drafts) for edition in FORMATS}
+    name_of = {edition: ids.edition_file_name(slug, edition, options.drafts) for edition in (*FORMATS, COVER)}
     editions: dict[str, bytes] = {}
     seconds: dict[str, float] = {}
     notes: list[str] = []
     done: list[str] = []
     page_starts = ()
     reports: list[Report] = []
+    problems = list(book.problems)
     variants = tuple(v for v in (PRINT, SCREEN) if v in options.formats)
     if variants:
         started = time.monotonic()
@@ -128,6 +129,20 @@ def _make(options: BuildOptions) -> BuildResult:
         progress("preflight", len(variants), len(variants))
         editions.update((name_of[variant], pdfs.data[variant]) for variant in variants)
         seconds.update((name_of[variant], time.monotonic() - started) for variant in variants)
+    if PRINT in variants:
+        from .editions.cover import make_cover
+
+        started = time.monotonic()
+        progress("cover", 0, 1)
+        cover = make_cover(book, len(pdfs.page_labels), Cache(options.book))
+        reports.append(preflight_cover(cover.pdf, book.metadata.print, cover.geometry, name_of[COVER]))
+        progress("cover", 1, 1)
+        editions[name_of[COVER]] = cover.pdf
+        seconds[name_of[COVER]] = time.monotonic() - started
+        problems.extend(cover.problems)
+        done.extend(cover.notes)  # the build summary: an empty spine, no barcode
+        notes.extend(f"warning: cover: WeasyPrint: {message}" for message in cover.warnings)
+        raise_if_errors(problems, options.strict)
     failures = [error(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.errors]
     raise_if_errors(failures)
     if "epub" in options.formats:
@@ -139,6 +154,6 @@ def _make(options: BuildOptions) -> BuildResult:
         if not page_starts:
             notes.append("note: the EPUB has no page-list: its print page numbers come from the PDF layout (add print to --formats)")
     described = tuple(describe(edition, name_of[edition], editions[name_of[edition]])
-                      for edition in FORMATS if name_of[edition] in editions)
+                      for edition in (*FORMATS, COVER) if name_of[edition] in editions)
     page = download_page(book.metadata, described, cover_image(book), options.drafts)
-    return BuildResult((), book.problems, tuple(notes), tuple(reports), tuple(done), editions, described, seconds, page)
+    return BuildResult((), tuple(problems), tuple(notes), tuple(reports), tuple(done), editions, described, seconds, page)

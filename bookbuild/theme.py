@@ -28,6 +28,7 @@ DEFAULT_THEME = _default_theme()
 EDITION_FILES = {
     "epub": ("book.css", "epub.css"),
     "pdf": ("book.css", "pdf.css"),  # both PDFs: they share one layout
+    "cover": ("cover.css",),  # the print cover: a sheet of its own, not a page of the book
 }
 
 

@@ -28,7 +28,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from string import Template
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from lxml import html as lxml_html
 
@@ -45,6 +45,7 @@ _SOURCES = ("metadata.yaml", "manuscript", "styles")  # what the book is made of
 _EDITOR_LEFTOVERS = re.compile(r"(^\.|^#|~$|\.swp$|\.swx$|\.tmp$)")
 _OTHER_DOCUMENT = re.compile(r"^[\w.-]+\.xhtml#")  # the EPUB's link to another part's document
 _HEARTBEAT = 15.0  # seconds: an idle event stream says something, so closed pages are noticed
+_COVER_WIDTH = 720  # CSS pixels: the print cover's spread in the preview, at its own proportions
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Previewer:
         self.status = ""  # the last build of the editions, as a line of HTML for the page
         self.written: dict[str, Path] = {}  # what that build wrote, served under /dist/
         self.last_page = ""
+        self.cover_pages: int | None = None  # the print edition's page count in the last build: the cover's width
 
     def refresh(self) -> bool:
         """Check the book and publish its preview, or its problems. True when it has no errors."""
@@ -116,7 +118,7 @@ class Previewer:
             _say(traceback.format_exc().rstrip())
             self._publish(_bug_page(self.options.book, traceback.format_exc(), self.status))
             return False
-        self._publish(_book_page(book, self.status))
+        self._publish(_book_page(book, self.status, _cover_spread(book, self.cover_pages)))
         self.show_problems(book.problems)
         chapters = sum(1 for p in book.parts if p.kind is PartKind.CHAPTER)
         _say(f"preview updated: {chapters} chapter{'s' * (chapters != 1)} in {time.monotonic() - started:.1f} s")
@@ -143,6 +145,7 @@ class Previewer:
             self.status = "not built: an internal error (see the terminal); please report it"
         else:
             self.written = {path.name: path for path in result.written}
+            self.cover_pages = next((e.pages for e in result.described if e.format == "print"), self.cover_pages)
             files = ", ".join(f'<a href="/dist/{escape(e.name)}">{escape(e.name)}</a> ({size_in_words(e.bytes)})'
                               for e in result.described)
             self.status = (f'built at {time.strftime("%H:%M:%S")} in {time.monotonic() - started:.1f} s: {files}; '
@@ -233,7 +236,24 @@ def _page(lang: str, title: str, state: str, summary: str, status: str, book_css
         script=_template("reload.js"))
 
 
-def _book_page(book: ResolvedBook, status: str) -> str:
+def _cover_spread(book: ResolvedBook, pages: int | None) -> str:
+    """The print cover as the last build made it (its width is the page count's), drawn by
+    the browser from the cover's own HTML, beside the book; nothing before a print build."""
+    if pages is None:
+        return ""
+    from .editions.cover import preview_document
+
+    document, geometry = preview_document(book, pages, lambda path: "/media/" + quote(path),
+                                          lambda face: "/fonts/" + face.path.name, _COVER_WIDTH)
+    height = _COVER_WIDTH * geometry.sheet_height / geometry.sheet_width
+    return (f'<figure class="preview-cover" data-sheet="{geometry.sheet_width:.4f} {geometry.sheet_height:.4f}">'
+            f'<iframe title="The print cover" srcdoc="{escape(document)}" '
+            f'style="width: {_COVER_WIDTH}px; height: {height:.1f}px; border: 0"></iframe>'
+            f"<figcaption>The print cover for {pages} pages: spine {geometry.spine:.3f}in, "
+            f"{geometry.sheet_width:.3f} x {geometry.sheet_height:.3f}in with its bleed</figcaption></figure>")
+
+
+def _book_page(book: ResolvedBook, status: str, cover: str = "") -> str:
     """Every part as the EPUB shows it, on one page: links between parts become links
     within the page; images are served from the book folder (under /media/)."""
     anchors = book.part_of_anchor()
@@ -245,6 +265,8 @@ def _book_page(book: ResolvedBook, status: str) -> str:
             if _OTHER_DOCUMENT.match(href):
                 link.set("href", "#" + href.split("#", 1)[1])
         sections.append(lxml_html.tostring(root, encoding="unicode"))
+    if cover:
+        sections.insert(0, cover)
     warnings = [p for p in book.problems]
     if warnings:
         sections.insert(0, _problem_list(f"{len(warnings)} warning{'s' * (len(warnings) != 1)}", warnings))

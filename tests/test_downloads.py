@@ -56,7 +56,10 @@ def test_the_download_page_in_a_browser(sample, browser, screenshots, device):
         assert int(edition["bytes"].replace(",", "")) == len(data), edition
         assert edition["sha256"] == hashlib.sha256(data).hexdigest(), edition
         linked.add(path.name)
-    assert linked | {"index.html"} == {p.name for p in sample.out.iterdir()}  # every edition, nothing else
+    # Every edition, nothing else: the print cover is the author's file for the printer.
+    cover = f"{sample.slug}-cover.pdf"
+    assert linked | {"index.html", cover} == {p.name for p in sample.out.iterdir()}
+    assert cover not in page.content()
     page.close()
 
 
@@ -66,7 +69,7 @@ def test_the_page_says_what_the_build_reported(sample, browser):
     page.goto((sample.out / "index.html").as_uri())
     shown = {e["format"]: e for e in page.evaluate(READ_EDITIONS)}
     page.close()
-    for path in sample.out.glob("*.pdf"):
+    for path in set(sample.out.glob("*.pdf")) - {sample.out / f"{sample.slug}-cover.pdf"}:
         import pikepdf
 
         with pikepdf.open(path) as pdf:

@@ -29,7 +29,7 @@ def test_json_describes_the_files_written(new_book):
     assert list(result) == ["ok", "editions", "problems", "seconds"]
     assert result["ok"] is True and result["problems"] == []
     assert isinstance(result["seconds"], float) and 0 < result["seconds"] < 120
-    assert [e["format"] for e in result["editions"]] == ["epub", "print", "screen"]
+    assert [e["format"] for e in result["editions"]] == ["epub", "print", "screen", "cover"]
     for edition in result["editions"]:
         assert list(edition) == ["path", "format", "bytes", "pages", "sha256"]
         path = book / "dist" / os.path.basename(edition["path"])
@@ -126,7 +126,8 @@ def drafts(tmp_path_factory):
 
 def test_a_drafts_build_is_marked_as_a_draft(drafts):
     assert sorted(p.name for p in drafts.iterdir()) == [
-        "cross-references-draft-print.pdf", "cross-references-draft-screen.pdf", "cross-references-draft.epub", "index.html"]
+        "cross-references-draft-cover.pdf", "cross-references-draft-print.pdf", "cross-references-draft-screen.pdf",
+        "cross-references-draft.epub", "index.html"]
     title_page = epub_xhtml(drafts / "cross-references-draft.epub", "front-title-page.xhtml")
     mark = next(title_page.iter("{http://www.w3.org/1999/xhtml}p"))  # the first line, above the title
     assert (mark.get("class"), mark.text, mark.getnext().get("class")) == ("draft-mark", "Draft: not for publication", "book-title")

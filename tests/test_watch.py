@@ -165,9 +165,30 @@ def test_the_editions_are_built_when_asked(watch):
     while not (dist / "index.html").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert sorted(p.name for p in dist.iterdir()) == [
-        "cross-references-print.pdf", "cross-references-screen.pdf", "cross-references.epub", "index.html"]
+        "cross-references-cover.pdf", "cross-references-print.pdf", "cross-references-screen.pdf",
+        "cross-references.epub", "index.html"]
     watch.wait_for("built at", "/dist/index.html", seconds=10)
     assert watch.status("dist/cross-references.epub") == (200, "application/epub+zip")
+
+
+def test_the_preview_shows_the_print_cover_at_its_proportions_beside_the_book(watch, browser):
+    """After a print build, the cover spread (back, spine, front and bleed) for that page
+    count: as wide as two 5in panels (the book's trim), the spine (pages x 0.002252in) and the
+    bleed, and 8.25in high."""
+    import pikepdf
+
+    page_html = watch.wait_for('class="preview-cover"', seconds=10)
+    with pikepdf.open(watch.book / "dist" / "cross-references-print.pdf") as pdf:
+        pages = len(pdf.pages)
+    width, height = 10 + pages * 0.002252 + 0.25, 8.25
+    assert f"The print cover for {pages} pages" in page_html
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(watch.url)
+    box = page.locator("figure.preview-cover iframe").bounding_box()
+    assert abs(box["width"] / box["height"] - width / height) < 0.002
+    frame = page.frame_locator("figure.preview-cover iframe")
+    assert "Cross references" in frame.locator("body").inner_text()
+    page.close()
 
 
 def test_ctrl_c_stops_it_cleanly(watch):

@@ -21,7 +21,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from .. import fonts, generated, ids, theme
-from ..cover import typographic_cover
+from ..cover import titled_cover, typographic_cover
 from ..model import PartKind, ResolvedBook, ResolvedPart
 from ..pagemap import PageStart, Placement, insert_page_markers, placements
 from ..resources import image_bytes
@@ -103,13 +103,20 @@ def _resources(book: ResolvedBook) -> list[Item]:
 
 
 def cover_image(book: ResolvedBook) -> tuple[bytes, str]:
-    """The cover's bytes and media type: the book's own image (an SVG sanitised), else the
-    typographic cover."""
+    """The cover's bytes and media type: the book's own image (an SVG sanitised; with
+    ``cover_text``, a picture with the title and author set on it), else the typographic cover."""
     cover = book.metadata.cover
     if not cover:
         return typographic_cover(book.metadata), "image/png"
     kind = next(i.media_type for i in book.images if i.path == cover)
+    if _titled(book):
+        return titled_cover(image_bytes(book.root / cover, kind), book.metadata), "image/png"
     return image_bytes(book.root / cover, kind), kind
+
+
+def _titled(book: ResolvedBook) -> bool:
+    """A picture the EPUB sets the title on (an SVG cover carries its own: metadata warns)."""
+    return book.metadata.cover_text and not book.metadata.cover.lower().endswith(".svg")
 
 
 def _documents(book: ResolvedBook, pages: list[Placement]) -> list[Item]:
@@ -124,6 +131,8 @@ def _documents(book: ResolvedBook, pages: list[Placement]) -> list[Item]:
 
 
 def _cover_image_name(book: ResolvedBook) -> str:
+    if _titled(book):
+        return "media/titled-cover.png"
     return media_name(book.metadata.cover) if book.metadata.cover else "media/generated-cover.png"
 
 

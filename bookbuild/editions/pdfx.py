@@ -56,6 +56,29 @@ def press_ready(data: bytes, settings: PrintSettings, labels: tuple[str, ...], p
         return PressReady(_save(pdf, "1.3" if target.pdfx.endswith(":2001") else "1.4"), frozenset(unflattened))
 
 
+def cover_ready(data: bytes, settings: PrintSettings, profile: Path, folds: tuple[float, float]) -> PressReady:
+    """The print cover, made press-ready as the interior is: the same separation, ink limit
+    and PDF/X keys, bleed on all four sides, and with marks, fold marks at the spine
+    (``folds``: their distances from the trim's left edge, in points)."""
+    target = TARGETS[settings.target]
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        unflattened = separate(pdf, Separation(profile, target.ink_limit / 100))
+        page = pdf.pages[0]
+        drop_keys(page.obj, "/Annots")
+        drop_keys(pdf.Root, "/Outlines", "/PageMode", "/StructTreeRoot", "/MarkInfo")
+        _set_output_intent(pdf, profile)
+        _set_boxes(pdf, settings, "all")
+        if settings.marks != "none":
+            x0, y0, _, y1 = (float(v) for v in page.obj.TrimBox)
+            bleed = float(page.obj.BleedBox[3]) - y1
+            start, end = bleed + MARK_GAP, bleed + MARK_GAP + MARK_LENGTH
+            ops = ["q", "0.25 w", "1 1 1 1 K"] + [f"{x0 + fold:.3f} {y:.3f} m {x0 + fold:.3f} {y + sign * (end - start):.3f} l S"
+                                                  for fold in folds for y, sign in ((y0 - start, -1), (y1 + start, 1))] + ["Q"]
+            page.contents_add(pikepdf.Stream(pdf, "\n".join(ops).encode()), prepend=False)
+        _set_pdfx_version(pdf, target.pdfx)
+        return PressReady(_save(pdf, "1.3" if target.pdfx.endswith(":2001") else "1.4"), frozenset(unflattened))
+
+
 def screen_ready(data: bytes, labels: tuple[str, ...], blank: frozenset[int] = frozenset()) -> bytes:
     """The screen edition, made from the joined layout: at trim size, the bleed cut off,
     without the pages left blank so that parts begin on a right-hand page (nobody turns
