@@ -126,7 +126,10 @@ class Typesetter:
                              tuple(warnings), blank, numbers, number_fonts, found_all)
 
     def _layout(self, job: SegmentJob):
-        page_css = self._css(string=job.page_css + "\n" + self._whole_lines(job.page_css))
+        # The book's pages (their text and their decorations) have text blocks of whole lines;
+        # other jobs (the print cover) are laid out as their page CSS says.
+        whole_lines = self._whole_lines(job.page_css) if job.tagged or job.folios else ""
+        page_css = self._css(string=job.page_css + "\n" + whole_lines)
         html = self.weasyprint.HTML(string=job.html, base_url=BOOK_URL, url_fetcher=self.fetcher)
         with _at_most_two_hyphens_in_a_row(), optimal_paragraphs(html.etree_element):
             # Presentational hints: an ordered list keeps the numbers it was written with
