@@ -69,7 +69,7 @@ def find_page_starts(pages: list) -> list[PageStart]:
     """For each laid-out WeasyPrint page, the block and words it begins with."""
     starts = []
     for number, page in enumerate(pages, start=1):
-        found = next(((part, block, " ".join(" ".join(texts).split()[:4]))
+        found = next(((part, block, " ".join("".join(texts).split()[:4]))
                       for part, block, texts in page_lines(page) if block is not None and "".join(texts).strip()), None)
         starts.append(PageStart(number, *found) if found else PageStart(number, "", 0, ""))
     return starts

@@ -551,6 +551,10 @@ def _exact_piece(context, box, skip: int, end: int, hyphen: bool, is_line_start:
     piece = box.text.encode()[skip:end].decode()
     if hyphen:
         piece += box.style["hyphenate_character"]
+    elif box.style["white_space"] in ("normal", "nowrap", "pre-line"):
+        piece = piece.rstrip(" ")  # as WeasyPrint lays a line out: its end's spaces are not drawn
+    if not piece:
+        return None, end, False  # only the spaces the line ends with: nothing to draw
     layout, _, _, width, height, baseline = split_first_line(
         piece, box.style, context, None, box.justification_spacing, is_line_start=is_line_start)
     new = box.copy_with_text(layout.text)
@@ -566,7 +570,7 @@ def _text_align_shrinking_too(context, line, available_width, last):
     (WeasyPrint only widens them)."""
     from weasyprint.layout.inline import justify_line
 
-    if (_current and not last and line.width > available_width
+    if (_current and line.width > available_width  # (a paragraph's last line too: it may shrink, never stretch)
             and line.style["text_align_all"] == "justify" and line.style["white_space"] == "normal"):
         justify_line(context, line, available_width - line.width)
         return 0
