@@ -11,6 +11,7 @@ import re
 import subprocess
 from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from pathlib import Path
 
 import pypandoc
@@ -18,6 +19,7 @@ import tinyhtml5
 from lxml import etree
 from lxml import html as lxml_html
 
+from . import characters
 from .cache import Cache, key_of
 from .model import BookError, Heading, ImageRef, LinkRef, Metadata, ParsedPart, Problem, SourceFile, error, warning
 from .sanitize import sanitize
@@ -181,6 +183,9 @@ def parse(source: SourceFile, html_text: str) -> ParsedPart:
         line, col = locator.find(needle, ignore_case=True)
         problems.append(warning(source.path, line, col, message))
 
+    for offset, written, char in islice(characters.forbidden_references(locator.text), characters.MAX_REPORTED):
+        problems.append(error(source.path, *locator.position(offset),
+                              f"`{written}` is {characters.described(char)}, which cannot be in a book: {characters.ADVICE}"))
     sanitize(root, report_removal)
     headings = _normalise_headings(root)
     links = _collect_links(root, locator)

@@ -7,13 +7,14 @@ errors never touches the editions of the last good build.
 from __future__ import annotations
 
 import os
+import posixpath
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import ids
-from .cache import Cache, book_inputs_key
+from .cache import Cache, book_inputs_key, file_digest
 from .downloads import PAGE, Edition
 from .model import FORMATS, PRINT, SCREEN, Problem, Progress, Report, ResolvedBook, error, no_progress, raise_if_errors
 from .output import output_lock, write_atomically
@@ -47,6 +48,9 @@ class BuildResult:
     seconds: dict[str, float] = field(default_factory=dict)  # file name -> time spent making it
     page: bytes = b""  # the download page, index.html
     from_cache: bool = False  # an unchanged book: the last build's results
+    # Files read outside metadata.yaml, manuscript/ and styles/ (a cover, a colour profile),
+    # with their SHA-256: ``book_inputs_key`` does not see them, so a reuse checks them.
+    read_elsewhere: tuple[tuple[str, str], ...] = ()
 
 
 def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = False,
@@ -78,6 +82,9 @@ def _build(options: BuildOptions) -> BuildResult:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     key = book_inputs_key(options.book, f"{options.formats}|{options.drafts}|{options.strict}|{epoch}")
     made = cache.load("builds", key)
+    if made is not None and any(file_digest(options.book, options.book / path) != digest
+                                for path, digest in made.read_elsewhere):
+        made = None
     if made is None:
         made = _make(options)
         cache.store("builds", key, made)
@@ -141,4 +148,9 @@ def _make(options: BuildOptions) -> BuildResult:
     described = tuple(describe(edition, name_of[edition], editions[name_of[edition]])
                       for edition in FORMATS if name_of[edition] in editions)
     page = download_page(book.metadata, described, cover_image(book), options.drafts)
-    return BuildResult((), book.problems, tuple(notes), tuple(reports), tuple(done), editions, described, seconds, page)
+    profile = book.metadata.print.color_profile.strip()
+    elsewhere = sorted({image.path for image in book.images} | ({posixpath.normpath(profile)} if profile else set()))
+    read_elsewhere = tuple((path, file_digest(options.book, options.book / path)) for path in elsewhere
+                           if not path.startswith(("manuscript/", "styles/")))
+    return BuildResult((), book.problems, tuple(notes), tuple(reports), tuple(done), editions, described, seconds, page,
+                       read_elsewhere=read_elsewhere)

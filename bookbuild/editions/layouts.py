@@ -13,14 +13,16 @@ import multiprocessing
 import re
 import shutil
 import tempfile
+from html import unescape
 
 from .. import ids, theme
-from ..cache import Cache, key_of
+from ..cache import Cache, file_digest, key_of
 from ..model import Progress, ResolvedBook, no_progress
 from .pagenumbers import width_class
 from .typeset import SegmentJob, SegmentLayout, Typesetter, TypesetterSetup, fill_in_worker, start_worker, typeset_in_worker
 
 _PRINTED_PAGE = re.compile(r'data-page="([^"]*)"')
+_IMAGE_SOURCE = re.compile(r'<img\b[^>]*?\ssrc="([^"]+)"')
 _FIRST_FOLIO = re.compile(r"counter-reset: page \d+")
 
 
@@ -41,6 +43,7 @@ class Layouts:
         self.setup_key = key_of(repr(self.setup), *(path.read_bytes() for path in stylesheets))
         self.jobs, self.cache, self.progress = jobs, cache, progress
         self.done: dict[str, SegmentLayout] = {}
+        self.image_digests: dict[str, str] = {}  # book-relative path -> SHA-256, once per build
         self.typeset_just_now: tuple[int, ...] = ()  # which of the last requests were laid out, not found
         self.keep_warm = keep_warm
         self.pool = _warm[1] if keep_warm and _warm is not None and _warm[0] == self.setup_key else None
@@ -63,12 +66,24 @@ class Layouts:
 
     def _key(self, job: SegmentJob) -> str:
         """What decides a layout: the job, with the page numbers it prints reduced to their
-        widths (unless they must be laid out as they are)."""
+        widths (unless they must be laid out as they are), and the bytes of every image it
+        shows (a picture replaced under the same name is laid out again)."""
+        images = self._image_digests(job.html)
         if job.exact_numbers:
-            return key_of(self.setup_key, job.page_css, str(job.tagged), job.html, "|".join(job.folios))
+            return key_of(self.setup_key, job.page_css, str(job.tagged), job.html, "|".join(job.folios), images)
         html = _PRINTED_PAGE.sub(lambda m: f'data-page="{width_class(m.group(1))}"', job.html)
         page_css = _FIRST_FOLIO.sub("counter-reset: page #", job.page_css)
-        return key_of(self.setup_key, page_css, str(job.tagged), html, "|".join(map(width_class, job.folios)))
+        return key_of(self.setup_key, page_css, str(job.tagged), html, "|".join(map(width_class, job.folios)), images)
+
+    def _image_digests(self, html: str) -> str:
+        """The SHA-256 of each image a segment's HTML uses (book-relative ``src``), in order."""
+        digests = []
+        for src in _IMAGE_SOURCE.findall(html):
+            path = unescape(src)
+            if path not in self.image_digests:
+                self.image_digests[path] = file_digest(self.setup.root, self.setup.root / path)
+            digests.append(f"{path}={self.image_digests[path]}")
+        return "|".join(digests)
 
     def _known(self, key: str) -> SegmentLayout | None:
         found = self.done.get(key)
