@@ -18,6 +18,12 @@ from .model import Metadata, Problem, PrintSettings, did_you_mean, error, warnin
 METADATA_FILE = "metadata.yaml"
 
 _LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt|px)$")
+_INCHES_PER = {"in": 1.0, "mm": 1 / 25.4, "cm": 1 / 2.54, "pt": 1 / 72, "px": 1 / 96}
+# Page sizes a book can have: the text block keeps at least an inch each way inside the
+# widest margins (0.6in outside, up to 1.125in inside, 1.55in top and bottom), and no
+# printer takes a page over 20in (a 99999in page is hours of layout for nothing).
+TRIM_INCHES = (3.0, 20.0)
+MAX_BLEED_INCHES = 1.0
 _MARKS = {"crop", "cross", "crop cross", "cross crop", "none"}
 PRINT_KEYS = {"trim", "bleed", "marks", "target", "color_profile"}
 KNOWN_KEYS = {
@@ -371,12 +377,22 @@ def _print_settings(doc: YamlDoc, path: str, problems: list[Problem]) -> PrintSe
         if len(sizes) != 2 or not all(_LENGTH.match(s) for s in sizes):
             line, col = doc.where("print.trim")
             problems.append(error(path, line, col, f"`trim: {trim}` must be a width and a height, e.g. `6in 9in` or `148mm 210mm`"))
+        elif not all(TRIM_INCHES[0] <= inches(size) <= TRIM_INCHES[1] for size in sizes):
+            line, col = doc.where("print.trim")
+            problems.append(error(path, line, col, f"`trim: {trim}` is {inches(sizes[0]):g}in by {inches(sizes[1]):g}in: "
+                                                   f"each side must be from {TRIM_INCHES[0]:g}in to {TRIM_INCHES[1]:g}in "
+                                                   "(the text needs room inside the margins, and a printer a page it "
+                                                   "can print)"))
         else:
             width, height = sizes
     bleed = text_value(doc, "print.bleed", path, problems) or default.bleed
     if bleed != "0" and not _LENGTH.match(bleed):
         line, col = doc.where("print.bleed")
         problems.append(error(path, line, col, f"`bleed: {bleed}` must be a length, e.g. `0.125in` or `3mm`"))
+    elif bleed != "0" and inches(bleed) > MAX_BLEED_INCHES:
+        line, col = doc.where("print.bleed")
+        problems.append(error(path, line, col, f"`bleed: {bleed}` is more than {MAX_BLEED_INCHES:g}in: printers ask for "
+                                               "0.125in (3mm)"))
     target = text_value(doc, "print.target", path, problems) or "generic"
     if target not in TARGETS:
         line, col = doc.where("print.target")
@@ -388,6 +404,12 @@ def _print_settings(doc: YamlDoc, path: str, problems: list[Problem]) -> PrintSe
         problems.append(error(path, line, col, f"`marks: {marks}` must be one of crop, cross, none"))
     profile = text_value(doc, "print.color_profile", path, problems)
     return PrintSettings(width, height, bleed, marks, target, profile)
+
+
+def inches(length: str) -> float:
+    """A length as metadata.yaml writes it (``6in``, ``148mm``; see ``_LENGTH``), in inches."""
+    number, unit = re.fullmatch(r"([\d.]+)([a-z]+)", length).groups()
+    return float(number) * _INCHES_PER[unit]
 
 
 def position_of_byte(raw: bytes, offset: int) -> tuple[int, int]:

@@ -6,6 +6,7 @@ hashed, so files can be parsed in parallel and cached.
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 import subprocess
@@ -14,6 +15,7 @@ from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
+from urllib.parse import unquote
 
 import pypandoc
 import tinyhtml5
@@ -381,6 +383,8 @@ class Locator:
         self.lower = self.text.lower()
         self.first_line = first_line
         self.next_start: dict[tuple[str, bool], int] = {}
+        self.links: dict[str, list[int]] | None = None  # see find_link
+        self.counts: dict[tuple[str, str], int] = {}
 
     def find(self, *needles: str, ignore_case: bool = False) -> tuple[int, int]:
         haystack = self.lower if ignore_case else self.text
@@ -400,14 +404,20 @@ class Locator:
         return self.position(offsets[min(n, len(offsets) - 1)]) if offsets else (self.first_line, 1)
 
     def find_link(self, target: str, wikilink: bool) -> tuple[int, int]:
+        """Where the n-th link (or image) to ``target`` is written: the n-th place among
+        Markdown links, reference definitions, raw HTML ``href``/``src`` and autolinks that
+        names it, however it is spelt there (``&amp;`` for ``&``, ``%20`` or a space);
+        a mention of it in prose is not one. Else the text's first mention of it."""
         if wikilink:
             return self.find(f"[[{target}]]", f"[[{target}|", f"[[{target}")
-        for needle in (f"]({target}", f"](<{target}>", f"]: {target}"):
-            key = (needle, False)
-            offset = self.text.find(needle, self.next_start.get(key, 0))
-            if offset >= 0:
-                self.next_start[key] = offset + 1
-                return self.position(_opening_bracket(self.text, offset))
+        if self.links is None:
+            self.links = _links_written(self.text)
+        places = self.links.get(_as_written(target), [])
+        if places:
+            key = ("link", target)
+            n = self.counts.get(key, 0)
+            self.counts[key] = n + 1
+            return self.position(places[min(n, len(places) - 1)])
         return self.find(target)
 
     def position(self, offset: int) -> tuple[int, int]:
@@ -426,6 +436,35 @@ def _mask_code(text: str) -> str:
         return "".join(c if c == "\n" else " " for c in match.group(0))
 
     return _CODE_SPAN.sub(blank, _FENCE.sub(blank, text))
+
+
+_WRITTEN_LINK = re.compile(
+    r"\]\(\s*(?P<md><[^>\n]*>|(?:[^\s()]|\([^\s()]*\))+)"  # [text](target), ![alt](target), balanced ()
+    r"|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*(?P<ref><[^>\n]*>|\S+)"  # [name]: target
+    r"|<[A-Za-z][^<>]*?\b(?:href|src)\s*=\s*(?P<attr>\"[^\"]*\"|'[^']*'|[^\s>]+)"  # <a href=...>, <img src=...>
+    r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*)>",  # <https://...>
+    re.MULTILINE | re.IGNORECASE)
+
+
+def _links_written(text: str) -> dict[str, list[int]]:
+    """Every link target written in ``text`` (as ``_as_written`` reads it) -> where each
+    place that names it starts: the ``[`` of a Markdown link, the ``<`` of a tag."""
+    places: dict[str, list[int]] = {}
+    for match in _WRITTEN_LINK.finditer(text):
+        kind = match.lastgroup
+        value = match.group(kind)
+        if kind in ("md", "ref") and value.startswith("<"):
+            value = value[1:-1]
+        elif kind == "attr" and value[:1] in "\"'":
+            value = value[1:-1]
+        start = _opening_bracket(text, match.start()) if kind == "md" else match.start()
+        places.setdefault(_as_written(value), []).append(start)
+    return places
+
+
+def _as_written(target: str) -> str:
+    """A link target with character references and %-escapes read, as pandoc reads it."""
+    return unquote(html_module.unescape(target.strip()))
 
 
 def _opening_bracket(text: str, close: int) -> int:

@@ -17,7 +17,7 @@ from . import ids
 from .cache import Cache, book_inputs_key, file_digest
 from .downloads import PAGE, Edition
 from .model import FORMATS, PRINT, SCREEN, Problem, Progress, Report, ResolvedBook, error, no_progress, raise_if_errors
-from .output import output_lock, write_atomically
+from .output import RECORD, files_in_the_way, output_lock, record_of, write_atomically
 
 # The stages themselves are imported where they run: a rebuild of an unchanged book only
 # reads the cache and writes, and should not pay for loading WeasyPrint's and pikepdf's
@@ -91,9 +91,23 @@ def _build(options: BuildOptions) -> BuildResult:
         cache.keep_latest("builds", key)
     else:
         made = replace(made, done=("nothing changed since the last build: its editions, from .cache",), from_cache=True)
-    # The page and the editions it describes are written together, or not at all.
-    written = write_atomically(options.out, {**made.editions, PAGE: made.page})
-    return replace(made, written=tuple(written))
+    # The page and the editions it describes are written together, or not at all, and
+    # the record of what was written last.
+    files = {**made.editions, PAGE: made.page}
+    refuse_files_in_the_way(options, list(files))
+    written = write_atomically(options.out, {**files, RECORD: record_of(options.out, files)})
+    return replace(made, written=tuple(path for path in written if path.name != RECORD))
+
+
+def refuse_files_in_the_way(options: BuildOptions, names: list[str]) -> None:
+    """A build never replaces a file it did not write (see ``output.files_in_the_way``)."""
+    def shown(name: str) -> str:
+        path = options.out / name
+        return path.relative_to(options.book).as_posix() if path.is_relative_to(options.book) else str(path)
+
+    raise_if_errors([error(shown(name), 1, 1, "this file was not written by a build, or was changed since: the "
+                                              "build does not replace it; move it away, or build into another "
+                                              "folder (--out)") for name in files_in_the_way(options.out, names)])
 
 
 def _make(options: BuildOptions) -> BuildResult:
@@ -109,6 +123,7 @@ def _make(options: BuildOptions) -> BuildResult:
     book = check(options.book, options.drafts, options.jobs, options.strict, progress)
     slug = ids.book_slug(book.metadata)
     name_of = {edition: ids.edition_file_name(slug, edition, options.drafts) for edition in FORMATS}
+    refuse_files_in_the_way(options, [name_of[edition] for edition in options.formats] + [PAGE])  # before the long part
     editions: dict[str, bytes] = {}
     seconds: dict[str, float] = {}
     notes: list[str] = []
