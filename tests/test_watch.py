@@ -167,7 +167,7 @@ def test_the_editions_are_built_when_asked(watch):
     while not (dist / "index.html").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert sorted(p.name for p in dist.iterdir()) == [
-        "cross-references-print.pdf", "cross-references-screen.pdf", "cross-references.epub", "index.html"]
+        ".bookbuild-written", "cross-references-print.pdf", "cross-references-screen.pdf", "cross-references.epub", "index.html"]
     watch.wait_for("built at", "/dist/index.html", seconds=10)
     assert watch.status("dist/cross-references.epub") == (200, "application/epub+zip")
 
