@@ -59,7 +59,8 @@ class ImageStore:
         if data is None and self.media:
             data = self._from_media(url)
         if data is None and self.fetch and urlsplit(url).scheme in ("http", "https"):
-            data = _download(url) or (_download(_RESIZED.sub("", url)) if _RESIZED.search(url) else None)
+            deadline = time.monotonic() + DOWNLOAD_SECONDS  # for the image, its full-size original included
+            data = _download(url, deadline) or (_download(_RESIZED.sub("", url), deadline) if _RESIZED.search(url) else None)
         name = local.name if local else "" if url.startswith("data:") else posixpath.basename(urlsplit(url).path)
         placed = self._store(data, name) if data else None
         if placed is None:
@@ -132,11 +133,13 @@ def _data_url(url: str) -> bytes | None:
         return None
 
 
-def _download(url: str) -> bytes | None:
+def _download(url: str, deadline: float | None = None) -> bytes | None:
     """GET an image over http(s); redirects only to http(s); None on any failure, and when
-    it takes longer than ``DOWNLOAD_SECONDS`` in all (a server may send a byte every few
-    seconds for ever: each read's own time limit never runs out)."""
-    deadline = time.monotonic() + DOWNLOAD_SECONDS
+    it is not done by ``deadline`` (``DOWNLOAD_SECONDS`` from now unless given): a server may
+    send a byte every few seconds for ever, and each read's own time limit never runs out."""
+    deadline = deadline if deadline is not None else time.monotonic() + DOWNLOAD_SECONDS
+    if time.monotonic() >= deadline:
+        return None
     opener = urllib.request.OpenerDirector()
     for handler in (urllib.request.ProxyHandler(), urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(),
                     urllib.request.HTTPRedirectHandler(), urllib.request.HTTPDefaultErrorHandler(),
@@ -146,7 +149,7 @@ def _download(url: str) -> bytes | None:
     chunks: list[bytes] = []
     size = 0
     try:
-        with opener.open(request, timeout=min(READ_SECONDS, DOWNLOAD_SECONDS)) as response:
+        with opener.open(request, timeout=max(0.1, min(READ_SECONDS, deadline - time.monotonic()))) as response:
             if urlsplit(response.geturl()).scheme not in ("http", "https"):
                 return None
             while size <= MAX_DOWNLOAD and (chunk := response.read1(65536)):
