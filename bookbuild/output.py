@@ -126,7 +126,7 @@ def files_in_the_way(out_dir: Path, names: list[str]) -> list[str]:
         if path.is_symlink() or not path.is_file():
             taken.append(name)
             continue
-        digests[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        digests[name] = _digest(path)
     for name, digest in digests.items():
         if record:
             ours = record.get(name) == digest
@@ -145,6 +145,11 @@ def record_of(out_dir: Path, files: dict[str, bytes]) -> bytes:
     still there unchanged."""
     entries = {name: digest for name, digest in written_before(out_dir).items() if name not in files
                and (out_dir / name).is_file() and not (out_dir / name).is_symlink()
-               and hashlib.sha256((out_dir / name).read_bytes()).hexdigest() == digest}
+               and _digest(out_dir / name) == digest}
     entries.update((name, hashlib.sha256(data).hexdigest()) for name, data in files.items())
     return "".join(f"{digest}  {name}\n" for name, digest in sorted(entries.items())).encode()
+
+
+def _digest(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
