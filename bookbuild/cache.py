@@ -78,14 +78,31 @@ def key_of(*parts: bytes | str) -> str:
 
 
 def book_inputs_key(root: Path, options: str) -> str:
-    """Every input of a build: metadata, the manuscript tree (images too), the book's styles."""
+    """Every input of a build: metadata, the manuscript tree (images too), the book's styles.
+    (What a build reads elsewhere in the book, a cover or a colour profile, it lists in its
+    result: ``pipeline``.) Each file by its SHA-256, read a piece at a time; a link out of
+    the book, a pipe or a device by what it is, never by what it leads to."""
     parts: list[bytes | str] = [options]
     for top in ("metadata.yaml", "manuscript", "styles"):
         path = root / top
-        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else []
+        files = [path] if not path.is_dir() else sorted(p for p in path.rglob("*") if not p.is_dir())
         for file in files:
-            parts += [file.relative_to(root).as_posix(), file.read_bytes()]
+            if file.exists() or file.is_symlink():
+                parts += [file.relative_to(root).as_posix(), file_digest(root, file)]
     return key_of(*parts)
+
+
+def file_digest(root: Path, file: Path) -> str:
+    """The SHA-256 of a file of the book, or why it cannot be read (resources.read_inside's rules)."""
+    from .resources import ResourceRefused, regular_inside
+
+    try:
+        regular_inside(root, file, limit=None)
+        fd = os.open(file.resolve(), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (ResourceRefused, OSError) as refused:
+        return f"refused: {refused}"
+    with os.fdopen(fd, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 class Cache:

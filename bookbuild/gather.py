@@ -6,9 +6,10 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from . import ids
+from . import characters, ids
 from .theme import check_book_styles
 from .metadata import load_metadata, position_of_byte, read_yaml, text_value
+from .resources import ResourceRefused, read_inside
 from .model import Book, BookError, PartKind, Problem, SourceFile, did_you_mean, error, warning
 
 MANUSCRIPT = "manuscript"
@@ -87,10 +88,11 @@ def _read_source(root: Path, file: Path, kind: PartKind, number: int | None, par
     read of it), so references to it resolve and its own references are still checked."""
     rel = _relative(root, file)
     placeholder = SourceFile(rel, kind, part_id, number, title="", body="", body_line=1)
-    if not file.resolve().is_relative_to(root.resolve()):
-        problems.append(error(rel, 1, 1, "this file is a link to somewhere outside the book folder: copy the file into the book instead"))
+    try:
+        raw = read_inside(root, file)
+    except ResourceRefused as refused:
+        problems.append(error(rel, 1, 1, str(refused)))
         return placeholder
-    raw = file.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -101,12 +103,15 @@ def _read_source(root: Path, file: Path, kind: PartKind, number: int | None, par
 
     if lines[0].rstrip() != "---":
         problems.append(error(rel, 1, 1, "no front matter: start the file with `---`, a `title: ...` line and `---`"))
+        problems.extend(characters.problems_in("\n".join(lines), rel))
         return replace(placeholder, body="\n".join(lines))
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
         problems.append(error(rel, 1, 1, "front matter is not closed: add a `---` line after its last key"))
         return placeholder
     placeholder = replace(placeholder, body="\n".join(lines[end + 1:]), body_line=end + 2)
+    # The front matter's are found as its YAML is read.
+    problems.extend(characters.problems_in(placeholder.body, rel, placeholder.body_line))
     doc, yaml_problems = read_yaml("\n".join(lines[1:end]), rel, first_line=2)
     problems.extend(yaml_problems)
     if doc is None:

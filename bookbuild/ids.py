@@ -87,9 +87,20 @@ def print_identifier(metadata: Metadata) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'book:' + name)}"
 
 
+LONGEST_SLUG = 80  # characters: with "-draft-screen.pdf" and a temporary file's ends, far below 255 bytes
+
+
+def shortened(slug: str, longest: int = LONGEST_SLUG) -> str:
+    """A slug cut to at most ``longest`` characters, at a dash where there is one."""
+    if len(slug) <= longest:
+        return slug
+    cut = slug[:longest + 1].rsplit("-", 1)[0] if "-" in slug[:longest + 1] else slug[:longest]
+    return cut.strip("-") or slug[:longest]
+
+
 def book_slug(metadata: Metadata) -> str:
-    """The editions' file name stem: ``dist/<slug>.epub``."""
-    return slugify(metadata.title) or "book"
+    """The editions' file name stem: ``dist/<slug>.epub``; a long title's first words."""
+    return shortened(slugify(metadata.title)) or "book"
 
 
 def edition_file_name(slug: str, edition: str, draft: bool = False) -> str:

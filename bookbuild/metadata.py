@@ -10,13 +10,20 @@ from pathlib import Path
 import langcodes
 import yaml
 
+from . import characters
 from .printing import PAPERS, TARGETS
-from .resources import ResourceRefused, book_resource, cmyk_profile
+from .resources import ResourceRefused, book_resource, cmyk_profile, read_inside
 from .model import Metadata, Problem, PrintSettings, did_you_mean, error, warning
 
 METADATA_FILE = "metadata.yaml"
 
 _LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt|px)$")
+_INCHES_PER = {"in": 1.0, "mm": 1 / 25.4, "cm": 1 / 2.54, "pt": 1 / 72, "px": 1 / 96}
+# Page sizes a book can have: the text block keeps at least an inch each way inside the
+# widest margins (0.6in outside, up to 1.125in inside, 1.55in top and bottom), and no
+# printer takes a page over 20in (a 99999in page is hours of layout for nothing).
+TRIM_INCHES = (3.0, 20.0)
+MAX_BLEED_INCHES = 1.0
 _MARKS = {"crop", "cross", "crop cross", "cross crop", "none"}
 PRINT_KEYS = {"trim", "bleed", "marks", "target", "color_profile", "paper", "paper_thickness", "price_code"}
 KNOWN_KEYS = {
@@ -39,8 +46,35 @@ class YamlDoc:
         return self.positions.get(key, (1, 1))
 
 
+MAX_YAML_DEPTH = 20  # lists and mappings inside each other: metadata needs three
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that is well formed but not read: the problem says why, at its mark."""
+
+
 class _TextDatesLoader(yaml.SafeLoader):
-    """Dates stay text (``2024-13-45`` is then a message, not a crash); we check them ourselves."""
+    """Dates stay text (``2024-13-45`` is then a message, not a crash); we check them ourselves.
+
+    Aliases are refused: ``*name`` repeats what ``&name`` marks, and ten lines of them make
+    a value of billions of items (a "billion laughs"), whatever reads it afterwards. So is
+    nesting deeper than ``MAX_YAML_DEPTH`` (the composer would recurse until it failed)."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(None, None, f"`*{event.anchor}` repeats another value: YAML aliases are not read in a book; "
+                                       "write the value out", event.start_mark)
+        if self.depth >= MAX_YAML_DEPTH:
+            raise _Refused(None, None, f"lists or mappings nested more than {MAX_YAML_DEPTH} deep are not read",
+                           self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _TextDatesLoader.yaml_implicit_resolvers = {
@@ -51,10 +85,16 @@ _TextDatesLoader.yaml_implicit_resolvers = {
 
 def read_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse a YAML mapping; ``first_line`` is the file line the text starts on."""
+    written_out = characters.problems_in(text, path, first_line)
+    if written_out:
+        return None, written_out
     loader = _TextDatesLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}
+    except _Refused as refused:
+        mark = refused.problem_mark
+        return None, [error(path, first_line + mark.line, mark.column + 1, refused.problem)]
     except yaml.MarkedYAMLError as exc:
         reason = (exc.problem or "invalid YAML").strip()
         # An unclosed quote or bracket is noticed at the end: point at where it opened.
@@ -91,7 +131,29 @@ def read_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlDoc | None
             booleans[key] = value_node.value
 
     walk(node, "")
+    escaped = _escaped_characters(node, path, first_line)  # "\x01" in quotes: no longer written out
+    if escaped:
+        return None, escaped
     return YamlDoc(data, positions, booleans), []
+
+
+def _escaped_characters(root: yaml.Node | None, path: str, first_line: int) -> list[Problem]:
+    """An error for each value (or key) that holds a control character or noncharacter
+    through an escape (``"\x01"``, ``"\uFFFE"``), at the value."""
+    problems, nodes = [], [root] if root is not None else []
+    while nodes and len(problems) < characters.MAX_REPORTED:
+        node = nodes.pop()
+        if isinstance(node, yaml.ScalarNode):
+            found = characters.FORBIDDEN.search(node.value)
+            if found:
+                problems.append(error(path, first_line + node.start_mark.line, node.start_mark.column + 1,
+                                      f"this value holds {characters.described(found.group(0))}, which cannot be in a "
+                                      "book: remove the escape that writes it"))
+        elif isinstance(node, yaml.SequenceNode):
+            nodes.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            nodes.extend(item for pair in reversed(node.value) for item in reversed(pair))
+    return sorted(problems)
 
 
 def _yaml_hint(reason: str, context: str | None) -> str:
@@ -164,9 +226,12 @@ def language_tag_problem(tag: str) -> str | None:
 def load_metadata(root: Path) -> tuple[Metadata | None, list[Problem]]:
     path = METADATA_FILE
     file = root / path
-    if not file.is_file():
+    if not file.exists() and not file.is_symlink():
         return None, [error(path, 1, 1, "metadata.yaml is missing: every book folder needs one")]
-    raw = file.read_bytes()
+    try:
+        raw = read_inside(root, file)
+    except ResourceRefused as refused:
+        return None, [error(path, 1, 1, str(refused))]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -240,6 +305,9 @@ def parse_metadata(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[Me
     for n, subject in enumerate(subjects_value):
         if isinstance(subject, bool):
             problems.append(not_text(doc, f"subjects[{n}]", subject, path))
+        elif not _is_scalar_text(subject):
+            problems.append(error(path, *doc.where(f"subjects[{n}]"), _NOT_A_NAME.format(key="subjects", what="subject")))
+    subjects_value = [s for s in subjects_value if _is_scalar_text(s) and not isinstance(s, bool)]
 
     metadata = Metadata(
         title=title,
@@ -265,6 +333,16 @@ def parse_metadata(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[Me
     return metadata, problems
 
 
+_NOT_A_NAME = ("each item of `{key}` must be a {what} written as text, not a list, a mapping or nothing "
+               "(`{key}: [A, B]`, not `{key}: [[A, B]]`)")
+
+
+def _is_scalar_text(value: object) -> bool:
+    """A value that reads as text: a string, or a number or date as written (not a list,
+    a mapping or nothing)."""
+    return isinstance(value, (str, int, float, datetime.date))
+
+
 def _authors(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[str, ...]:
     value = doc.data.get("author")
     line, col = doc.where("author")
@@ -273,8 +351,10 @@ def _authors(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[str, ...
         return ()
     if isinstance(value, list):
         yes_or_no = [not_text(doc, f"author[{n}]", name, path) for n, name in enumerate(value) if isinstance(name, bool)]
+        yes_or_no += [error(path, *doc.where(f"author[{n}]"), _NOT_A_NAME.format(key="author", what="name"))
+                      for n, name in enumerate(value) if not _is_scalar_text(name)]
         problems.extend(yes_or_no)
-        names = tuple(str(v).strip() for v in value if v is not None and not isinstance(v, bool) and str(v).strip())
+        names = tuple(str(v).strip() for v in value if _is_scalar_text(v) and not isinstance(v, bool) and str(v).strip())
     elif isinstance(value, str):
         names, yes_or_no = ((value.strip(),) if value.strip() else ()), []
     else:
@@ -304,12 +384,22 @@ def _print_settings(doc: YamlDoc, path: str, problems: list[Problem]) -> PrintSe
         if len(sizes) != 2 or not all(_LENGTH.match(s) for s in sizes):
             line, col = doc.where("print.trim")
             problems.append(error(path, line, col, f"`trim: {trim}` must be a width and a height, e.g. `6in 9in` or `148mm 210mm`"))
+        elif not all(TRIM_INCHES[0] <= inches(size) <= TRIM_INCHES[1] for size in sizes):
+            line, col = doc.where("print.trim")
+            problems.append(error(path, line, col, f"`trim: {trim}` is {inches(sizes[0]):g}in by {inches(sizes[1]):g}in: "
+                                                   f"each side must be from {TRIM_INCHES[0]:g}in to {TRIM_INCHES[1]:g}in "
+                                                   "(the text needs room inside the margins, and a printer a page it "
+                                                   "can print)"))
         else:
             width, height = sizes
     bleed = text_value(doc, "print.bleed", path, problems) or default.bleed
     if bleed != "0" and not _LENGTH.match(bleed):
         line, col = doc.where("print.bleed")
         problems.append(error(path, line, col, f"`bleed: {bleed}` must be a length, e.g. `0.125in` or `3mm`"))
+    elif bleed != "0" and inches(bleed) > MAX_BLEED_INCHES:
+        line, col = doc.where("print.bleed")
+        problems.append(error(path, line, col, f"`bleed: {bleed}` is more than {MAX_BLEED_INCHES:g}in: printers ask for "
+                                               "0.125in (3mm)"))
     target = text_value(doc, "print.target", path, problems) or "generic"
     if target not in TARGETS:
         line, col = doc.where("print.target")
@@ -372,6 +462,12 @@ def _cover_text(doc: YamlDoc, path: str, problems: list[Problem]) -> bool:
         problems.append(error(path, line, col, "`cover_text` must be true or false"))
         return False
     return value
+
+
+def inches(length: str) -> float:
+    """A length as metadata.yaml writes it (``6in``, ``148mm``; see ``_LENGTH``), in inches."""
+    number, unit = re.fullmatch(r"([\d.]+)([a-z]+)", length).groups()
+    return float(number) * _INCHES_PER[unit]
 
 
 def position_of_byte(raw: bytes, offset: int) -> tuple[int, int]:

@@ -7,6 +7,7 @@ worker process, be cached by a hash of its inputs, and be tested on its own.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -37,11 +38,21 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message}"
+        """One line, whatever the path or message holds: a newline, a control character or a
+        bidirectional override (which would show a file name reversed) is written escaped."""
+        return f"{_escaped(self.path)}:{self.line}:{self.col}: {self.severity.value}: {_escaped(self.message)}"
 
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(text: str) -> str:
+    """``text`` with each character that would break or reorder the line as its escape (``\\n``, ``\\u202e``)."""
+    return _UNSHOWABLE.sub(lambda match: match.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 def did_you_mean(name: str, known: Iterable[str], shown: Callable[[str], str] = lambda n: f"`{n}`") -> str:

@@ -10,14 +10,20 @@ import hashlib
 import os
 import re
 import signal
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-# A temporary file of ``write_atomically``: ``.<name>.<8 characters of mkstemp>.partial``.
-_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.partial$")
+# A temporary file of ``write_atomically``: ``.<name>.bookbuild-<8 characters of mkstemp>.partial``,
+# where <name> is a file the build writes: no name of anyone else's.
+_TEMPORARY = ".{name}.bookbuild-"
+_RANDOM = re.compile(r"^[a-z0-9_]{8}\.partial$")
+# What the builds wrote into an output folder: ``sha256sum`` lines (``sha256sum -c`` reads
+# them), so that a build replaces only files it wrote and the author has not changed since.
+RECORD = ".bookbuild-written"
 
 
 def lock_path(out_dir: Path) -> Path:
@@ -52,11 +58,11 @@ def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
 
 def _write_all(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_temporaries_of_killed_builds(out_dir)
+    _remove_temporaries_of_killed_builds(out_dir, set(files) | set(written_before(out_dir)))
     staged: list[tuple[str, Path]] = []
     try:
         for name, data in files.items():
-            fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=out_dir)
+            fd, temp = tempfile.mkstemp(prefix=_TEMPORARY.format(name=name), suffix=".partial", dir=out_dir)
             staged.append((temp, out_dir / name))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -77,9 +83,73 @@ def _write_all(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
     return [final for _, final in staged]
 
 
-def _remove_temporaries_of_killed_builds(out_dir: Path) -> None:
+def _remove_temporaries_of_killed_builds(out_dir: Path, names: set[str]) -> None:
     """A build killed outright (SIGKILL, a power cut) cannot remove its temporary files;
-    the next build into the folder does (it holds the output lock: none is in use)."""
+    the next build into the folder does (it holds the output lock: none is in use). Only
+    files named as a temporary file of one of ``names`` (the files builds write there)
+    are ours: ``.thesis.final_v2.partial`` is the author's."""
     for entry in out_dir.iterdir():
-        if _TEMPORARY.match(entry.name) and entry.is_file() and not entry.is_symlink():
+        ours = any(entry.name.startswith(_TEMPORARY.format(name=name))
+                   and _RANDOM.match(entry.name[len(_TEMPORARY.format(name=name)):]) for name in names)
+        if ours and entry.is_file() and not entry.is_symlink():
             entry.unlink()
+
+
+def written_before(out_dir: Path) -> dict[str, str]:
+    """What the builds wrote into ``out_dir`` (``RECORD``): file name -> SHA-256."""
+    try:
+        fd = os.open(out_dir / RECORD, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return {}
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return {}
+        lines = handle.read(1_000_000).decode("utf-8", "replace").splitlines()
+    found = (line.split("  ", 1) for line in lines)
+    return {name: digest for digest, name in (entry for entry in found if len(entry) == 2)
+            if re.fullmatch(r"[0-9a-f]{64}", digest) and "/" not in name}
+
+
+def files_in_the_way(out_dir: Path, names: list[str]) -> list[str]:
+    """Those of ``names`` that a build may not replace: a file there that no build wrote, or
+    that was changed since (the author's own ``index.html``, say), or anything that is not
+    a plain file. A folder that has no record yet (built before there was one) holds an
+    earlier build's editions, which are named after the book: a PDF or EPUB of such a name is
+    taken to be one, and the download page when it gives the SHA-256 of one of them."""
+    record = written_before(out_dir)
+    taken = []
+    digests: dict[str, str] = {}
+    for name in names:
+        path = out_dir / name
+        if not (path.exists() or path.is_symlink()):
+            continue
+        if path.is_symlink() or not path.is_file():
+            taken.append(name)
+            continue
+        digests[name] = _digest(path)
+    for name, digest in digests.items():
+        if record:
+            ours = record.get(name) == digest
+        elif name.endswith((".epub", ".pdf")):
+            ours = True
+        else:
+            page = (out_dir / name).read_bytes()
+            ours = any(d.encode() in page for n, d in digests.items() if n.endswith((".epub", ".pdf")))
+        if not ours:
+            taken.append(name)
+    return sorted(taken)
+
+
+def record_of(out_dir: Path, files: dict[str, bytes]) -> bytes:
+    """The record after ``files`` are written: these, and what earlier builds wrote that is
+    still there unchanged."""
+    entries = {name: digest for name, digest in written_before(out_dir).items() if name not in files
+               and (out_dir / name).is_file() and not (out_dir / name).is_symlink()
+               and _digest(out_dir / name) == digest}
+    entries.update((name, hashlib.sha256(data).hexdigest()) for name, data in files.items())
+    return "".join(f"{digest}  {name}\n" for name, digest in sorted(entries.items())).encode()
+
+
+def _digest(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()

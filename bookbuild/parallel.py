@@ -86,12 +86,13 @@ class _Child:
 
     def result(self):
         try:
-            try:
-                status, value = self.receiver.recv()
-            except EOFError:
-                status, value = "failed", "a forked process of the build ended without a result"
-        finally:
-            self.stop()
+            status, value = self.receiver.recv()
+        except EOFError:
+            status, value = "failed", "a forked process of the build ended without a result"
+        except BaseException:  # Ctrl-C or SIGTERM to the build alone: the copy's work is not wanted
+            self.kill()
+            raise
+        self.stop()
         if status != "ok":
             raise RuntimeError(value)
         return value

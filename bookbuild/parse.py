@@ -6,18 +6,23 @@ hashed, so files can be parsed in parallel and cached.
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 import subprocess
+import threading
 from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from pathlib import Path
+from urllib.parse import unquote
 
 import pypandoc
 import tinyhtml5
 from lxml import etree
 from lxml import html as lxml_html
 
+from . import characters
 from .cache import Cache, key_of
 from .model import BookError, Heading, ImageRef, LinkRef, Metadata, ParsedPart, Problem, SourceFile, error, warning
 from .sanitize import sanitize
@@ -30,14 +35,26 @@ _HEADING = re.compile(r"^h([1-6])$")
 
 def parse_all(files: tuple[SourceFile, ...], jobs: int, cache: Cache) -> list[ParsedPart]:
     """Parse every file not already in the cache: pandoc on ``jobs`` batches at once
-    (it runs as a subprocess, so threads suffice), then each file on its own."""
+    (it runs as a subprocess, so threads suffice), then each file on its own. A file
+    nested too deeply is not given to pandoc (see ``nesting_problem``)."""
     keys = [key_of("parse", repr(source)) for source in files]
     parsed = [cache.load("parse", key) for key in keys]
+    for n, source in enumerate(files):
+        too_deep = nesting_problem(source) if parsed[n] is None else None
+        if too_deep is not None:
+            parsed[n] = replace(parse(replace(source, body=""), ""), problems=(too_deep,))
     missing = [files[n] for n, part in enumerate(parsed) if part is None]
     batches = [missing[i::jobs] for i in range(max(1, jobs)) if missing[i::jobs]]
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    _pandocs.stopping = False
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         html = {source.path: texts for batch, results in zip(batches, pool.map(_pandoc_batch, batches))
                 for source, texts in zip(batch, results)}
+    except BaseException:  # Ctrl-C or SIGTERM (see cli): the pandocs the threads wait for are stopped too
+        _pandocs.stop()
+        raise
+    finally:
+        pool.shutdown(cancel_futures=True)
     for n, part in enumerate(parsed):
         if part is None:
             body, title, subtitle, running_head = html[files[n].path]
@@ -96,10 +113,46 @@ class _PandocFailed(Exception):
     """pandoc's own message."""
 
 
+class _Pandocs:
+    """The pandoc processes running, so that a build that is stopped stops them too: they
+    run from threads, which a signal does not reach (and a pandoc given a hostile file can
+    take minutes)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running: set[subprocess.Popen] = set()
+        self.stopping = False
+
+    def run(self, command: list[str], data: bytes, timeout: float) -> subprocess.CompletedProcess:
+        with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+            with self.lock:
+                if self.stopping:
+                    process.kill()
+                    raise _PandocFailed("the build was stopped")
+                self.running.add(process)
+            try:
+                out, err = process.communicate(data, timeout=timeout)
+            except BaseException:
+                process.kill()
+                raise
+            finally:
+                with self.lock:
+                    self.running.discard(process)
+        return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopping = True
+            for process in self.running:
+                process.kill()
+
+
+_pandocs = _Pandocs()
+
+
 def _pandoc_texts(texts: list[str]) -> list[str]:
     """Markdown texts through one pandoc process, each to HTML."""
-    done = subprocess.run([pypandoc.get_pandoc_path(), "lua", str(_BATCH_SCRIPT)],
-                          input=json.dumps(texts).encode("utf-8"), capture_output=True, timeout=600)
+    done = _pandocs.run([pypandoc.get_pandoc_path(), "lua", str(_BATCH_SCRIPT)], json.dumps(texts).encode("utf-8"), 600)
     if done.returncode != 0:
         raise _PandocFailed(done.stderr.decode("utf-8", "replace").strip())
     return json.loads(done.stdout)
@@ -183,6 +236,63 @@ def _join_pandoc_html(parts: list[str]) -> str:
     return "\n".join(bodies)
 
 
+# How deeply blockquotes, lists and elements may be nested. pandoc's time grows with the
+# square of the depth (5000 nested list items: 30 s) and WeasyPrint's layout recurses (it
+# fails between 130 and 160 elements inside each other); a book needs a few levels.
+MAX_NESTING = 50  # levels, as written in the Markdown and its raw HTML
+MAX_ELEMENT_DEPTH = 2 * MAX_NESTING + 10  # elements inside each other in a file's HTML (a list level is two: ul, li)
+_NESTING_MARKERS = re.compile(r"^(?:[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])))+")
+_MARKER = re.compile(r">|[-*+]|\d{1,9}[.)]")
+_RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*?)?(/?)>")
+# Elements that never hold others, or whose end tag may be left out: not counted as levels.
+_UNNESTED = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+             "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup", "rb", "rt",
+             "rtc", "rp", "colgroup", "caption", "html", "head", "body"}
+_NESTING_ADVICE = "nest them less deeply (a book needs a few levels)"
+
+
+def nesting_problem(source: SourceFile) -> Problem | None:
+    """An error at the first line where the file nests deeper than ``MAX_NESTING``
+    levels: blockquote and list markers at the start of the line, its indentation (four
+    spaces a level), and the raw HTML elements still open; None when it does not."""
+    open_elements = 0
+    for n, line in enumerate(_mask_code(source.body).split("\n")):
+        if not line.strip():
+            continue
+        markers = _NESTING_MARKERS.match(line)
+        written = len(_MARKER.findall(markers.group(0))) if markers else 0
+        indentation = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+        for tag in _RAW_TAG.finditer(line):
+            if tag.group(2).lower() not in _UNNESTED and not tag.group(3):
+                open_elements = max(0, open_elements + (-1 if tag.group(1) else 1))
+            if written + indentation // 4 + open_elements > MAX_NESTING:
+                return error(source.path, source.body_line + n, tag.start() + 1,
+                             f"HTML elements nested more than {MAX_NESTING} deep: {_NESTING_ADVICE}")
+        if written + indentation // 4 + open_elements > MAX_NESTING:
+            return error(source.path, source.body_line + n, 1,
+                         f"blockquotes or lists nested more than {MAX_NESTING} deep: {_NESTING_ADVICE}")
+    return None
+
+
+def _flatten_too_deep(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+    """Elements nested deeper than ``MAX_ELEMENT_DEPTH`` keep only their text; the first
+    such element (in document order) is returned, None when there is none."""
+    first = None
+    stack = [(root, 0)]
+    while stack:
+        element, depth = stack.pop()
+        if depth == MAX_ELEMENT_DEPTH and len(element):
+            if first is None:
+                first = element
+            text = element.text_content()
+            for child in list(element):
+                element.remove(child)
+            element.text = text
+            continue
+        stack.extend((child, depth + 1) for child in reversed(element) if isinstance(child.tag, str))
+    return first
+
+
 def parse(source: SourceFile, html_text: str) -> ParsedPart:
     """One file, from the HTML pandoc wrote for it."""
     # Only an author's raw HTML needs the HTML5 parser; pandoc's own HTML is regular.
@@ -194,6 +304,14 @@ def parse(source: SourceFile, html_text: str) -> ParsedPart:
         line, col = locator.find(needle, ignore_case=True)
         problems.append(warning(source.path, line, col, message))
 
+    for offset, written, char in islice(characters.forbidden_references(locator.text), characters.MAX_REPORTED):
+        problems.append(error(source.path, *locator.position(offset),
+                              f"`{written}` is {characters.described(char)}, which cannot be in a book: {characters.ADVICE}"))
+    too_deep = _flatten_too_deep(root)
+    if too_deep is not None:  # nesting the Markdown does not show (nesting_problem reads it first)
+        line, col = locator.find(" ".join(too_deep.text_content().split())[:40])
+        problems.append(error(source.path, line, col, f"elements nested more than {MAX_ELEMENT_DEPTH} deep: "
+                                                      f"{_NESTING_ADVICE}"))
     sanitize(root, report_removal)
     headings = _normalise_headings(root)
     links = _collect_links(root, locator)
@@ -207,12 +325,7 @@ def parse(source: SourceFile, html_text: str) -> ParsedPart:
 
 def run_pandoc(markdown: str, path: str) -> str:
     try:
-        done = subprocess.run(
-            [pypandoc.get_pandoc_path(), "-f", PANDOC_FROM, *PANDOC_ARGS],
-            input=markdown.encode("utf-8"),
-            capture_output=True,
-            timeout=300,
-        )
+        done = _pandocs.run([pypandoc.get_pandoc_path(), "-f", PANDOC_FROM, *PANDOC_ARGS], markdown.encode("utf-8"), 300)
     except subprocess.TimeoutExpired:
         raise BookError([error(path, 1, 1, "pandoc took more than 5 minutes on this file: is it enormous?")])
     stderr = done.stderr.decode("utf-8", "replace").strip()
@@ -241,29 +354,34 @@ def _pandoc_tree(markup: str) -> lxml_html.HtmlElement:
 
 
 def _copy_children(source, target: lxml_html.HtmlElement) -> None:
-    target.text = source.text
-    last = None
-    for child in source:
-        if not isinstance(child.tag, str):  # a comment: keep only the text after it
-            if child.tail:
-                if last is None:
-                    target.text = (target.text or "") + child.tail
-                else:
-                    last.tail = (last.tail or "") + child.tail
-            continue
-        try:
-            element = lxml_html.Element(child.tag)
-        except ValueError:
-            element = lxml_html.Element("span")
-        for name, value in child.attrib.items():
+    """Copy a tinyhtml5 tree into lxml elements, without recursion (raw HTML may nest
+    thousands deep; ``parse`` refuses it, after the copy)."""
+    work = [(source, target)]
+    while work:
+        source, target = work.pop()
+        target.text = source.text
+        last = None
+        for child in source:
+            if not isinstance(child.tag, str):  # a comment: keep only the text after it
+                if child.tail:
+                    if last is None:
+                        target.text = (target.text or "") + child.tail
+                    else:
+                        last.tail = (last.tail or "") + child.tail
+                continue
             try:
-                element.set(name, value)
+                element = lxml_html.Element(child.tag)
             except ValueError:
-                pass  # a name XML cannot hold; nothing a book needs
-        _copy_children(child, element)
-        element.tail = child.tail
-        target.append(element)
-        last = element
+                element = lxml_html.Element("span")
+            for name, value in child.attrib.items():
+                try:
+                    element.set(name, value)
+                except ValueError:
+                    pass  # a name XML cannot hold; nothing a book needs
+            element.tail = child.tail
+            target.append(element)
+            work.append((child, element))
+            last = element
 
 
 class Locator:
@@ -278,6 +396,8 @@ class Locator:
         self.lower = self.text.lower()
         self.first_line = first_line
         self.next_start: dict[tuple[str, bool], int] = {}
+        self.links: dict[str, list[int]] | None = None  # see find_link
+        self.counts: dict[tuple[str, str], int] = {}
 
     def find(self, *needles: str, ignore_case: bool = False) -> tuple[int, int]:
         haystack = self.lower if ignore_case else self.text
@@ -297,14 +417,20 @@ class Locator:
         return self.position(offsets[min(n, len(offsets) - 1)]) if offsets else (self.first_line, 1)
 
     def find_link(self, target: str, wikilink: bool) -> tuple[int, int]:
+        """Where the n-th link (or image) to ``target`` is written: the n-th place among
+        Markdown links, reference definitions, raw HTML ``href``/``src`` and autolinks that
+        names it, however it is spelt there (``&amp;`` for ``&``, ``%20`` or a space);
+        a mention of it in prose is not one. Else the text's first mention of it."""
         if wikilink:
             return self.find(f"[[{target}]]", f"[[{target}|", f"[[{target}")
-        for needle in (f"]({target}", f"](<{target}>", f"]: {target}"):
-            key = (needle, False)
-            offset = self.text.find(needle, self.next_start.get(key, 0))
-            if offset >= 0:
-                self.next_start[key] = offset + 1
-                return self.position(_opening_bracket(self.text, offset))
+        if self.links is None:
+            self.links = _links_written(self.text)
+        places = self.links.get(_as_written(target), [])
+        if places:
+            key = ("link", target)
+            n = self.counts.get(key, 0)
+            self.counts[key] = n + 1
+            return self.position(places[min(n, len(places) - 1)])
         return self.find(target)
 
     def position(self, offset: int) -> tuple[int, int]:
@@ -323,6 +449,35 @@ def _mask_code(text: str) -> str:
         return "".join(c if c == "\n" else " " for c in match.group(0))
 
     return _CODE_SPAN.sub(blank, _FENCE.sub(blank, text))
+
+
+_WRITTEN_LINK = re.compile(
+    r"\]\(\s*(?P<md><[^>\n]*>|(?:[^\s()]|\([^\s()]*\))+)"  # [text](target), ![alt](target), balanced ()
+    r"|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*(?P<ref><[^>\n]*>|\S+)"  # [name]: target
+    r"|<[A-Za-z][^<>]*?\b(?:href|src)\s*=\s*(?P<attr>\"[^\"]*\"|'[^']*'|[^\s>]+)"  # <a href=...>, <img src=...>
+    r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*)>",  # <https://...>
+    re.MULTILINE | re.IGNORECASE)
+
+
+def _links_written(text: str) -> dict[str, list[int]]:
+    """Every link target written in ``text`` (as ``_as_written`` reads it) -> where each
+    place that names it starts: the ``[`` of a Markdown link, the ``<`` of a tag."""
+    places: dict[str, list[int]] = {}
+    for match in _WRITTEN_LINK.finditer(text):
+        kind = match.lastgroup
+        value = match.group(kind)
+        if kind in ("md", "ref") and value.startswith("<"):
+            value = value[1:-1]
+        elif kind == "attr" and value[:1] in "\"'":
+            value = value[1:-1]
+        start = _opening_bracket(text, match.start()) if kind == "md" else match.start()
+        places.setdefault(_as_written(value), []).append(start)
+    return places
+
+
+def _as_written(target: str) -> str:
+    """A link target with character references and %-escapes read, as pandoc reads it."""
+    return unquote(html_module.unescape(target.strip()))
 
 
 def _opening_bracket(text: str, close: int) -> int:

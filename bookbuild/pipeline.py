@@ -7,16 +7,17 @@ errors never touches the editions of the last good build.
 from __future__ import annotations
 
 import os
+import posixpath
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import ids
-from .cache import Cache, book_inputs_key
+from .cache import Cache, book_inputs_key, file_digest
 from .downloads import PAGE, Edition
 from .model import COVER, FORMATS, PRINT, SCREEN, Problem, Progress, Report, ResolvedBook, error, no_progress, raise_if_errors
-from .output import output_lock, write_atomically
+from .output import RECORD, files_in_the_way, output_lock, record_of, write_atomically
 
 # The stages themselves are imported where they run: a rebuild of an unchanged book only
 # reads the cache and writes, and should not pay for loading WeasyPrint's and pikepdf's
@@ -47,6 +48,9 @@ class BuildResult:
     seconds: dict[str, float] = field(default_factory=dict)  # file name -> time spent making it
     page: bytes = b""  # the download page, index.html
     from_cache: bool = False  # an unchanged book: the last build's results
+    # Files read outside metadata.yaml, manuscript/ and styles/ (a cover, a colour profile),
+    # with their SHA-256: ``book_inputs_key`` does not see them, so a reuse checks them.
+    read_elsewhere: tuple[tuple[str, str], ...] = ()
 
 
 def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = False,
@@ -78,15 +82,32 @@ def _build(options: BuildOptions) -> BuildResult:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     key = book_inputs_key(options.book, f"{options.formats}|{options.drafts}|{options.strict}|{epoch}")
     made = cache.load("builds", key)
+    if made is not None and any(file_digest(options.book, options.book / path) != digest
+                                for path, digest in made.read_elsewhere):
+        made = None
     if made is None:
         made = _make(options)
         cache.store("builds", key, made)
         cache.keep_latest("builds", key)
     else:
         made = replace(made, done=("nothing changed since the last build: its editions, from .cache",), from_cache=True)
-    # The page and the editions it describes are written together, or not at all.
-    written = write_atomically(options.out, {**made.editions, PAGE: made.page})
-    return replace(made, written=tuple(written))
+    # The page and the editions it describes are written together, or not at all, and
+    # the record of what was written last.
+    files = {**made.editions, PAGE: made.page}
+    refuse_files_in_the_way(options, list(files))
+    written = write_atomically(options.out, {**files, RECORD: record_of(options.out, files)})
+    return replace(made, written=tuple(path for path in written if path.name != RECORD))
+
+
+def refuse_files_in_the_way(options: BuildOptions, names: list[str]) -> None:
+    """A build never replaces a file it did not write (see ``output.files_in_the_way``)."""
+    def shown(name: str) -> str:
+        path = options.out / name
+        return path.relative_to(options.book).as_posix() if path.is_relative_to(options.book) else str(path)
+
+    raise_if_errors([error(shown(name), 1, 1, "this file was not written by a build, or was changed since: the "
+                                              "build does not replace it; move it away, or build into another "
+                                              "folder (--out)") for name in files_in_the_way(options.out, names)])
 
 
 def _make(options: BuildOptions) -> BuildResult:
@@ -102,6 +123,8 @@ def _make(options: BuildOptions) -> BuildResult:
     book = check(options.book, options.drafts, options.jobs, options.strict, progress)
     slug = ids.book_slug(book.metadata)
     name_of = {edition: ids.edition_file_name(slug, edition, options.drafts) for edition in (*FORMATS, COVER)}
+    written = [name_of[edition] for edition in options.formats] + ([name_of[COVER]] if PRINT in options.formats else [])
+    refuse_files_in_the_way(options, written + [PAGE])  # before the long part
     editions: dict[str, bytes] = {}
     seconds: dict[str, float] = {}
     notes: list[str] = []
@@ -156,4 +179,9 @@ def _make(options: BuildOptions) -> BuildResult:
     described = tuple(describe(edition, name_of[edition], editions[name_of[edition]])
                       for edition in (*FORMATS, COVER) if name_of[edition] in editions)
     page = download_page(book.metadata, described, cover_image(book), options.drafts)
-    return BuildResult((), tuple(problems), tuple(notes), tuple(reports), tuple(done), editions, described, seconds, page)
+    profile = book.metadata.print.color_profile.strip()
+    elsewhere = sorted({image.path for image in book.images} | ({posixpath.normpath(profile)} if profile else set()))
+    read_elsewhere = tuple((path, file_digest(options.book, options.book / path)) for path in elsewhere
+                           if not path.startswith(("manuscript/", "styles/")))
+    return BuildResult((), tuple(problems), tuple(notes), tuple(reports), tuple(done), editions, described, seconds, page,
+                       read_elsewhere=read_elsewhere)

@@ -23,7 +23,7 @@ from .model import (
     TocEntry, did_you_mean, error, raise_if_errors, warning,
 )
 from .metadata import METADATA_FILE
-from .resources import ResourceRefused, book_resource
+from .resources import MAX_FILE_BYTES, ResourceRefused, book_resource, read_inside
 from .svg import SVG_TYPE, SvgRefused, sanitize_svg
 
 _EXTERNAL = re.compile(r"^(https?|mailto|ftp|tel):", re.IGNORECASE)
@@ -216,7 +216,7 @@ def _svg_removals(book: Book, image: str, written: str, kind: str, path: str, li
     if kind != SVG_TYPE:
         return []
     try:
-        removed = sanitize_svg((book.root / image).read_bytes()).removed
+        removed = sanitize_svg(read_inside(book.root, book.root / image, MAX_FILE_BYTES)).removed
     except SvgRefused as refused:
         return [error(path, line, col, f"`{written}` {refused}")]
     return [warning(path, line, col, f"`{written}`: {message}") for message in removed]

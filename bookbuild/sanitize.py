@@ -15,7 +15,8 @@ from lxml import html as lxml_html
 from .theme import css_loads
 
 ACTIVE_ELEMENTS = ("script", "iframe", "object", "embed", "form", "frame", "frameset", "applet", "base", "meta",
-                   "link", "noscript", "template", "canvas", "dialog", "input", "button", "select", "textarea")
+                   "link", "noscript", "template", "canvas", "dialog", "input", "button", "select", "textarea",
+                   "portal", "fencedframe", "noembed", "noframes")
 # Elements whose content a book cannot show in every edition: each gets its own advice.
 UNSUPPORTED_ELEMENTS = {
     "style": "put the rules in styles/book.css",
@@ -25,9 +26,20 @@ UNSUPPORTED_ELEMENTS = {
     "audio": "books cannot play media",
     "source": "books cannot play media",
     "track": "books cannot play media",
+    "area": "a picture in a book cannot be a clickable map",
 }
+# The elements of HTML that an EPUB document may hold (EPUB 3, XHTML). Any other element
+# (obsolete ones such as <font>, <center> and <marquee>, misspelt or invented ones) fails
+# EPUBCheck: it is unwrapped, its text kept; <xmp> and its like become the <pre> they meant.
+HTML_ELEMENTS = frozenset("""
+    a abbr address article aside b bdi bdo blockquote br caption cite code col colgroup data dd del details dfn
+    div dl dt em fieldset figcaption figure footer h1 h2 h3 h4 h5 h6 header hgroup hr i img ins kbd label legend
+    li main mark menu meter nav ol output p pre progress q rp rt ruby s samp section small span strong sub summary
+    sup table tbody td tfoot th thead time tr u ul var wbr""".split())
+_PREFORMATTED = ("xmp", "listing", "plaintext")
 # Attributes that make a reader fetch something, whatever the element.
 FETCHING_ATTRIBUTES = ("srcset", "poster", "background", "longdesc", "ping", "formaction", "data", "action")
+_OLD_FETCHING_ATTRIBUTES = ("lowsrc", "dynsrc")  # on images, in browsers of the 1990s: no longer HTML
 _URL_ATTRIBUTES = ("href", "src", "xlink:href")
 
 # For repairing what unclosed raw tags leave behind: phrasing elements may not hold blocks.
@@ -51,6 +63,19 @@ def sanitize(root: lxml_html.HtmlElement, report: Callable[[str, str], None]) ->
         element.drop_tree()
     for element in list(root.iter("picture")):
         element.drop_tag()  # its <img> stays; its <source>s went above
+    for element in list(root.iter()):
+        tag = _local(element.tag)
+        if element is root or not tag or tag in HTML_ELEMENTS:
+            continue
+        if tag in _PREFORMATTED:
+            report(f"<{tag}", f"<{tag}> is obsolete: shown as preformatted text, as <pre>")
+            element.tag = "pre"
+        elif tag == "map":
+            report("<map", "<map> removed, its text kept: a picture in a book cannot be a clickable map")
+            element.drop_tag()
+        else:
+            report(f"<{tag}", f"<{tag}> removed, its text kept: EPUB readers do not know this element")
+            element.drop_tag()
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
@@ -63,11 +88,14 @@ def sanitize(root: lxml_html.HtmlElement, report: Callable[[str, str], None]) ->
             elif lower in _URL_ATTRIBUTES and _is_script_url(value):
                 report(value.strip()[:11], f"`{value.strip()[:30]}` link removed: books cannot run scripts")
                 del element.attrib[name]
-            elif lower in FETCHING_ATTRIBUTES and element.tag != "img":
+            elif lower in _OLD_FETCHING_ATTRIBUTES or (lower in FETCHING_ATTRIBUTES and element.tag != "img"):
                 report(f"{name}=", f"`{name}` attribute removed: books do not load other files this way")
                 del element.attrib[name]
             elif lower == "srcset":
                 report(f"{name}=", "`srcset` removed: an image has one file, in src")
+                del element.attrib[name]
+            elif lower == "usemap":
+                report(f"{name}=", "`usemap` attribute removed: a picture in a book cannot be a clickable map")
                 del element.attrib[name]
             elif lower == "style" and (css_loads(value) or "expression(" in "".join(value.lower().split())):
                 report("style=", "`style` attribute removed: it loads another file (url() or @import)")

@@ -50,6 +50,10 @@ _LINK_TARGET = re.compile(r"^\s*(https?:|mailto:)", re.IGNORECASE)
 _SCRIPT_URL = re.compile(r"^\s*(javascript|vbscript):", re.IGNORECASE)
 _CSS_URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
 _CSS_FETCH = re.compile(r"@import|expression\s*\(", re.IGNORECASE)
+_URL_REFERENCE = re.compile(r"url\(\s*['\"]?\s*(#[^'\")\s]*)", re.IGNORECASE)
+# Elements drawn, <use> references followed: a map of a city has tens of thousands; a
+# picture that asks for more (2 KB of nested <use> can ask for 10^8) would lay out for ever.
+MAX_ELEMENTS = 100_000
 
 
 class SvgRefused(ValueError):
@@ -103,8 +107,44 @@ def _sanitized(data: bytes) -> CleanSvg:
             removed.extend(_clean_attributes(element))
             if _local(element.tag) in _REFERENCES and not (element.get("href") or element.get(_XLINK_HREF)):
                 _drop(element)  # what is left refers to nothing (and renderers would try to load it)
+    drawn = _drawn_elements(root)
+    if drawn > MAX_ELEMENTS:
+        raise SvgRefused(f"draws more than {MAX_ELEMENTS:,} elements once its <use> and url(#...) references are "
+                         "followed (a few hundred bytes can ask for billions): simplify it, or save it as a PNG")
     cleaned = etree.tostring(root, xml_declaration=True, encoding="utf-8")
     return CleanSvg(cleaned, tuple(removed))
+
+
+def _drawn_elements(root: etree._Element) -> int:
+    """How many elements drawing the picture visits: each element, and again everything
+    a ``<use>`` or a ``url(#id)`` refers to, each time it is referred to (counted up to just
+    over ``MAX_ELEMENTS``). Without recursion; a loop of references is refused."""
+    elements = [e for e in root.iter() if isinstance(e.tag, str)]  # held, so each keeps its Python object
+    by_id = {e.get("id"): e for e in elements if e.get("id")}
+
+    def parts(element: etree._Element) -> list[etree._Element]:
+        found = [child for child in element if isinstance(child.tag, str)]
+        for name, value in element.attrib.items():
+            targets = [value] if name in (_XLINK_HREF, "href") else _URL_REFERENCE.findall(value)
+            found += [by_id[t.strip().lstrip("#")] for t in targets if t.strip().startswith("#")
+                      and t.strip().lstrip("#") in by_id]
+        return found
+
+    size: dict[etree._Element, int] = {}
+    visiting: set[etree._Element] = set()
+    stack: list[tuple[etree._Element, bool]] = [(root, False)]
+    while stack:
+        element, finished = stack.pop()
+        if finished:
+            size[element] = min(MAX_ELEMENTS + 1, 1 + sum(size[part] for part in parts(element)))
+            visiting.discard(element)
+        elif element not in size:
+            if element in visiting:
+                raise SvgRefused("refers to itself (a loop of <use> or url(#...) references): remove the loop")
+            visiting.add(element)
+            stack.append((element, True))
+            stack.extend((part, False) for part in parts(element) if part not in size)
+    return size[root]
 
 
 def _clean_attributes(element: etree._Element) -> list[str]:

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import characters
 from .model import Problem, error
+from .resources import ResourceRefused, read_inside
 
 BODY_FAMILY = "Source Serif Pro"
 
@@ -82,7 +84,12 @@ def check_book_styles(book_root: Path) -> list[Problem]:
         if not css.resolve().is_relative_to(book_root.resolve()):
             problems.append(error(path, 1, 1, "this stylesheet is a link to a file outside the book: copy it in instead"))
             continue
-        text = css.read_text(encoding="utf-8", errors="replace")
+        try:
+            text = read_inside(book_root, css).decode("utf-8", errors="replace")
+        except ResourceRefused as refused:
+            problems.append(error(path, 1, 1, str(refused)))
+            continue
+        problems.extend(characters.problems_in(text, path))
         for found in css_loads(text):
             problems.append(error(path, found.line, found.col, f"`{found.what}`: a book's styles may not load other files "
                                   "(the theme brings the fonts; images belong in the manuscript)"))
@@ -146,10 +153,15 @@ def unflattenable_transparency(book_root: Path, kinds: set[str]) -> list[Problem
     transparency the print edition cannot flatten; where nothing does (an SVG image),
     one problem that says so."""
     problems = []
-    sources = [(css.relative_to(book_root).as_posix(), css.read_text(encoding="utf-8", errors="replace"))
-               for css in sorted((book_root / "styles").glob("*.css"))] if (book_root / "styles").is_dir() else []
-    sources += [(md.relative_to(book_root).as_posix(), md.read_text(encoding="utf-8", errors="replace"))
-                for md in sorted((book_root / "manuscript").rglob("*.md"))]
+    files = sorted((book_root / "styles").glob("*.css")) if (book_root / "styles").is_dir() else []
+    files += sorted((book_root / "manuscript").rglob("*.md"))
+    sources = []
+    for file in files:
+        try:
+            sources.append((file.relative_to(book_root).as_posix(),
+                            read_inside(book_root, file).decode("utf-8", errors="replace")))
+        except ResourceRefused:
+            continue  # refused, and said so, when the book was gathered
     for kind in sorted(kinds):
         advice = (f"the print edition cannot flatten {_UNFLATTENABLE.get(kind, kind)} onto the paper: "
                   "use solid colours (an opacity or an rgba() colour is fine)")

@@ -15,6 +15,7 @@ turns; the server's threads only read the page and pass on requests.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import socket
 import sys
@@ -38,7 +39,8 @@ from .editions import epub
 from .model import BookError, PartKind, Problem, ResolvedBook
 from .cache import book_inputs_key
 from .pipeline import BuildOptions, build, check
-from .resources import ResourceRefused, book_resource
+from .resources import ResourceRefused, book_resource, image_bytes
+from .svg import SvgRefused
 
 PREVIEW = Path(__file__).resolve().parent / "preview"
 _SOURCES = ("metadata.yaml", "manuscript", "styles")  # what the book is made of; the rest is not watched
@@ -309,6 +311,23 @@ def _bug_page(root: Path, details: str, status: str,
 # --- the server --------------------------------------------------------------------------------
 
 
+def _host_and_port(value: str) -> tuple[str, int | None]:
+    """``Example.org:8000`` -> ("example.org", 8000), ``[::1]`` -> ("::1", 80); ("", None) for nonsense."""
+    try:
+        parts = urlsplit("//" + value.strip())
+        return parts.hostname or "", parts.port or 80
+    except ValueError:
+        return "", None
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _server(host: str, port: int, previewer: Previewer) -> ThreadingHTTPServer:
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
 
@@ -328,6 +347,8 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "bookbuild-preview"
 
     def do_GET(self) -> None:
+        if not self._to_this_server():
+            return
         path = unquote(urlsplit(self.path).path)
         preview = self.previewer.preview
         if path in ("/", "/index.html"):
@@ -350,21 +371,53 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found\n")
 
     def do_POST(self) -> None:
-        if urlsplit(self.path).path == "/build":
+        if not self._to_this_server():
+            return
+        if not self._from_the_preview():
+            self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", b"only the preview page may ask for a build\n")
+        elif urlsplit(self.path).path == "/build":
             self.previewer.build_requested.set()
             self._send(HTTPStatus.ACCEPTED, "text/plain; charset=utf-8", b"building\n")
         else:
             self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found\n")
 
+    def _to_this_server(self) -> bool:
+        """A request whose Host is this preview's own name and port, else answered 421.
+
+        A web page the author visits can make its own domain name point at 127.0.0.1 (DNS
+        rebinding) and then read whatever this server answers to that name: the book. A
+        browser sends the name it asked for, so only this server's names are answered: an
+        address (127.0.0.1, [::1], or whatever address --host listens on, which no page can
+        make its own), localhost, and the --host given."""
+        host, port = _host_and_port(self.headers.get("Host", ""))
+        names = {"localhost", self.previewer.options.host.strip("[]").lower()}
+        if (host in names or _is_address(host)) and port == self.server.server_address[1]:
+            return True
+        self._send(HTTPStatus.MISDIRECTED_REQUEST, "text/plain; charset=utf-8",
+                   b"this preview answers only to its own address, such as 127.0.0.1\n")
+        return False
+
+    def _from_the_preview(self) -> bool:
+        """A request that changes something (a build) made by the preview page itself, not by
+        another site's page in the author's browser: its Origin is this server (browsers send
+        it with every POST), or, without one, the browser says it is same-origin."""
+        origin = self.headers.get("Origin")
+        if origin is None:
+            return self.headers.get("Sec-Fetch-Site") == "same-origin"
+        scheme, _, address = origin.partition("://")
+        return scheme == "http" and _host_and_port(address) == _host_and_port(self.headers.get("Host", ""))
+
     def _media(self, src: str) -> None:
-        """An image of the book: only files inside the book folder, checked as the build checks them."""
+        """An image of the book: only files inside the book folder, checked as the build checks
+        them, and as every edition gets them (an SVG sanitised)."""
         root = self.previewer.options.book
         try:
             relative, kind = book_resource(root, "", src)
-        except ResourceRefused:
+            data = image_bytes(root, root / relative, kind)
+        except (ResourceRefused, SvgRefused):
             self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found\n")
             return
-        self._send_file(root / relative, kind)
+        self._send(HTTPStatus.OK, kind, data)
 
     def _send_file(self, path: Path | None, kind: str) -> None:
         if path is None or not path.is_file():

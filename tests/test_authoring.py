@@ -25,7 +25,7 @@ def test_init_writes_a_book_that_builds_at_once(new_book):
         assert topic in readme
     assert sorted(p.name for p in (book / "manuscript").iterdir()) == ["001-the-first-thing.md", "002-knead-less-than-you-think.md"]
     assert sorted(p.name for p in (book / "dist").iterdir()) == [
-        "index.html", "salt-light-notes-cover.pdf", "salt-light-notes-print.pdf", "salt-light-notes-screen.pdf",
+        ".bookbuild-written", "index.html", "salt-light-notes-cover.pdf", "salt-light-notes-print.pdf", "salt-light-notes-screen.pdf",
         "salt-light-notes.epub"]
     assert built.stderr == ""  # not even a warning
 

@@ -11,6 +11,7 @@ gives the same bytes wherever it is built).
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import ctypes.util
 import os
 import random
@@ -26,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from bookbuild.output import RECORD
 from conftest import REPO, copy_book, run_build
 
 SEED = 15  # the kills' moments: the same every run
@@ -35,9 +37,11 @@ TEMPORARY = re.compile(r"^\..+\.partial$")
 
 
 def previous_editions(out: Path, names: list[str]) -> dict[str, bytes]:
-    """Editions of an earlier build of the book (their bytes only need to differ from the new ones)."""
+    """Editions of an earlier build of the book (their bytes only need to differ from the new
+    ones), and its record of them (output.RECORD: a build replaces only the files it wrote)."""
     out.mkdir(parents=True, exist_ok=True)
-    old = {name: f"the previous build's {name}\n".encode() * 50 for name in names}
+    old = {name: f"the previous build's {name}\n".encode() * 50 for name in names if name != RECORD}
+    old[RECORD] = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(old.items())).encode()
     for name, data in old.items():
         (out / name).write_bytes(data)
     return old

@@ -103,8 +103,8 @@ def used(installed) -> list[tuple[str, Path]]:
     built = installed.run("--book", book, "--out", installed.elsewhere / "out")
     assert built.returncode == 0, built.stderr
     assert sorted(path.name for path in (installed.elsewhere / "out").iterdir()) == [
-        "cross-references-cover.pdf", "cross-references-print.pdf", "cross-references-screen.pdf", "cross-references.epub",
-        "index.html"]
+        ".bookbuild-written", "cross-references-cover.pdf", "cross-references-print.pdf", "cross-references-screen.pdf",
+        "cross-references.epub", "index.html"]
 
     watch = subprocess.Popen([str(installed.target / "bin" / "bookbuild"), "watch", "--book", str(book), "--port", "0"],
                              cwd=installed.elsewhere, env=installed.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -87,8 +87,8 @@ def test_two_builds_at_once_wait_for_each_other(tmp_path):
     assert (first.returncode, second.returncode) == (0, 0), second.stderr
     assert "waiting: another build is writing to" in second.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "cross-references-cover.pdf", "cross-references-print.pdf", "cross-references-screen.pdf", "cross-references.epub",
-        "index.html"]
+        ".bookbuild-written", "cross-references-cover.pdf", "cross-references-print.pdf", "cross-references-screen.pdf",
+        "cross-references.epub", "index.html"]
 
 
 def test_a_failure_beside_a_forked_copy_ends_both(monkeypatch):

@@ -126,8 +126,8 @@ def drafts(tmp_path_factory):
 
 def test_a_drafts_build_is_marked_as_a_draft(drafts):
     assert sorted(p.name for p in drafts.iterdir()) == [
-        "cross-references-draft-cover.pdf", "cross-references-draft-print.pdf", "cross-references-draft-screen.pdf",
-        "cross-references-draft.epub", "index.html"]
+        ".bookbuild-written", "cross-references-draft-cover.pdf", "cross-references-draft-print.pdf",
+        "cross-references-draft-screen.pdf", "cross-references-draft.epub", "index.html"]
     title_page = epub_xhtml(drafts / "cross-references-draft.epub", "front-title-page.xhtml")
     mark = next(title_page.iter("{http://www.w3.org/1999/xhtml}p"))  # the first line, above the title
     assert (mark.get("class"), mark.text, mark.getnext().get("class")) == ("draft-mark", "Draft: not for publication", "book-title")

@@ -27,6 +27,7 @@ from lxml.cssselect import CSSSelector, SelectorError
 
 from ..metadata import read_yaml
 from ..model import Problem, error
+from ..resources import ResourceRefused, read_inside
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 BOOK_RULES = "import-rules.yaml"
@@ -58,9 +59,14 @@ def load_rules(book: Path) -> tuple[Rules, list[Problem]]:
     problems: list[Problem] = []
     entries: dict[str, list] = {key: [] for key in _KEYS}
     for file, shown in ((RULES_FILE, "bookbuild/blogimport/rules.yaml"), (book / BOOK_RULES, BOOK_RULES)):
-        if not file.is_file():
+        if not file.exists() and not file.is_symlink():
             continue
-        doc, found = read_yaml(file.read_text(encoding="utf-8-sig"), shown)
+        try:  # the book's own file, read as every file of the book is
+            text = (file.read_bytes() if file == RULES_FILE else read_inside(book, file)).decode("utf-8-sig")
+        except (ResourceRefused, UnicodeDecodeError) as refused:
+            problems.append(error(shown, 1, 1, f"cannot be read: {refused}"))
+            continue
+        doc, found = read_yaml(text, shown)
         problems += found
         if doc is None:
             continue

@@ -11,15 +11,18 @@ import hashlib
 import posixpath
 import re
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from ..ids import slugify
-from ..resources import ResourceRefused, media_type
+from ..ids import shortened, slugify
+from ..resources import ResourceRefused, media_type, read_inside
 
 IMAGES = "manuscript/images"
 MAX_DOWNLOAD = 40 * 1024 * 1024  # bytes; more than any web image needs
+DOWNLOAD_SECONDS = 60.0  # for one image, all of it: a slow server is given up, not waited for
+READ_SECONDS = 10.0  # for each read: the most the deadline can be overrun
 _EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp", "image/svg+xml": ".svg"}
 _RESIZED = re.compile(r"-(\d+x\d+|scaled)(?=\.[A-Za-z0-9]+$)")  # WordPress's photo-1024x683.jpg, photo-scaled.jpg
 
@@ -61,9 +64,11 @@ class ImageStore:
             if data is not None:
                 url = candidate
                 break
+        deadline = time.monotonic() + DOWNLOAD_SECONDS  # for the image: every address it may be at, originals included
         for candidate in urls if data is None and self.fetch else ():
             if urlsplit(candidate).scheme in ("http", "https"):
-                data = _download(candidate) or (_download(_RESIZED.sub("", candidate)) if _RESIZED.search(candidate) else None)
+                data = (_download(candidate, deadline)
+                        or (_download(_RESIZED.sub("", candidate), deadline) if _RESIZED.search(candidate) else None))
                 if data is not None:
                     url = candidate
                     break
@@ -117,12 +122,12 @@ class ImageStore:
         except ResourceRefused:
             temporary.unlink()
             return None
-        stem = slugify(Path(unquote(name)).stem) or "image-" + hashlib.sha256(data).hexdigest()[:8]
+        stem = shortened(slugify(Path(unquote(name)).stem)) or "image-" + hashlib.sha256(data).hexdigest()[:8]
         extension = _EXTENSIONS[kind]
         for n in range(1, 1000):
             target = folder / f"{stem}{'' if n == 1 else f'-{n}'}{extension}"
-            if target.exists() and target.read_bytes() != data:
-                continue
+            if (target.exists() or target.is_symlink()) and _bytes_or_none(self.book, target) != data:
+                continue  # another picture (or no plain file) under that name
             if target.exists():
                 temporary.unlink()
             else:
@@ -131,6 +136,13 @@ class ImageStore:
             self.found.append(target.relative_to(self.book).as_posix())
             return "images/" + target.name
         temporary.unlink()
+        return None
+
+
+def _bytes_or_none(book: Path, file: Path) -> bytes | None:
+    try:
+        return read_inside(book, file)
+    except ResourceRefused:
         return None
 
 
@@ -145,19 +157,30 @@ def _data_url(url: str) -> bytes | None:
         return None
 
 
-def _download(url: str) -> bytes | None:
-    """GET an image over http(s); redirects only to http(s); None on any failure."""
+def _download(url: str, deadline: float | None = None) -> bytes | None:
+    """GET an image over http(s); redirects only to http(s); None on any failure, and when
+    it is not done by ``deadline`` (``DOWNLOAD_SECONDS`` from now unless given): a server may
+    send a byte every few seconds for ever, and each read's own time limit never runs out."""
+    deadline = deadline if deadline is not None else time.monotonic() + DOWNLOAD_SECONDS
+    if time.monotonic() >= deadline:
+        return None
     opener = urllib.request.OpenerDirector()
     for handler in (urllib.request.ProxyHandler(), urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(),
                     urllib.request.HTTPRedirectHandler(), urllib.request.HTTPDefaultErrorHandler(),
                     urllib.request.HTTPErrorProcessor()):
         opener.add_handler(handler)
     request = urllib.request.Request(url, headers={"User-Agent": "bookbuild-import"})
+    chunks: list[bytes] = []
+    size = 0
     try:
-        with opener.open(request, timeout=30) as response:
+        with opener.open(request, timeout=max(0.1, min(READ_SECONDS, deadline - time.monotonic()))) as response:
             if urlsplit(response.geturl()).scheme not in ("http", "https"):
                 return None
-            data = response.read(MAX_DOWNLOAD + 1)
+            while size <= MAX_DOWNLOAD and (chunk := response.read1(65536)):
+                chunks.append(chunk)
+                size += len(chunk)
+                if time.monotonic() > deadline:
+                    return None
     except (OSError, ValueError):  # URLError, HTTPError, timeouts, malformed URLs
         return None
-    return data if len(data) <= MAX_DOWNLOAD else None
+    return b"".join(chunks) if size <= MAX_DOWNLOAD and time.monotonic() <= deadline else None

@@ -22,9 +22,10 @@ from lxml import html as lxml_html
 from ..ids import slugify
 from ..metadata import METADATA_FILE, parse_metadata, read_yaml
 from ..model import BookError, Problem, error, raise_if_errors, warning
+from ..resources import ResourceRefused, read_inside
 from ..sanitize import sanitize
 from . import furniture, links, markdown, media
-from .images import ImageStore, local_copy
+from .images import IMAGES, ImageStore, local_copy
 from .posts import PAGE, Blog, Post, numbered_title
 from .saved_pages import read_folder
 from .wxr import read_wxr
@@ -141,6 +142,7 @@ class _Chapter:
 def import_blog(options: ImportOptions) -> ImportSummary:
     """Import a blog into the book folder; raises BookError when nothing can be imported
     (an unreadable or refused export, a broken ``import-rules.yaml``)."""
+    _refuse_folders_leading_out(options.book)
     shown = options.shown or str(options.source)
     blog = _read(options.source, shown)
     rules, rule_problems = furniture.load_rules(options.book)
@@ -440,6 +442,16 @@ def _place_images(chapter: _Chapter, store: ImageStore) -> None:
             parent.drop_tag()  # a link to the image file itself: the book shows the image
 
 
+def _refuse_folders_leading_out(book: Path) -> None:
+    """The import writes into manuscript/ and manuscript/images/: neither may be a link that
+    leads out of the book (the chapters and pictures would land wherever it points)."""
+    for folder in (MANUSCRIPT, IMAGES):
+        path = book / folder
+        if (path.exists() or path.is_symlink()) and not path.resolve().is_relative_to(book.resolve()):
+            raise BookError([error(folder, 1, 1, f"{folder}/ is a link to a folder outside the book, and the import "
+                                                 "writes only inside the book folder: make it a folder of its own")])
+
+
 def _write(book: Path, chapters: list[_Chapter], state: _State) -> dict[str, tuple[str, ...]]:
     """Write each chapter unless the author edited it since the last import; remember what was written."""
     done: dict[str, list[str]] = {"written": [], "updated": [], "unchanged": [], "kept": []}
@@ -454,7 +466,7 @@ def _write(book: Path, chapters: list[_Chapter], state: _State) -> dict[str, tup
         if not file.exists():
             _write_file(file, text)
             done["written"].append(chapter.path)
-        elif hashes.get(chapter.path) != _hash(file.read_bytes()):
+        elif hashes.get(chapter.path) != _hash(_read_or_nothing(book, file)):
             done["kept"].append(chapter.path)
             continue
         elif new_hash == hashes.get(chapter.path):
@@ -502,14 +514,14 @@ def _load_state(book: Path, problems: list[Problem]) -> _State:
     if not file.exists():
         return _State()
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = json.loads(read_inside(book, file).decode("utf-8"))
         chapters, numbers = data["chapters"], data.get("numbers", {})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in chapters.items()):
             raise ValueError("entries are not text")
         if not all(isinstance(k, str) and type(v) is int and v > 0 for k, v in numbers.items()):
             raise ValueError("numbers are not numbers")
         return _State(dict(chapters), dict(numbers))
-    except (ValueError, KeyError, TypeError, AttributeError) as failure:
+    except (ValueError, KeyError, TypeError, AttributeError) as failure:  # ResourceRefused too
         problems.append(warning(STATE_FILE, 1, 1, f"cannot be read ({failure}): every existing chapter is kept as it is"))
         return _State()
 
@@ -532,6 +544,15 @@ def _write_file(file: Path, text: str) -> None:
     temporary = file.with_name(f".{file.name}.import-tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(file)
+
+
+def _read_or_nothing(book: Path, file: Path) -> bytes:
+    """A chapter's bytes; nothing for one that is not a plain file of the book (a link out,
+    a pipe): the author's, then, and kept."""
+    try:
+        return read_inside(book, file)
+    except ResourceRefused:
+        return b""
 
 
 def _hash(data: bytes) -> str:

@@ -20,9 +20,9 @@ from urllib.parse import quote
 from lxml import etree
 from lxml import html as lxml_html
 
-from .. import fonts, generated, ids, theme
+from .. import characters, fonts, generated, ids, theme
 from ..cover import titled_cover, typographic_cover
-from ..model import PartKind, ResolvedBook, ResolvedPart
+from ..model import BookError, PartKind, ResolvedBook, ResolvedPart, error
 from ..pagemap import PageStart, Placement, insert_page_markers, placements
 from ..resources import image_bytes
 
@@ -81,7 +81,29 @@ def render_epub(book: ResolvedBook, page_starts: tuple[PageStart, ...] = ()) -> 
     files = [("META-INF/container.xml", _container()), (f"{PACKAGE_FOLDER}/{PACKAGE_FILE}", package)]
     files += [(f"{PACKAGE_FOLDER}/{item.href}", item.content) for item in items]
     files.append((f"{PACKAGE_FOLDER}/{NCX_FILE}", _ncx(book)))
+    _refuse_forbidden_characters(files)
     return _archive(files, ids.build_date(book.metadata))
+
+
+_TEXT_FILES = (".xhtml", ".opf", ".ncx", ".xml", ".css", ".svg")
+
+
+def _refuse_forbidden_characters(files: list[tuple[str, bytes]]) -> None:
+    """The last look before the archive is made: a control character or noncharacter in
+    any document makes EPUB readers (and EPUBCheck) stop. Every way into the book refuses
+    them where they are written (``characters``); this catches a way that does not."""
+    problems = []
+    for name, content in files:
+        if name.endswith(_TEXT_FILES):
+            text = content.decode("utf-8", errors="replace")
+            for offset, char in characters.forbidden_in(text):
+                line, col = characters.position(text, offset)
+                problems.append(error("manuscript", 1, 1, f"the EPUB's {name} would hold {characters.described(char)} "
+                                                         f"at its line {line}, column {col}, which EPUB readers refuse: "
+                                                         "find it in the book and delete it"))
+                break
+    if problems:
+        raise BookError(problems)
 
 
 def _resources(book: ResolvedBook) -> list[Item]:
@@ -96,7 +118,7 @@ def _resources(book: ResolvedBook) -> list[Item]:
     inside = [image for image in book.images if image.path != book.metadata.cover]
     for n, image in enumerate(inside, start=1):
         items.append(Item(f"image-{n}", media_name(image.path), image.media_type,
-                          image_bytes(book.root / image.path, image.media_type)))
+                          image_bytes(book.root, book.root / image.path, image.media_type)))
     content, media_type = cover_image(book)
     items.append(Item(COVER_IMAGE_ID, _cover_image_name(book), media_type, content, ("cover-image",)))
     return items
@@ -110,8 +132,8 @@ def cover_image(book: ResolvedBook) -> tuple[bytes, str]:
         return typographic_cover(book.metadata), "image/png"
     kind = next(i.media_type for i in book.images if i.path == cover)
     if _titled(book):
-        return titled_cover(image_bytes(book.root / cover, kind), book.metadata), "image/png"
-    return image_bytes(book.root / cover, kind), kind
+        return titled_cover(image_bytes(book.root, book.root / cover, kind), book.metadata), "image/png"
+    return image_bytes(book.root, book.root / cover, kind), kind
 
 
 def _titled(book: ResolvedBook) -> bool:

@@ -13,14 +13,19 @@ import multiprocessing
 import re
 import shutil
 import tempfile
+import time
+import traceback
+from html import unescape
+from multiprocessing.connection import Connection, wait
 
-from .. import ids, theme
-from ..cache import Cache, key_of
+from .. import ids, parallel, theme  # parallel: its at-fork hook ends each worker with the build
+from ..cache import Cache, file_digest, key_of
 from ..model import Progress, ResolvedBook, no_progress
 from .pagenumbers import width_class
 from .typeset import SegmentJob, SegmentLayout, Typesetter, TypesetterSetup, fill_in_worker, start_worker, typeset_in_worker
 
 _PRINTED_PAGE = re.compile(r'data-page="([^"]*)"')
+_IMAGE_SOURCE = re.compile(r'<img\b[^>]*?\ssrc="([^"]+)"')
 _FIRST_FOLIO = re.compile(r"counter-reset: page \d+")
 
 
@@ -41,9 +46,10 @@ class Layouts:
         self.setup_key = key_of(repr(self.setup), *(path.read_bytes() for path in stylesheets))
         self.jobs, self.cache, self.progress = jobs, cache, progress
         self.done: dict[str, SegmentLayout] = {}
+        self.image_digests: dict[str, str] = {}  # book-relative path -> SHA-256, once per build
         self.typeset_just_now: tuple[int, ...] = ()  # which of the last requests were laid out, not found
         self.keep_warm = keep_warm
-        self.pool = _warm[1] if keep_warm and _warm is not None and _warm[0] == self.setup_key else None
+        self.pool = _warm[1] if keep_warm and _warm is not None and _warm[0] == self.setup_key and _warm[1].alive else None
         self.here: Typesetter | None = None
 
     def __enter__(self) -> Layouts:
@@ -63,12 +69,24 @@ class Layouts:
 
     def _key(self, job: SegmentJob) -> str:
         """What decides a layout: the job, with the page numbers it prints reduced to their
-        widths (unless they must be laid out as they are)."""
+        widths (unless they must be laid out as they are), and the bytes of every image it
+        shows (a picture replaced under the same name is laid out again)."""
+        images = self._image_digests(job.html)
         if job.exact_numbers:
-            return key_of(self.setup_key, job.page_css, str(job.tagged), job.html, "|".join(job.folios))
+            return key_of(self.setup_key, job.page_css, str(job.tagged), job.html, "|".join(job.folios), images)
         html = _PRINTED_PAGE.sub(lambda m: f'data-page="{width_class(m.group(1))}"', job.html)
         page_css = _FIRST_FOLIO.sub("counter-reset: page #", job.page_css)
-        return key_of(self.setup_key, page_css, str(job.tagged), html, "|".join(map(width_class, job.folios)))
+        return key_of(self.setup_key, page_css, str(job.tagged), html, "|".join(map(width_class, job.folios)), images)
+
+    def _image_digests(self, html: str) -> str:
+        """The SHA-256 of each image a segment's HTML uses (book-relative ``src``), in order."""
+        digests = []
+        for src in _IMAGE_SOURCE.findall(html):
+            path = unescape(src)
+            if path not in self.image_digests:
+                self.image_digests[path] = file_digest(self.setup.root, self.setup.root / path)
+            digests.append(f"{path}={self.image_digests[path]}")
+        return "|".join(digests)
 
     def _known(self, key: str) -> SegmentLayout | None:
         found = self.done.get(key)
@@ -128,21 +146,102 @@ class Layouts:
 
 
 class WorkerPool:
-    """Layout worker processes, and the temporary folder they keep their files in, which
-    goes with them: they are stopped, not left to end, so they cannot remove it."""
+    """Layout worker processes, each with a pipe of its own, and the temporary folder they
+    keep their files in, which goes with them: they are stopped, not left to end, so they
+    cannot remove it.
+
+    Not multiprocessing.Pool: its workers share one queue and its lock, and a worker killed
+    while it held them (SIGTERM to the process group, the OOM killer) left the build waiting
+    for ever in ``Pool.terminate``. A worker here holds nothing another needs, and a stop
+    is SIGTERM, then SIGKILL after two seconds."""
 
     def __init__(self, workers: int, setup: TypesetterSetup):
         self.temporary_folder = tempfile.mkdtemp(prefix="bookbuild-workers-")
-        self.processes = multiprocessing.get_context("fork").Pool(
-            workers, initializer=start_worker, initargs=(setup, self.temporary_folder))
+        context = multiprocessing.get_context("fork")
+        self.workers: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
+        for _ in range(workers):
+            mine, theirs = context.Pipe()
+            others = [connection for _, connection in self.workers] + [mine]
+            process = context.Process(target=_serve, args=(theirs, others, setup, self.temporary_folder), daemon=True)
+            process.start()
+            theirs.close()
+            self.workers.append((process, mine))
+
+    @property
+    def alive(self) -> bool:
+        return bool(self.workers) and all(process.is_alive() for process, _ in self.workers)
 
     def imap_unordered(self, function, work):
-        return self.processes.imap_unordered(function, work)
+        """``function(item)`` for each item of ``work`` in the workers, results as they come.
+        A worker's exception is raised here (with its traceback); a worker that ends without
+        a result stops them all."""
+        pending = iter(work)
+        idle = list(self.workers)
+        busy: dict[Connection, tuple] = {}
+        try:
+            while True:
+                while idle and (item := next(pending, _NO_MORE)) is not _NO_MORE:
+                    worker = idle.pop()
+                    worker[1].send((function, item))
+                    busy[worker[1]] = worker
+                if not busy:
+                    return
+                for connection in wait(list(busy)):
+                    worker = busy.pop(connection)
+                    try:
+                        status, value, *details = connection.recv()
+                    except (EOFError, OSError):
+                        raise RuntimeError(f"a layout worker ended without a result (exit code {worker[0].exitcode})")
+                    idle.append(worker)
+                    if status != "ok":
+                        raise value from _WorkerTraceback(details[0])
+                    yield value
+        finally:
+            if busy:  # left before every result came: the workers' state is unknown
+                self.stop()
 
     def stop(self) -> None:
-        self.processes.terminate()
-        self.processes.join()
+        for process, _ in self.workers:
+            if process.is_alive():
+                process.terminate()
+        deadline = time.monotonic() + 2
+        for process, connection in self.workers:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():  # stuck where SIGTERM does not reach
+                process.kill()
+                process.join()
+            connection.close()
+        self.workers = []
         shutil.rmtree(self.temporary_folder, ignore_errors=True)
+
+
+_NO_MORE = object()
+
+
+class _WorkerTraceback(Exception):
+    """Where a worker's exception was raised, in the worker: shown as its cause."""
+
+
+def _serve(connection: Connection, parents_ends: list[Connection], setup: TypesetterSetup, temporary_folder: str) -> None:
+    """A worker's life: set up (``start_worker``), then ``function(item)`` for each
+    ``(function, item)`` received, each answered ("ok", result) or ("failed", exception,
+    traceback), until the pipe closes."""
+    for end in parents_ends:
+        end.close()  # the parent's ends: when it is gone, recv() ends instead of waiting
+    start_worker(setup, temporary_folder)
+    while True:
+        try:
+            function, item = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer = ("ok", function(item))
+        except BaseException as failure:
+            answer = ("failed", failure, traceback.format_exc())
+        try:
+            connection.send(answer)
+        except Exception:  # an exception that cannot be pickled: sent as its text
+            connection.send(("failed", RuntimeError(str(answer[1])), answer[-1]))
 
 
 def stop_warm_workers() -> None:

@@ -55,7 +55,7 @@ def test_nothing_is_renamed_into_place_until_every_file_is_complete(tmp_path, mo
     # within one file system is atomic), and nothing in place yet.
     assert sorted(staged.values()) == sorted(files.values())
     for name in files:
-        assert [n for n in staged if re.fullmatch(re.escape(f".{name}.") + r"\w+\.partial", n)], staged
+        assert [n for n in staged if re.fullmatch(re.escape(f".{name}.bookbuild-") + r"\w{8}\.partial", n)], staged
     assert STOP <= blocked  # an interrupt waits until all are in place
     assert blocked_now() == before  # and is let through afterwards
 

@@ -78,9 +78,10 @@ def test_a_link_that_leads_out_of_the_book_is_refused_and_one_inside_it_is_not(b
     (images / "secret.png").symlink_to(outside)
     (images / "alias.png").symlink_to(images / "red.png")
     (book / "manuscript" / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
-    assert refused(book, "images/secret.png") == ("image `images/secret.png` is a link to a file outside the book "
-                                                  "folder: copy the file in instead")
-    assert refused(book, "elsewhere/outside.png").startswith("image `elsewhere/outside.png` is a link to a file outside")
+    assert refused(book, "images/secret.png") == ("image `images/secret.png`: this file is a link to a file outside "
+                                                  "the book folder: copy the file into the book instead")
+    assert refused(book, "elsewhere/outside.png").startswith("image `elsewhere/outside.png`: this file is a link to "
+                                                             "a file outside")
     assert book_resource(book, "manuscript/001-a.md", "images/alias.png") == ("manuscript/images/alias.png", "image/png")
 
 
@@ -96,8 +97,8 @@ def test_an_enormous_image_is_refused_from_its_header_without_decoding_a_pixel(b
     assert refused(book, "images/huge.png") == (
         "`images/huge.png` is 8000x6000 pixels (48 megapixels): scale it down to at most 40 megapixels "
         "(6000x6000 prints a full 6x9in page at far more than 300 ppi)")
-    (images / "limit.png").write_bytes(png_header(8000, 5000))  # 40 megapixels exactly: allowed
-    assert book_resource(book, "manuscript/001-a.md", "images/limit.png") == ("manuscript/images/limit.png", "image/png")
+    (images / "limit.png").write_bytes(png_header(8000, 5000))  # 40 megapixels exactly: not too large...
+    assert refused(book, "images/limit.png").startswith("`images/limit.png` is damaged")  # ... but its data is
     assert Image.MAX_IMAGE_PIXELS == 89_478_485  # Pillow's own guard is given back as it was
 
 
@@ -135,9 +136,9 @@ def test_a_file_that_is_no_image_is_refused(tmp_path, head, name):
 
 def test_every_edition_gets_an_svg_sanitised_and_other_images_as_they_are(book):
     images = book / "manuscript" / "images"
-    drawing = image_bytes(images / "drawing.svg", "image/svg+xml")
+    drawing = image_bytes(book, images / "drawing.svg", "image/svg+xml")
     assert b"<rect" in drawing and b"script" not in drawing and b"steal" not in drawing
-    assert image_bytes(images / "red.png", "image/png") == (images / "red.png").read_bytes()
+    assert image_bytes(book, images / "red.png", "image/png") == (images / "red.png").read_bytes()
 
 
 # --- the colour profile --------------------------------------------------------------------
@@ -170,10 +171,12 @@ def test_a_profile_that_is_no_cmyk_profile_inside_the_book_is_refused(book, tmp_
     assert profile_refusal(book, "https://example.com/p.icc") == f"`color_profile: https://example.com/p.icc` {inside}"
     assert profile_refusal(book, "/etc/p.icc") == f"`color_profile: /etc/p.icc` {inside}"
     assert profile_refusal(book, "../outside.icc") == f"`color_profile: ../outside.icc` {inside}"
-    assert profile_refusal(book, "print/..") == "`color_profile: print/..`: no such file inside the book folder"
+    assert profile_refusal(book, "print/..") == ("`color_profile: print/..`: this is a folder, not an ordinary file: a "
+                                                 "book is made of ordinary files")
     assert profile_refusal(book, "a/../..") == f"`color_profile: a/../..` {inside}"
     assert profile_refusal(book, "missing.icc") == "`color_profile: missing.icc`: no such file inside the book folder"
-    assert profile_refusal(book, "link.icc") == "`color_profile: link.icc`: no such file inside the book folder"
+    assert profile_refusal(book, "link.icc") == ("`color_profile: link.icc`: this file is a link to a file outside the "
+                                                 "book folder: copy the file into the book instead")
     assert profile_refusal(book, "text.icc") == "`color_profile: text.icc` is not an ICC profile"
     assert profile_refusal(book, "rgb.icc") == ("`color_profile: rgb.icc` is a RGB profile: a printer needs a CMYK "
                                                 "output profile")
