@@ -50,15 +50,16 @@ class BuildResult:
 
 
 def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = False,
-          progress: Progress = no_progress) -> ResolvedBook:
-    """Gather, parse and resolve: every problem a build would report, without rendering."""
+          progress: Progress = no_progress, cache: Cache | None = None) -> ResolvedBook:
+    """Gather, parse and resolve: every problem a build would report, without rendering.
+    Without a ``cache`` to keep what it parses, it reads the last build's and writes nothing."""
     from .gather import gather
     from .parse import parse_all, typographic_metadata
     from .resolve import resolve
 
     book = gather(book_dir, include_drafts=drafts)
     progress("parse", 0, len(book.files))
-    cache = Cache(book_dir)
+    cache = cache or Cache(book_dir, read_only=True)
     if book.metadata is not None:
         book = replace(book, metadata=typographic_metadata(book.metadata, cache))
     parsed = parse_all(book.files, jobs, cache)
@@ -99,7 +100,7 @@ def _make(options: BuildOptions) -> BuildResult:
     from .preflight import preflight_print, preflight_screen
 
     progress = options.progress
-    book = check(options.book, options.drafts, options.jobs, options.strict, progress)
+    book = check(options.book, options.drafts, options.jobs, options.strict, progress, Cache(options.book))
     slug = ids.book_slug(book.metadata)
     name_of = {edition: ids.edition_file_name(slug, edition, options.drafts) for edition in FORMATS}
     editions: dict[str, bytes] = {}

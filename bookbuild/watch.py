@@ -36,7 +36,7 @@ from . import theme
 from .downloads import size_in_words
 from .editions import epub
 from .model import BookError, PartKind, Problem, ResolvedBook
-from .cache import book_inputs_key
+from .cache import Cache, book_inputs_key
 from .pipeline import BuildOptions, build, check
 from .resources import ResourceRefused, book_resource
 
@@ -100,7 +100,7 @@ class Previewer:
         """Check the book and publish its preview, or its problems. True when it has no errors."""
         started = time.monotonic()
         try:
-            book = check(self.options.book, self.options.drafts, self.options.jobs)
+            book = check(self.options.book, self.options.drafts, self.options.jobs, cache=Cache(self.options.book))
         except BookError as failure:
             self._publish(_problems_page(self.options.book, failure.problems, self.status))
             self.show_problems(failure.problems)
