@@ -109,17 +109,15 @@ def run_build(parser: argparse.ArgumentParser, options: argparse.Namespace) -> i
     if not options.json:  # in JSON, the problems are in the object
         print_problems(result.problems)
     for note in result.notes:
-        if not options.quiet or note.startswith("warning"):
+        if not options.quiet:
             print(note, file=sys.stderr)
     if options.json:
         _print_json(True, result, result.problems, started, out)
         return EXIT_OK
-    for report in result.preflight:
+    for report in result.preflight:  # its warnings are among the problems printed above
         if not options.quiet:
             print(f"preflight {report.edition}:")
             print("\n".join(f"  {line}" for line in report.lines))
-        for message in report.warnings:
-            print(f"  warning: {message}" if not options.quiet else f"warning: {report.edition}: {message}", file=sys.stderr)
     if not options.quiet:
         print("\n".join(result.done + result_lines(result, Path(options.out or Path(options.book) / "dist"))))
         print(f"built in {time.monotonic() - started:.1f} s")

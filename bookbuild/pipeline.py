@@ -15,7 +15,7 @@ from pathlib import Path
 from . import ids
 from .cache import Cache, book_inputs_key
 from .downloads import PAGE, Edition
-from .model import FORMATS, PRINT, SCREEN, Problem, Progress, Report, ResolvedBook, error, no_progress, raise_if_errors
+from .model import FORMATS, PRINT, SCREEN, Problem, Progress, Report, ResolvedBook, error, no_progress, raise_if_errors, warning
 from .output import output_lock, write_atomically
 
 # The stages themselves are imported where they run: a rebuild of an unchanged book only
@@ -38,8 +38,8 @@ class BuildOptions:
 @dataclass(frozen=True)
 class BuildResult:
     written: tuple[Path, ...]  # the editions and the download page
-    problems: tuple[Problem, ...]  # warnings only: errors raise BookError
-    notes: tuple[str, ...] = field(default=())  # for the author's attention (stderr)
+    problems: tuple[Problem, ...]  # warnings only (the book's, the layout's, the preflight's): errors raise BookError
+    notes: tuple[str, ...] = field(default=())  # for the author's information (stderr); never a warning
     preflight: tuple[Report, ...] = field(default=())
     done: tuple[str, ...] = field(default=())  # what the build did (stdout)
     editions: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes, before writing
@@ -106,6 +106,7 @@ def _make(options: BuildOptions) -> BuildResult:
     editions: dict[str, bytes] = {}
     seconds: dict[str, float] = {}
     notes: list[str] = []
+    found: list[Problem] = []  # what the layout and the preflight say, besides the book's own problems
     done: list[str] = []
     page_starts = ()
     reports: list[Report] = []
@@ -116,7 +117,7 @@ def _make(options: BuildOptions) -> BuildResult:
         progress("finish", len(variants), len(variants))
         page_starts = pdfs.page_starts  # both PDFs have the print edition's pages
         done.append(f"PDF: {pdfs.summary}")
-        notes.extend(f"warning: PDF: {message}" for message in pdfs.warnings)
+        found.extend(warning(METADATA_FILE, 1, 1, f"PDF: {message}") for message in pdfs.warnings)
 
         def inspect(variant: str) -> Report:
             name = name_of[variant]
@@ -129,8 +130,11 @@ def _make(options: BuildOptions) -> BuildResult:
         progress("preflight", len(variants), len(variants))
         editions.update((name_of[variant], pdfs.data[variant]) for variant in variants)
         seconds.update((name_of[variant], time.monotonic() - started) for variant in variants)
-    failures = [error(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.errors]
-    raise_if_errors(failures)
+    # What only the layout shows belongs to no line of the book: it is located at the file
+    # that holds the print settings, and says which edition and page.
+    found.extend(error(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.errors)
+    found.extend(warning(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.warnings)
+    raise_if_errors(list(book.problems) + found)
     if "epub" in options.formats:
         started = time.monotonic()
         progress("epub", 0, 1)
@@ -142,4 +146,5 @@ def _make(options: BuildOptions) -> BuildResult:
     described = tuple(describe(edition, name_of[edition], editions[name_of[edition]])
                       for edition in FORMATS if name_of[edition] in editions)
     page = download_page(book.metadata, described, cover_image(book), options.drafts)
-    return BuildResult((), book.problems, tuple(notes), tuple(reports), tuple(done), editions, described, seconds, page)
+    return BuildResult((), tuple(sorted(book.problems + tuple(found))), tuple(notes), tuple(reports), tuple(done), editions,
+                       described, seconds, page)
