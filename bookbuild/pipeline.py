@@ -95,6 +95,7 @@ def _make(options: BuildOptions) -> BuildResult:
     from .downloads import describe, download_page
     from .editions.epub import cover_image, render_epub
     from .editions.pdf import render_pdfs
+    from .epub_preflight import preflight_epub
     from .metadata import METADATA_FILE
     from .parallel import each_in_parallel
     from .preflight import preflight_print, preflight_screen
@@ -130,19 +131,20 @@ def _make(options: BuildOptions) -> BuildResult:
         progress("preflight", len(variants), len(variants))
         editions.update((name_of[variant], pdfs.data[variant]) for variant in variants)
         seconds.update((name_of[variant], time.monotonic() - started) for variant in variants)
-    # What only the layout shows belongs to no line of the book: it is located at the file
-    # that holds the print settings, and says which edition and page.
-    found.extend(error(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.errors)
-    found.extend(warning(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.warnings)
-    raise_if_errors(list(book.problems) + found)
     if "epub" in options.formats:
         started = time.monotonic()
         progress("epub", 0, 1)
         editions[name_of["epub"]] = render_epub(book, page_starts)
+        reports.append(preflight_epub(editions[name_of["epub"]], name_of["epub"]))
         progress("epub", 1, 1)
         seconds[name_of["epub"]] = time.monotonic() - started
         if not page_starts:
             notes.append("note: the EPUB has no page-list: its print page numbers come from the PDF layout (add print to --formats)")
+    # What only the finished editions show belongs to no line of the book: it is located at
+    # the file that holds the print settings, and says which edition and page or document.
+    found.extend(error(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.errors)
+    found.extend(warning(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.warnings)
+    raise_if_errors(list(book.problems) + found)
     described = tuple(describe(edition, name_of[edition], editions[name_of[edition]])
                       for edition in FORMATS if name_of[edition] in editions)
     page = download_page(book.metadata, described, cover_image(book), options.drafts)
