@@ -154,8 +154,13 @@ def run_check(parser: argparse.ArgumentParser, options: argparse.Namespace) -> i
     print_problems(resolved.problems)
     if not options.quiet:
         chapters = sum(1 for p in resolved.parts if p.kind is PartKind.CHAPTER)
-        print(f"{book_dir.name}: {chapters} chapter{'s' if chapters != 1 else ''}, no errors")
+        print(f"{book_dir.name}: {chapters} chapter{'s' if chapters != 1 else ''}, no errors; {LAYOUT_ONLY}")
     return EXIT_OK
+
+
+# What `check` cannot judge, and says so: the contract has it refuse whatever a build would,
+# "except what only layout can find".
+LAYOUT_ONLY = "what only the layout shows (the pages, the PDFs' preflight) is checked by a build"
 
 
 def _failed(failure: BookError, options: argparse.Namespace, started: float, consequence: str) -> int:
@@ -337,7 +342,9 @@ def _build_parser() -> argparse.ArgumentParser:
 def _check_parser() -> argparse.ArgumentParser:
     parser = _parser(
         "build.py check",
-        "Validate the book (numbering, metadata, references, images) without building it; it writes nothing.",
+        "Validate the book (numbering, metadata, references, images) without building it; it writes nothing. "
+        "It refuses whatever a build would refuse, at the same line, except what only the layout shows "
+        "(the pages, the PDFs' preflight), which a build checks.",
         "  python build.py check --book ../mybook\n",
     )
     _common(parser)
