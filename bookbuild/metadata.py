@@ -22,7 +22,9 @@ PRINT_KEYS = {"trim", "bleed", "marks", "target", "color_profile"}
 KNOWN_KEYS = {
     "title", "subtitle", "author", "language", "publisher", "date", "rights", "description",
     "subjects", "series", "edition", "cover", "isbn", "print",
+    "downloads",
 }
+DOWNLOADS_KEYS = {"print"}
 
 
 @dataclass(frozen=True)
@@ -287,6 +289,7 @@ def parse_metadata(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[Me
         isbn_epub=isbn.get("epub", ""),
         isbn_print=isbn.get("print", ""),
         print=_print_settings(doc, path, problems),
+        downloads_print=_downloads_print(doc, path, problems),
     )
     if any(p.is_error for p in problems):
         return None, problems
@@ -349,6 +352,29 @@ def _print_settings(doc: YamlDoc, path: str, problems: list[Problem]) -> PrintSe
         problems.append(error(path, line, col, f"`marks: {marks}` must be one of crop, cross, none"))
     profile = text_value(doc, "print.color_profile", path, problems)
     return PrintSettings(width, height, bleed, marks, target, profile)
+
+
+def _downloads_print(doc: YamlDoc, path: str, problems: list[Problem]) -> bool:
+    """``downloads: {print: true}``: the press PDF is offered on the readers' download page
+    too (it is always built into the output folder: it is the author's, for a printer)."""
+    section = doc.data.get("downloads")
+    if section is None:
+        return False
+    if not isinstance(section, dict):
+        line, col = doc.where("downloads")
+        problems.append(error(path, line, col, "`downloads` must be a mapping, e.g. `downloads: {print: true}`"))
+        return False
+    for key in section:
+        if key not in DOWNLOADS_KEYS:
+            line, col = doc.where(f"downloads.{key}")
+            problems.append(warning(path, line, col, f"unknown key `downloads.{key}` is ignored"
+                                    f"{did_you_mean(str(key), DOWNLOADS_KEYS, lambda n: f'`downloads.{n}`')}"))
+    value = section.get("print", False)
+    if not isinstance(value, bool):
+        line, col = doc.where("downloads.print")
+        problems.append(error(path, line, col, f"`downloads.print: {value}` must be true or false"))
+        return False
+    return value
 
 
 def position_of_byte(raw: bytes, offset: int) -> tuple[int, int]:

@@ -104,6 +104,7 @@ class Metadata:
     isbn_epub: str = ""
     isbn_print: str = ""
     print: PrintSettings = field(default_factory=lambda: PrintSettings("6in", "9in", "0.125in", "crop"))
+    downloads_print: bool = False  # `downloads: {print: true}`: the press PDF on the readers' download page too
 
 
 # --- gather -------------------------------------------------------------------

@@ -115,3 +115,18 @@ def test_a_colon_in_a_value_gets_the_hint_about_quotes():
 def test_a_multi_line_quoted_value_is_yaml():
     doc, problems = read_yaml('title: "A title\n  on two lines"\nauthor: A\nlanguage: en\n', "metadata.yaml")
     assert problems == [] and doc.data["title"] == "A title on two lines"
+
+
+def test_downloads_print_is_true_or_false_at_its_line():
+    metadata, errors = check(BOOK + "language: en\ndownloads: {print: true}\n")
+    assert errors == [] and metadata.downloads_print is True
+    metadata, errors = check(BOOK + "language: en\n")
+    assert errors == [] and metadata.downloads_print is False
+    assert check(BOOK + "language: en\ndownloads:\n  print: sometimes\n")[1] == [
+        "metadata.yaml:5:3: error: `downloads.print: sometimes` must be true or false"]
+    assert check(BOOK + "language: en\ndownloads: yes\n")[1] == [
+        "metadata.yaml:4:1: error: `downloads` must be a mapping, e.g. `downloads: {print: true}`"]
+    doc, problems = read_yaml(BOOK + "language: en\ndownloads: {prnt: true}\n", "metadata.yaml")
+    metadata, problems = parse_metadata(doc, "metadata.yaml", problems)
+    assert [str(p) for p in problems] == ["metadata.yaml:4:13: warning: unknown key `downloads.prnt` is ignored "
+                                          "(did you mean `downloads.print`?)"]
