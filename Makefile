@@ -33,4 +33,4 @@ system-deps:
 	@tools/system-deps.sh
 
 clean:
-	rm -rf dist build .cache $(VENV) *.egg-info
+	rm -rf dist build .cache $(VENV) *.egg-info .tools

@@ -10,7 +10,7 @@ VENV = HERE / ".venv"
 
 if __name__ == "__main__":
     try:
-        from bookbuild.cli import main
+        import bookbuild.pipeline  # noqa: F401  the toolchain, with the packages it needs to build
     except ModuleNotFoundError as missing:
         if (missing.name or "").startswith("bookbuild"):
             raise
@@ -18,10 +18,7 @@ if __name__ == "__main__":
         python = VENV / "bin" / "python"
         if python.exists() and Path(sys.prefix).resolve() != VENV.resolve():
             os.execv(python, [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
-        print(f"error: the Python package `{missing.name}` is not installed: run `make setup` in {HERE} "
-              "(it installs the toolchain into .venv at the versions of constraints.txt), then run the command again",
-              file=sys.stderr)
-        sys.exit(3)
+        # Without .venv, --help and --version still answer; any command says to run `make setup`.
     except Exception:  # a dependency that fails while it is imported: a bug, as in the CLI
         import traceback
 
@@ -30,4 +27,6 @@ if __name__ == "__main__":
         traceback.print_exc()
         print(BUG_LINE, file=sys.stderr)
         sys.exit(3)
+    from bookbuild.cli import main
+
     sys.exit(main())

@@ -173,8 +173,9 @@ The print edition adds the page number after every cross-reference.
   each time you save; mistakes are shown there with their file and line.
 - `{tool} check` finds every mistake without building.
 - `{tool}` builds the three editions into `dist/`: an EPUB for e-readers, a PDF
-  for printing and a PDF for reading on screen, with `dist/index.html`, a download
-  page for readers.
+  for a printer and a PDF for reading on screen, with `dist/index.html`, a download
+  page for readers (the printer's PDF is yours: add `downloads: {{print: true}}` to
+  `{METADATA_FILE}` to offer it there too).
 
 ## Print
 

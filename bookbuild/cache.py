@@ -107,11 +107,14 @@ def file_digest(root: Path, file: Path) -> str:
 
 class Cache:
     """``secret`` signs and checks the entries; by default the user's own (``user_secret``).
-    Without one (no place to keep it) nothing is read or written."""
+    Without one (no place to keep it) nothing is read or written. A ``read_only`` cache
+    (`check`'s, which writes nothing anywhere) reads what builds stored, and neither stores
+    nor forgets anything, nor makes a secret."""
 
-    def __init__(self, root: Path, secret: bytes | None = None):
+    def __init__(self, root: Path, secret: bytes | None = None, read_only: bool = False):
         self.folder = root / CACHE_DIR
-        self.secret = secret if secret is not None else user_secret()
+        self.read_only = read_only
+        self.secret = secret if secret is not None else user_secret(make=not read_only)
 
     def load(self, kind: str, key: str):
         """The value stored under ``key``, or None: missing, made by someone else, or damaged."""
@@ -132,7 +135,7 @@ class Cache:
     def store(self, kind: str, key: str, value) -> None:
         body = _encode(value)  # a value the cache cannot hold is a bug: it raises TypeError
         folder = self._folder(kind)
-        if folder is None or self.secret is None:
+        if folder is None or self.secret is None or self.read_only:
             return
         temp = None
         try:
@@ -148,14 +151,14 @@ class Cache:
     def keep_only(self, kind: str, keys: set[str]) -> None:
         """Forget entries this build did not use, so the cache stays the size of the book."""
         folder = self._folder(kind)
-        if folder is not None and folder.is_dir():
+        if folder is not None and folder.is_dir() and not self.read_only:
             for entry in folder.iterdir():
                 if entry.name not in keys:
                     _remove(entry)
 
     def keep_latest(self, kind: str, key: str) -> None:
         folder = self._folder(kind)
-        if folder is not None and folder.is_dir():
+        if folder is not None and folder.is_dir() and not self.read_only:
             entries = sorted((e for e in folder.iterdir() if e.name != key), key=lambda e: e.lstat().st_mtime,
                              reverse=True)
             for entry in entries[_KEEP_BUILDS - 1:]:
@@ -173,12 +176,15 @@ class Cache:
         return signed.digest()
 
 
-def user_secret() -> bytes | None:
-    """This user's key for signing cache entries, made on first use and kept outside every
-    book: ``$XDG_CACHE_HOME/bookbuild/secret`` (else ``~/.cache/bookbuild/secret``).
-    None when there is no such file that only this user can read (then no cache is used)."""
+def user_secret(make: bool = True) -> bytes | None:
+    """This user's key for signing cache entries, made on first use (unless not to ``make``
+    it) and kept outside every book: ``$XDG_CACHE_HOME/bookbuild/secret`` (else
+    ``~/.cache/bookbuild/secret``). None when there is no such file that only this user can
+    read (then no cache is used)."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     folder = (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "bookbuild"
+    if not make and not (folder / "secret").exists():
+        return None
     return _secret_in(folder)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import sys
 import time
@@ -17,17 +18,32 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import BUG_LINE, __version__
-from .model import BookError, PartKind, Problem, Progress, no_progress
-from .pipeline import FORMATS, BuildOptions, BuildResult, build, check
+from .model import FORMATS, BookError, PartKind, Problem, Progress, no_progress
+
+# The pipeline, and the packages it needs, are imported when a command runs: without them
+# (a Python other than .venv's), --help and --version still answer.
+if TYPE_CHECKING:
+    from .pipeline import BuildResult
 
 EXIT_OK, EXIT_BOOK_ERRORS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 SETUP = "make setup"  # what installs the toolchain's Python packages (into .venv)
 # How the author runs the toolchain: this repository's build.py, or the installed command
 # (`bookbuild`, or `python -m bookbuild`); help and usage name it so.
 PROG = "build.py" if Path(sys.argv[0]).name == "build.py" else "bookbuild"
-RUN = "python build.py" if PROG == "build.py" else "bookbuild"
+RUN = "python3 build.py" if PROG == "build.py" else "bookbuild"
+
+
+def run_as_typed() -> str:
+    """How to run this command again from the current folder, as a shell takes it:
+    ``python3 ../bookbuild/build.py``, or ``bookbuild``."""
+    if PROG != "build.py":
+        return "bookbuild"
+    script = Path(sys.argv[0]).resolve()
+    relative = os.path.relpath(script, Path.cwd())
+    return f"python3 {shlex.quote(relative if relative.count('..') <= 2 else str(script))}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +93,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run_build(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
+    from .pipeline import BuildOptions, build
+
     started = time.monotonic()
     book_dir = _book_dir(parser, options.book)
     formats = _formats(parser, options.formats)
@@ -91,17 +109,15 @@ def run_build(parser: argparse.ArgumentParser, options: argparse.Namespace) -> i
     if not options.json:  # in JSON, the problems are in the object
         print_problems(result.problems)
     for note in result.notes:
-        if not options.quiet or note.startswith("warning"):
+        if not options.quiet:
             print(note, file=sys.stderr)
     if options.json:
         _print_json(True, result, result.problems, started, out)
         return EXIT_OK
-    for report in result.preflight:
+    for report in result.preflight:  # its warnings are among the problems printed above
         if not options.quiet:
             print(f"preflight {report.edition}:")
             print("\n".join(f"  {line}" for line in report.lines))
-        for message in report.warnings:
-            print(f"  warning: {message}" if not options.quiet else f"warning: {report.edition}: {message}", file=sys.stderr)
     if not options.quiet:
         print("\n".join(result.done + result_lines(result, Path(options.out or Path(options.book) / "dist"))))
         print(f"built in {time.monotonic() - started:.1f} s")
@@ -124,6 +140,8 @@ def result_lines(result: BuildResult, out: Path) -> tuple[str, ...]:
 
 
 def run_check(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
+    from .pipeline import check
+
     started = time.monotonic()
     book_dir = _book_dir(parser, options.book)
     try:
@@ -136,8 +154,13 @@ def run_check(parser: argparse.ArgumentParser, options: argparse.Namespace) -> i
     print_problems(resolved.problems)
     if not options.quiet:
         chapters = sum(1 for p in resolved.parts if p.kind is PartKind.CHAPTER)
-        print(f"{book_dir.name}: {chapters} chapter{'s' if chapters != 1 else ''}, no errors")
+        print(f"{book_dir.name}: {chapters} chapter{'s' if chapters != 1 else ''}, no errors; {LAYOUT_ONLY}")
     return EXIT_OK
+
+
+# What `check` cannot judge, and says so: the contract has it refuse whatever a build would,
+# "except what only layout can find".
+LAYOUT_ONLY = "what only the layout shows (the pages, the PDFs' preflight) is checked by a build"
 
 
 def _failed(failure: BookError, options: argparse.Namespace, started: float, consequence: str) -> int:
@@ -233,8 +256,9 @@ def run_init(parser: argparse.ArgumentParser, options: argparse.Namespace) -> in
         parser.error(str(refused))
     print(f"created {options.dir}:")  # paths as the author wrote the folder's
     print("\n".join(f"  {folder / path.relative_to(folder)}" for path in written))
-    book = "" if folder.resolve() == Path.cwd() else f" --book {options.dir}"
-    print(f"next: {PROG} new \"The second thing\"{book}, {PROG} watch{book}, or {PROG}{book}")
+    book = "" if folder.resolve() == Path.cwd() else f" --book {shlex.quote(options.dir)}"
+    run = run_as_typed()  # each command can be pasted into the shell as it stands
+    print(f"next: {run} new \"The second thing\"{book}\n      {run} watch{book}\n      {run}{book}")
     return EXIT_OK
 
 
@@ -300,7 +324,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "  check   validate the book without building it\n"
         "  init    start a new book folder\n"
         "  new     add a chapter\n"
-        "  watch   a live preview in the browser, rebuilt on every save",
+        "  watch   a live preview in the browser, rebuilt on every save\n"
+        "  import  turn a blog (a WordPress export, saved pages) into numbered chapters",
         "  python build.py                          build the book in the current folder into dist/\n"
         "  python build.py --book ../mybook --formats epub\n"
         "  python build.py --json > result.json     the result as JSON, for scripts and CI\n",
@@ -317,7 +342,9 @@ def _build_parser() -> argparse.ArgumentParser:
 def _check_parser() -> argparse.ArgumentParser:
     parser = _parser(
         "build.py check",
-        "Validate the book (numbering, metadata, references, images) without building it; it writes nothing.",
+        "Validate the book (numbering, metadata, references, images) without building it; it writes nothing. "
+        "It refuses whatever a build would refuse, at the same line, except what only the layout shows "
+        "(the pages, the PDFs' preflight), which a build checks.",
         "  python build.py check --book ../mybook\n",
     )
     _common(parser)
@@ -414,15 +441,15 @@ def _port(value: str) -> int:
 
 
 def _import_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=f"{PROG} import",
-        description="Import a blog: each post whose title starts with a number (\"92: Title\") becomes "
-                    "manuscript/092-slug.md; posts without a number follow, by publication date (see --order). Web furniture (share buttons, newsletter boxes, related posts, "
-                    "comments, ...) is removed, links between posts become cross-references, images are copied "
-                    "into manuscript/images/. Importing again updates only the chapters you have not edited.",
-        epilog=f"example: {RUN} import wordpress-export.xml --book mybook --media uploads/\n"
-               f"         {RUN} import saved-pages/ --book mybook",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = _parser(
+        "build.py import",
+        "Import a blog: each post whose title starts with a number (\"92: Title\") becomes "
+        "manuscript/092-slug.md; posts without a number follow, by publication date (see --order). Web furniture "
+        "(share buttons, newsletter boxes, related posts, comments, ...) is removed, links between posts become "
+        "cross-references, images are copied into manuscript/images/. Importing again updates only the chapters "
+        "you have not edited.",
+        "  python build.py import wordpress-export.xml --book mybook --media uploads/\n"
+        "  python build.py import saved-pages/ --book mybook\n",
     )
     parser.add_argument("source", metavar="SOURCE",
                         help="a WordPress export (.xml), or a folder of saved web pages (.html with their _files "

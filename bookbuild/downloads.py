@@ -9,6 +9,7 @@ the styles are inline, nothing is fetched, so it works offline or from any host.
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import io
 import zipfile
@@ -22,8 +23,8 @@ from .model import Metadata
 
 PAGE = "index.html"
 # What each edition is, in the --formats vocabulary, and in plain words for readers.
-KINDS = {"epub": ("EPUB", "for e-readers"), "print": ("PDF", "for printing"), "screen": ("PDF", "for reading on screen"),
-         "cover": ("PDF", "the printer's cover")}
+KINDS = {"epub": ("EPUB", "for e-readers, phones and tablets"), "print": ("PDF", "for a print shop"),
+         "screen": ("PDF", "for reading on a computer and printing at home"), "cover": ("PDF", "the printer's cover")}
 _PAGE_LIST = "//*[local-name()='nav'][@*[local-name()='type']='page-list']//*[local-name()='a']"
 
 
@@ -72,18 +73,24 @@ def size_in_words(count: int) -> str:
 
 
 def download_page(metadata: Metadata, editions: tuple[Edition, ...], cover: tuple[bytes, str], draft: bool = False) -> bytes:
-    """The HTML page: cover, title, subtitle, author, description, and each edition."""
+    """The HTML page, in the order a reader needs it: what the book is; which file to take
+    for an e-reader, a phone, a computer and printing at home; the files, with size and
+    pages; the checksums, folded; the rights. The press PDF (CMYK, crop marks) is the
+    author's, for a printer: on the page only when the book says ``downloads: {print: true}``."""
+    # The press PDF and the print cover are the author's files for a printer (the readers get
+    # the cover's front, above); the press PDF is offered only when the book says so.
+    offered = tuple(e for e in editions if e.format not in ("print", "cover") or (e.format == "print" and metadata.downloads_print))
     title = escape(metadata.title)
     authors = escape(" and ".join(metadata.authors))
     data, media_type = cover
     cover_uri = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+    description = escape(" ".join(metadata.description.split()))
     about = ['<p class="draft">Draft: not for publication</p>' if draft else "",
              f"<h1>{title}</h1>",
              f'<p class="subtitle">{escape(metadata.subtitle)}</p>' if metadata.subtitle else "",
              f'<p class="author">by {authors}</p>',
-             f'<p class="description">{escape(" ".join(metadata.description.split()))}</p>' if metadata.description else ""]
-    # The print cover is the author's file for the printer: readers get the front, above.
-    items = "\n".join(_edition_item(edition) for edition in editions if edition.format != "cover")
+             _edition_line(metadata)]
+    rights = f'<footer><p class="rights">{escape(metadata.rights)}</p></footer>' if metadata.rights else ""
     lang = escape(metadata.language)
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
@@ -91,45 +98,104 @@ def download_page(metadata: Metadata, editions: tuple[Edition, ...], cover: tupl
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}{" (draft)" if draft else ""}: download</title>
-<meta name="description" content="{escape(" ".join(metadata.description.split())) or title}">
+<meta name="description" content="{description or title}">
+<link rel="icon" href="data:,">
 <style>{_STYLE}</style>
 </head>
 <body>
 <main>
 <header class="book">
 <img class="cover" src="{cover_uri}" alt="Cover of {title} by {authors}"{_dimensions(data, media_type)}>
-<div>{"".join(about)}</div>
+<div class="about">{"".join(about)}</div>
+{f'<p class="description">{description}</p>' if description else ""}
 </header>
-<section aria-labelledby="download">
-<h2 id="download">Download</h2>
+{_choices(offered)}
+<section class="files" aria-labelledby="files">
+<h2 id="files">The files</h2>
 <ul class="editions">
-{items}
+{"".join(_edition_item(edition, metadata) for edition in offered)}
 </ul>
-<p class="note">Check a download with <code>sha256sum FILE</code> (or <code>shasum -a 256 FILE</code>): it should print the SHA-256 shown here.</p>
 </section>
+<details class="checksums">
+<summary>Checksums, to check a download</summary>
+<dl>
+{"".join(f'<dt>{escape(e.name)}</dt><dd><code class="sha256" data-format="{e.format}">{e.sha256}</code></dd>' for e in offered)}
+</dl>
+<p>On a computer, <code>sha256sum FILE</code> (or <code>shasum -a 256 FILE</code>) should print the SHA-256 shown here.</p>
+</details>
+{rights}
 </main>
 </body>
 </html>
 """.encode("utf-8")
 
 
-def _edition_item(edition: Edition) -> str:
+# Who reads on what, and the edition that suits them best, then the next best.
+_CHOICES = (
+    ("On an e-reader", ("epub",), "the text fits the screen, at the size you choose"),
+    ("On a phone or tablet", ("epub", "screen"), "in any e-book app; the text fits the screen"),
+    ("On a computer", ("screen", "epub"), "the printed book's pages, with links that work"),
+    ("To print at home", ("screen",), "the pages at their size: print at 100%, or fit them to your paper"),
+)
+_PRINT_SHOP = ("For a print shop", ("print",), "CMYK, with bleed and crop marks, as a printer wants it")
+
+
+def _choices(editions: tuple[Edition, ...]) -> str:
+    """One line per way of reading: the file to take, as a button."""
+    by_format = {edition.format: edition for edition in editions}
+    rows = []
+    for reader, formats, why in _CHOICES + ((_PRINT_SHOP,) if "print" in by_format else ()):
+        edition = next((by_format[f] for f in formats if f in by_format), None)
+        if edition is None:
+            continue
+        rows.append(f'<li data-format="{edition.format}"><span class="reader">'
+                    f'{escape(reader)}</span> <a class="get" href="{quote(edition.name)}" download>{_label(edition)} '
+                    f'<span class="size">{size_in_words(edition.bytes)}</span></a> <span class="why">{why}</span></li>')
+    return (f'<section class="choose" aria-labelledby="choose">\n<h2 id="choose">Which file to take</h2>\n'
+            f'<ul class="choices">\n{chr(10).join(rows)}\n</ul>\n</section>')
+
+
+def _label(edition: Edition) -> str:
+    return {"epub": "EPUB", "screen": "PDF", "print": "PDF for print"}[edition.format]
+
+
+def _edition_item(edition: Edition, metadata: Metadata) -> str:
     href = quote(edition.name)
-    if edition.pages is None:
-        pages = "no fixed pages (the text reflows to fit the screen)"
-    elif edition.format == "epub":
-        pages = f'<span class="pages">{edition.pages}</span> (the print edition\'s page numbers)'
+    if edition.format == "epub":
+        pages = ("the text reflows to fit the screen; it marks where each of the printed book's "
+                 f'<span class="pages">{edition.pages}</span> pages begins, to cite and to find your place'
+                 if edition.pages is not None else "the text reflows to fit the screen")
     else:
-        pages = f'<span class="pages">{edition.pages}</span>'
+        size = _trim(metadata, bleed=edition.format == "print")
+        pages = f'<span class="pages">{edition.pages}</span> pages of {size}'
     return f"""<li class="edition" data-format="{edition.format}">
-<h3><a class="get" href="{href}" download>{edition.kind} <span class="purpose">{edition.purpose}</span></a></h3>
-<dl>
-<dt>File</dt><dd><a class="file" href="{href}">{escape(edition.name)}</a></dd>
-<dt>Size</dt><dd>{size_in_words(edition.bytes)} (<span class="bytes">{edition.bytes:,}</span> bytes)</dd>
-<dt>Pages</dt><dd>{pages}</dd>
-<dt>SHA-256</dt><dd><code class="sha256">{edition.sha256}</code></dd>
-</dl>
-</li>"""
+<h3><a class="file" href="{href}" download>{edition.kind}</a> <span class="purpose">{edition.purpose}</span></h3>
+<p><span class="name">{escape(edition.name)}</span>, {size_in_words(edition.bytes)} (<span class="bytes">{edition.bytes:,}</span> bytes): {pages}</p>
+</li>
+"""
+
+
+def _trim(metadata: Metadata, bleed: bool) -> str:
+    """``6 × 9 in``: the page size as a reader says it (and the bleed, for the press PDF)."""
+    width, height = metadata.print.trim_width, metadata.print.trim_height
+    unit = width.lstrip("0123456789.")
+    shown = f"{width[:-len(unit)]} × {height[:-len(unit)]} {unit}" if unit and height.endswith(unit) else f"{width} × {height}"
+    return shown + (f", {metadata.print.bleed} bleed on each side and crop marks" if bleed else "")
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _edition_line(metadata: Metadata) -> str:
+    """``First edition, 1 November 2026, Potting Shed Press``: which book this is."""
+    parts = [escape(metadata.edition)] if metadata.edition else []
+    if metadata.date:
+        day = datetime.date.fromisoformat(metadata.date)
+        parts.append(f'<time datetime="{day.isoformat()}">{day.day} {_MONTHS[day.month - 1]} {day.year}</time>')
+    if metadata.publisher:
+        parts.append(escape(metadata.publisher))
+    return f'<p class="edition">{", ".join(parts)}</p>' if parts else ""
 
 
 def _dimensions(data: bytes, media_type: str) -> str:
@@ -146,33 +212,49 @@ _STYLE = """
 * { box-sizing: border-box; }
 body { margin: 0; background: #f6f3ee; color: #222; font: 1.0625rem/1.5 Georgia, "Source Serif Pro", "DejaVu Serif", serif; }
 main { max-width: 54rem; margin: 0 auto; padding: 2rem 1rem 3rem; }
-.book { display: grid; grid-template-columns: minmax(0, 15rem) minmax(0, 1fr); gap: 1.5rem 2.5rem; align-items: start; }
-.cover { display: block; width: 100%; height: auto; border-radius: 3px; box-shadow: 0 0.3rem 1.2rem rgba(0, 0, 0, 0.25); }
-h1 { font-size: 2rem; line-height: 1.2; margin: 0 0 0.5rem; font-weight: normal; }
-.subtitle { font-style: italic; font-size: 1.2rem; margin: 0 0 1rem; }
-.author { margin: 0 0 1rem; }
-.description { margin: 0; }
+.book { display: grid; grid-template-columns: minmax(0, 13rem) minmax(0, 1fr); grid-template-rows: auto 1fr; gap: 1rem 2.5rem;
+  align-items: start; }
+.cover { grid-row: 1 / span 2; display: block; width: 100%; height: auto; border-radius: 3px; box-shadow: 0 0.3rem 1.2rem rgba(0, 0, 0, 0.25); }
+h1 { font-size: 2rem; line-height: 1.2; margin: 0 0 0.4rem; font-weight: normal; }
+.subtitle { font-style: italic; font-size: 1.2rem; line-height: 1.3; margin: 0 0 0.6rem; }
+.author { margin: 0 0 0.3rem; }
+.edition { margin: 0; color: #555; font-size: 0.9rem; }
+.description { margin: 0; max-width: 40rem; }
 .draft { display: inline-block; margin: 0 0 0.75rem; padding: 0.1rem 0.6rem; border: 2px solid #a3241c; color: #a3241c;
   font-weight: bold; letter-spacing: 0.05em; text-transform: uppercase; font-size: 0.85rem; }
-h2 { font-size: 1.4rem; margin: 2.5rem 0 1rem; font-weight: normal; }
-.editions { list-style: none; margin: 0; padding: 0; display: grid; gap: 1rem; }
-.edition { background: #fff; border: 1px solid #ddd6cb; border-radius: 6px; padding: 1rem 1.25rem; }
-h3 { margin: 0 0 0.75rem; font-size: 1.15rem; }
-a.get { display: inline-block; padding: 0.45rem 1rem; border-radius: 4px; background: #1f3a4d; color: #fff; text-decoration: none; }
+h2 { font-size: 1.35rem; margin: 2rem 0 0.75rem; font-weight: normal; }
+.choices { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.5rem; }
+.choices li { display: grid; grid-template-columns: 12.5rem max-content minmax(0, 1fr); gap: 0.2rem 1rem; align-items: center;
+  background: #fff; border: 1px solid #ddd6cb; border-radius: 6px; padding: 0.5rem 0.75rem; }
+.reader { font-weight: bold; }
+.why { color: #555; font-size: 0.9rem; line-height: 1.35; }
+a.get { display: inline-block; padding: 0.3rem 0.8rem; border-radius: 4px; background: #1f3a4d; color: #fff; text-decoration: none;
+  font-weight: bold; white-space: nowrap; }
 a.get:hover, a.get:focus { background: #2c5570; }
+.size { font-weight: normal; font-size: 0.85em; opacity: 0.85; }
+.editions { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.75rem; font-size: 0.95rem; }
+.edition h3 { margin: 0; font-size: 1rem; }
+.edition p { margin: 0.1rem 0 0; }
 .purpose { font-weight: normal; }
-dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.2rem 1rem; margin: 0; font-size: 0.95rem; }
-dt { color: #555; }
-dd { margin: 0; overflow-wrap: anywhere; }
-code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.85em; overflow-wrap: anywhere; word-break: break-all; }
+.name { overflow-wrap: anywhere; }
 a { color: #1f3a4d; }
-.note { font-size: 0.9rem; color: #555; margin-top: 1.5rem; }
+.checksums { margin-top: 2rem; font-size: 0.85rem; color: #555; }
+.checksums summary { cursor: pointer; }
+.checksums dl { display: grid; grid-template-columns: minmax(0, 1fr); gap: 0.1rem; margin: 0.75rem 0; }
+.checksums dd { margin: 0 0 0.5rem; }
+dt { overflow-wrap: anywhere; }
+code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.85em; overflow-wrap: anywhere; word-break: break-all; }
+footer { margin-top: 2rem; font-size: 0.85rem; color: #555; }
 @media (max-width: 40rem) {
   main { padding-top: 1rem; }
-  .book { grid-template-columns: minmax(0, 1fr); }
-  .cover { max-width: 11rem; }
-  h1 { font-size: 1.6rem; }
-  dl { grid-template-columns: minmax(0, 1fr); }
-  dt { margin-top: 0.4rem; }
+  .book { grid-template-columns: 5.5rem minmax(0, 1fr); gap: 0.5rem 1rem; }
+  .cover { grid-row: auto; }
+  h1 { font-size: 1.35rem; }
+  .subtitle { font-size: 1rem; }
+  .author, .edition { font-size: 0.9rem; }
+  .description { grid-column: 1 / -1; margin-top: 0.25rem; font-size: 0.95rem; line-height: 1.45; }
+  h2 { margin-top: 1.25rem; }
+  .choices li { grid-template-columns: minmax(0, 1fr) max-content; padding: 0.4rem 0.6rem; }
+  .why { grid-column: 1 / -1; }
 }
 """

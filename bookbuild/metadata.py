@@ -28,8 +28,9 @@ _MARKS = {"crop", "cross", "crop cross", "cross crop", "none"}
 PRINT_KEYS = {"trim", "bleed", "marks", "target", "color_profile", "paper", "paper_thickness", "price_code"}
 KNOWN_KEYS = {
     "title", "subtitle", "author", "language", "publisher", "date", "rights", "description",
-    "subjects", "series", "edition", "cover", "isbn", "print", "cover_text", "back_cover",
+    "subjects", "series", "edition", "cover", "isbn", "print", "cover_text", "back_cover", "downloads",
 }
+DOWNLOADS_KEYS = {"print"}
 _INCHES = {"in": 1.0, "mm": 1 / 25.4, "cm": 1 / 2.54, "pt": 1 / 72, "px": 1 / 96}
 
 
@@ -96,12 +97,8 @@ def read_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlDoc | None
         mark = refused.problem_mark
         return None, [error(path, first_line + mark.line, mark.column + 1, refused.problem)]
     except yaml.MarkedYAMLError as exc:
-        reason = (exc.problem or "invalid YAML").strip()
-        # An unclosed quote or bracket is noticed at the end: point at where it opened.
-        mark = exc.context_mark if "end of stream" in reason and exc.context_mark else exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
-        col = (mark.column + 1) if mark else 1
-        return None, [error(path, line, col, f"invalid YAML: {reason}{_yaml_hint(reason, exc.context)}")]
+        line, col, message = _yaml_mistake(exc, text)
+        return None, [error(path, first_line + line, col, f"invalid YAML: {message}")]
     except (yaml.YAMLError, ValueError, TypeError) as exc:  # a value YAML cannot construct
         return None, [error(path, first_line, 1, f"invalid YAML: {exc}")]
     finally:
@@ -156,14 +153,53 @@ def _escaped_characters(root: yaml.Node | None, path: str, first_line: int) -> l
     return sorted(problems)
 
 
-def _yaml_hint(reason: str, context: str | None) -> str:
+def _yaml_mistake(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str]:
+    """Where the author went wrong, and how to put it right: (line from 0, column from 1,
+    message). YAML notices some mistakes lines later than they were made: a quote closed by
+    the next quote it finds (in a comment further down), a bracket by the end of the file."""
+    reason = (exc.problem or "invalid YAML").strip()
+    problem, context = exc.problem_mark, exc.context_mark
+    runaway = _runaway_quote(text, problem)
+    if runaway is not None:
+        start, end = runaway
+        return start.line, start.column + 1, (f"the quote opened here is not closed on its line (YAML read on to "
+                                              f"the next {text[start.pointer]} on line {end.line + 1}): close it")
+    opened = context is not None and (exc.context or "").startswith(("while scanning a quoted", "while parsing a flow"))
+    if opened and (problem is None or problem.line > context.line or "end of stream" in reason):
+        what = {"[": "`[`", "{": "`{`", '"': "quote", "'": "quote"}.get(text[context.pointer:context.pointer + 1], "quote or bracket")
+        return context.line, context.column + 1, f"the {what} opened here is never closed: close it on its line"
+    if problem is None:
+        return 0, 1, reason
+    line = text.split("\n")[problem.line] if problem.line < len(text.split("\n")) else ""
     if "mapping values are not allowed" in reason:
-        return " (a value containing `: ` must be in quotes)"
-    if "end of stream" in reason and context:
-        return f" ({context.strip()} that is never closed: close it or remove it)"
+        indent = len(line) - len(line.lstrip(" "))
+        if indent and problem.line > 0 and ": " not in line[indent:problem.column] and not line[indent:].startswith("- "):
+            key = line[indent:problem.column]
+            return problem.line, indent + 1, (f"`{key}:` is indented more than the key above it, so YAML reads it as "
+                                              f"part of that value: start it in the same column as the other keys")
+        return problem.line, problem.column + 1, f"{reason} (a value containing `: ` must be in quotes)"
     if "found character '\\t'" in reason:
-        return " (indent with spaces, not tabs)"
-    return " (check the quotes, colons and indentation on this line)"
+        return problem.line, problem.column + 1, f"{reason} (indent with spaces, not tabs)"
+    return problem.line, problem.column + 1, f"{reason} (check the quotes, colons and indentation on this line)"
+
+
+def _runaway_quote(text: str, problem: yaml.Mark | None) -> tuple[yaml.Mark, yaml.Mark] | None:
+    """A quoted value that runs on past its line up to where YAML went wrong, with a line
+    that looks like a key or a comment inside it: a quote left open, closed by a later one."""
+    if problem is None:
+        return None
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.pointer >= problem.pointer:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'") and token.end_mark.line > token.start_mark.line:
+                inside = text[token.start_mark.pointer:token.end_mark.pointer].split("\n")[1:]
+                if any(re.match(r"\s*(#|[\w-]+:(\s|$))", line) for line in inside):
+                    found = (token.start_mark, token.end_mark)
+    except yaml.YAMLError:
+        pass
+    return found
 
 
 def text_value(doc: YamlDoc, key: str, path: str, problems: list[Problem], required: bool = False) -> str:
@@ -327,6 +363,7 @@ def parse_metadata(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[Me
         print=_print_settings(doc, path, problems),
         cover_text=_cover_text(doc, path, problems),
         back_cover=text_value(doc, "back_cover", path, problems),
+        downloads_print=_downloads_print(doc, path, problems),
     )
     if any(p.is_error for p in problems):
         return None, problems
@@ -468,6 +505,29 @@ def inches(length: str) -> float:
     """A length as metadata.yaml writes it (``6in``, ``148mm``; see ``_LENGTH``), in inches."""
     number, unit = re.fullmatch(r"([\d.]+)([a-z]+)", length).groups()
     return float(number) * _INCHES_PER[unit]
+
+
+def _downloads_print(doc: YamlDoc, path: str, problems: list[Problem]) -> bool:
+    """``downloads: {print: true}``: the press PDF is offered on the readers' download page
+    too (it is always built into the output folder: it is the author's, for a printer)."""
+    section = doc.data.get("downloads")
+    if section is None:
+        return False
+    if not isinstance(section, dict):
+        line, col = doc.where("downloads")
+        problems.append(error(path, line, col, "`downloads` must be a mapping, e.g. `downloads: {print: true}`"))
+        return False
+    for key in section:
+        if key not in DOWNLOADS_KEYS:
+            line, col = doc.where(f"downloads.{key}")
+            problems.append(warning(path, line, col, f"unknown key `downloads.{key}` is ignored"
+                                    f"{did_you_mean(str(key), DOWNLOADS_KEYS, lambda n: f'`downloads.{n}`')}"))
+    value = section.get("print", False)
+    if not isinstance(value, bool):
+        line, col = doc.where("downloads.print")
+        problems.append(error(path, line, col, f"`downloads.print: {value}` must be true or false"))
+        return False
+    return value
 
 
 def position_of_byte(raw: bytes, offset: int) -> tuple[int, int]:

@@ -120,6 +120,7 @@ class Metadata:
     print: PrintSettings = field(default_factory=lambda: PrintSettings("6in", "9in", "0.125in", "crop"))
     cover_text: bool = False  # set the title and author over a cover picture that has none
     back_cover: str = ""  # Markdown: the back cover's text (``description`` when empty)
+    downloads_print: bool = False  # `downloads: {print: true}`: the press PDF on the readers' download page too
 
 
 # --- gather -------------------------------------------------------------------

@@ -27,26 +27,55 @@ RECORD = ".bookbuild-written"
 
 
 def lock_path(out_dir: Path) -> Path:
-    """Outside the output folder, which holds only editions; one per output folder."""
+    """Outside the output folder, which holds only editions; one per output folder, there
+    only while a build holds it."""
     key = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"bookbuild-{key}.lock"
 
 
 @contextmanager
 def output_lock(out_dir: Path, on_wait: Callable[[], None]) -> Iterator[None]:
-    """Hold the output folder for this build; a second build waits (after ``on_wait``)."""
-    with open(lock_path(out_dir), "w") as handle:
+    """Hold the output folder for this build; a second build waits (after ``on_wait``).
+    The lock file is removed when the build ends (one was left per output folder, for ever)."""
+    path = lock_path(out_dir)
+    handle = _take(path, on_wait)
+    try:
+        yield
+    finally:
+        # Removed while still held: a build waiting on this file finds, once it has the lock,
+        # that the name no longer leads to it, and takes the lock again under the name.
+        if _is_under(path, handle):
+            path.unlink()
+        # Released, not only closed: processes forked during the build (layout workers
+        # that ``watch`` keeps for the next one) hold the same open file, and with it the lock.
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _take(path: Path, on_wait: Callable[[], None]):
+    """The lock file, locked, and still the one under ``path``."""
+    told = False
+    while True:
+        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600), "r+b")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            on_wait()
+            if not told:
+                on_wait()
+                told = True
             fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            # Released, not only closed: processes forked during the build (layout workers
-            # that ``watch`` keeps for the next one) hold the same open file, and with it the lock.
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        if _is_under(path, handle):
+            return handle
+        handle.close()  # its holder removed it as it finished: the name is free again
+
+
+def _is_under(path: Path, handle) -> bool:
+    try:
+        named = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(handle.fileno())
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
 
 def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:

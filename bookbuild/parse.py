@@ -316,6 +316,7 @@ def parse(source: SourceFile, html_text: str) -> ParsedPart:
     headings = _normalise_headings(root)
     links = _collect_links(root, locator)
     images = _collect_images(root, locator)
+    problems += _headings_without_text(root, headings, images, locator, source.path)
     ids = _unique_ids(root, locator, source.path, problems)
     body_html = "".join(_serialise(child) for child in root)
     if root.text and root.text.strip():
@@ -410,6 +411,15 @@ class Locator:
                 self.next_start[key] = offset + 1
                 return self.position(offset)
         return self.first_line, 1
+
+    def find_pattern(self, pattern: re.Pattern) -> tuple[int, int]:
+        """The next match of ``pattern`` after the last one found."""
+        key = (pattern.pattern, False)
+        match = pattern.search(self.text, self.next_start.get(key, 0))
+        if match is None:
+            return self.first_line, 1
+        self.next_start[key] = match.start() + 1
+        return self.position(match.start() + len(match.group(0)) - len(match.group(0).lstrip()))
 
     def nth(self, needles: tuple[str, ...], n: int) -> tuple[int, int]:
         """The n-th (0-based) occurrence of any of ``needles``, or the last one there is."""
@@ -511,9 +521,45 @@ def _normalise_headings(root: lxml_html.HtmlElement) -> tuple[Heading, ...]:
                 new_id += "-1"
             taken.add(new_id)
             el.set("id", new_id)
-        text = " ".join(el.text_content().split())
+        text = heading_text(el)
+        if text and not el.text_content().strip():  # an image's alt text: the PDFs' bookmark too (styles/pdf.css)
+            el.set("data-label", text)
         headings.append(Heading(level, el.get("id"), text))
     return tuple(headings)
+
+
+def heading_text(heading: lxml_html.HtmlElement) -> str:
+    """What the contents, the navigation and the bookmarks call a heading: its text, or,
+    when it is an image and nothing else (``## ![Our logo](logo.png)``), the image's alt
+    text, as a screen reader names it."""
+    text = " ".join(heading.text_content().split())
+    return text or " ".join(" ".join(img.get("alt", "") for img in heading.iter("img")).split())
+
+
+# A heading line with no words: ``##``, ``## {#id}``, ``<h2></h2>``.
+_EMPTY_HEADING = re.compile(r"^[ ]{0,3}#{1,6}(?:[ \t]+\{[^}\n]*\})?[ \t#]*$|<h[1-6][^>]*>\s*</h[1-6]>", re.MULTILINE | re.IGNORECASE)
+
+
+def _headings_without_text(root: lxml_html.HtmlElement, headings: tuple[Heading, ...], images: tuple[ImageRef, ...],
+                           locator: Locator, path: str) -> list[Problem]:
+    """A heading with nothing to call it by would be an empty line in the contents (and an
+    EPUB that EPUBCheck refuses): an error at its line, saying what to write."""
+    problems = []
+    elements = [el for el in root.iter() if isinstance(el.tag, str) and _HEADING.match(el.tag)]
+    for heading, element in zip(headings, elements):
+        if heading.text:
+            continue
+        inside = [images[int(img.get("data-img"))] for img in element.iter("img")]
+        if inside:
+            line, col = inside[0].line, inside[0].col
+            problems.append(error(path, line, col, "this heading is an image without alt text, so the contents would "
+                                  "list it with no words: describe the image (`## ![Our logo](logo.png)`) or give the "
+                                  "heading words"))
+        else:
+            line, col = locator.find_pattern(_EMPTY_HEADING)
+            problems.append(error(path, line, col, "this heading has no words, so the contents would list an empty "
+                                  "line: give it words, or remove it"))
+    return problems
 
 
 def _unique_ids(root: lxml_html.HtmlElement, locator: Locator, path: str, problems: list[Problem]) -> frozenset[str]:

@@ -16,7 +16,8 @@ from pathlib import Path
 from . import ids
 from .cache import Cache, book_inputs_key, file_digest
 from .downloads import PAGE, Edition
-from .model import COVER, FORMATS, PRINT, SCREEN, Problem, Progress, Report, ResolvedBook, error, no_progress, raise_if_errors
+from .model import (COVER, FORMATS, PRINT, SCREEN, Problem, Progress, Report, ResolvedBook, error, no_progress,
+                    raise_if_errors, warning)
 from .output import RECORD, files_in_the_way, output_lock, record_of, write_atomically
 
 # The stages themselves are imported where they run: a rebuild of an unchanged book only
@@ -39,8 +40,8 @@ class BuildOptions:
 @dataclass(frozen=True)
 class BuildResult:
     written: tuple[Path, ...]  # the editions and the download page
-    problems: tuple[Problem, ...]  # warnings only: errors raise BookError
-    notes: tuple[str, ...] = field(default=())  # for the author's attention (stderr)
+    problems: tuple[Problem, ...]  # warnings only (the book's, the layout's, the preflight's): errors raise BookError
+    notes: tuple[str, ...] = field(default=())  # for the author's information (stderr); never a warning
     preflight: tuple[Report, ...] = field(default=())
     done: tuple[str, ...] = field(default=())  # what the build did (stdout)
     editions: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes, before writing
@@ -54,15 +55,16 @@ class BuildResult:
 
 
 def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = False,
-          progress: Progress = no_progress) -> ResolvedBook:
-    """Gather, parse and resolve: every problem a build would report, without rendering."""
+          progress: Progress = no_progress, cache: Cache | None = None) -> ResolvedBook:
+    """Gather, parse and resolve: every problem a build would report, without rendering.
+    Without a ``cache`` to keep what it parses, it reads the last build's and writes nothing."""
     from .gather import gather
     from .parse import parse_all, typographic_metadata
     from .resolve import resolve
 
     book = gather(book_dir, include_drafts=drafts)
     progress("parse", 0, len(book.files))
-    cache = Cache(book_dir)
+    cache = cache or Cache(book_dir, read_only=True)
     if book.metadata is not None:
         book = replace(book, metadata=typographic_metadata(book.metadata, cache))
     parsed = parse_all(book.files, jobs, cache)
@@ -115,12 +117,13 @@ def _make(options: BuildOptions) -> BuildResult:
     from .downloads import describe, download_page
     from .editions.epub import cover_image, render_epub
     from .editions.pdf import render_pdfs
+    from .epub_preflight import preflight_epub
     from .metadata import METADATA_FILE
     from .parallel import each_in_parallel
     from .preflight import preflight_cover, preflight_print, preflight_screen
 
     progress = options.progress
-    book = check(options.book, options.drafts, options.jobs, options.strict, progress)
+    book = check(options.book, options.drafts, options.jobs, options.strict, progress, Cache(options.book))
     slug = ids.book_slug(book.metadata)
     name_of = {edition: ids.edition_file_name(slug, edition, options.drafts) for edition in (*FORMATS, COVER)}
     written = [name_of[edition] for edition in options.formats] + ([name_of[COVER]] if PRINT in options.formats else [])
@@ -128,10 +131,10 @@ def _make(options: BuildOptions) -> BuildResult:
     editions: dict[str, bytes] = {}
     seconds: dict[str, float] = {}
     notes: list[str] = []
+    found: list[Problem] = []  # what the layout and the preflight say, besides the book's own problems
     done: list[str] = []
     page_starts = ()
     reports: list[Report] = []
-    problems = list(book.problems)
     variants = tuple(v for v in (PRINT, SCREEN) if v in options.formats)
     if variants:
         started = time.monotonic()
@@ -139,7 +142,7 @@ def _make(options: BuildOptions) -> BuildResult:
         progress("finish", len(variants), len(variants))
         page_starts = pdfs.page_starts  # both PDFs have the print edition's pages
         done.append(f"PDF: {pdfs.summary}")
-        notes.extend(f"warning: PDF: {message}" for message in pdfs.warnings)
+        found.extend(warning(METADATA_FILE, 1, 1, f"PDF: {message}") for message in pdfs.warnings)
 
         def inspect(variant: str) -> Report:
             name = name_of[variant]
@@ -162,20 +165,23 @@ def _make(options: BuildOptions) -> BuildResult:
         progress("cover", 1, 1)
         editions[name_of[COVER]] = cover.pdf
         seconds[name_of[COVER]] = time.monotonic() - started
-        problems.extend(cover.problems)
+        found.extend(cover.problems)
         done.extend(cover.notes)  # the build summary: an empty spine, no barcode
-        notes.extend(f"warning: cover: WeasyPrint: {message}" for message in cover.warnings)
-        raise_if_errors(problems, options.strict)
-    failures = [error(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.errors]
-    raise_if_errors(failures)
+        found.extend(warning(METADATA_FILE, 1, 1, f"cover: WeasyPrint: {message}") for message in cover.warnings)
     if "epub" in options.formats:
         started = time.monotonic()
         progress("epub", 0, 1)
         editions[name_of["epub"]] = render_epub(book, page_starts)
+        reports.append(preflight_epub(editions[name_of["epub"]], name_of["epub"]))
         progress("epub", 1, 1)
         seconds[name_of["epub"]] = time.monotonic() - started
         if not page_starts:
             notes.append("note: the EPUB has no page-list: its print page numbers come from the PDF layout (add print to --formats)")
+    # What only the finished editions show belongs to no line of the book: it is located at
+    # the file that holds the print settings, and says which edition and page or document.
+    found.extend(error(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.errors)
+    found.extend(warning(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.warnings)
+    raise_if_errors(list(book.problems) + found)
     described = tuple(describe(edition, name_of[edition], editions[name_of[edition]])
                       for edition in (*FORMATS, COVER) if name_of[edition] in editions)
     page = download_page(book.metadata, described, cover_image(book), options.drafts)
@@ -183,5 +189,5 @@ def _make(options: BuildOptions) -> BuildResult:
     elsewhere = sorted({image.path for image in book.images} | ({posixpath.normpath(profile)} if profile else set()))
     read_elsewhere = tuple((path, file_digest(options.book, options.book / path)) for path in elsewhere
                            if not path.startswith(("manuscript/", "styles/")))
-    return BuildResult((), tuple(problems), tuple(notes), tuple(reports), tuple(done), editions, described, seconds, page,
-                       read_elsewhere=read_elsewhere)
+    return BuildResult((), tuple(sorted(book.problems + tuple(found))), tuple(notes), tuple(reports), tuple(done), editions,
+                       described, seconds, page, read_elsewhere=read_elsewhere)

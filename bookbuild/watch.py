@@ -37,7 +37,7 @@ from . import theme
 from .downloads import size_in_words
 from .editions import epub
 from .model import BookError, PartKind, Problem, ResolvedBook
-from .cache import book_inputs_key
+from .cache import Cache, book_inputs_key
 from .pipeline import BuildOptions, build, check
 from .resources import ResourceRefused, book_resource, image_bytes
 from .svg import SvgRefused
@@ -48,6 +48,10 @@ _EDITOR_LEFTOVERS = re.compile(r"(^\.|^#|~$|\.swp$|\.swx$|\.tmp$)")
 _OTHER_DOCUMENT = re.compile(r"^[\w.-]+\.xhtml#")  # the EPUB's link to another part's document
 _HEARTBEAT = 15.0  # seconds: an idle event stream says something, so closed pages are noticed
 _COVER_WIDTH = 720  # CSS pixels: the print cover's spread in the preview, at its own proportions
+_EDITION_NAMES = {"epub": "EPUB", "print": "print PDF", "screen": "screen PDF", "cover": "cover PDF"}
+# The page's icon, inline: a browser asks for /favicon.ico otherwise (a 404 on every load).
+_ICON = ("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
+         "%3Crect width='16' height='16' rx='3' fill='%231f3a4d'/%3E%3Cpath d='M4 3h6l2 2v8H4z' fill='%23fff'/%3E%3C/svg%3E")
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class Previewer:
         self.preview = Preview()
         self.build_requested = threading.Event()
         self.status = ""  # the last build of the editions, as a line of HTML for the page
+        self.build_problems: tuple[Problem, ...] = ()  # the last build's errors, listed on the page
         self.written: dict[str, Path] = {}  # what that build wrote, served under /dist/
         self.last_page = ""
         self.cover_pages: int | None = None  # the print edition's page count in the last build: the cover's width
@@ -104,7 +109,7 @@ class Previewer:
         """Check the book and publish its preview, or its problems. True when it has no errors."""
         started = time.monotonic()
         try:
-            book = check(self.options.book, self.options.drafts, self.options.jobs)
+            book = check(self.options.book, self.options.drafts, self.options.jobs, cache=Cache(self.options.book))
         except BookError as failure:
             self._publish(_problems_page(self.options.book, failure.problems, self.status))
             self.show_problems(failure.problems)
@@ -120,7 +125,7 @@ class Previewer:
             _say(traceback.format_exc().rstrip())
             self._publish(_bug_page(self.options.book, traceback.format_exc(), self.status))
             return False
-        self._publish(_book_page(book, self.status, _cover_spread(book, self.cover_pages)))
+        self._publish(_book_page(book, self.status, self.build_problems, _cover_spread(book, self.cover_pages)))
         self.show_problems(book.problems)
         chapters = sum(1 for p in book.parts if p.kind is PartKind.CHAPTER)
         _say(f"preview updated: {chapters} chapter{'s' * (chapters != 1)} in {time.monotonic() - started:.1f} s")
@@ -139,19 +144,21 @@ class Previewer:
                                         self.options.jobs, keep_warm=True))
         except BookError as failure:
             self.show_problems(failure.problems)
-            errors = sum(1 for p in failure.problems if p.is_error)
-            self.status = escape(f"not built: {errors} error{'s' * (errors != 1)}: " + "; ".join(
-                str(p) for p in failure.problems if p.is_error))
+            self.build_problems = tuple(p for p in failure.problems if p.is_error)
+            errors = len(self.build_problems)
+            self.status = f'not built: <a href="#preview-build-problems">{errors} error{"s" * (errors != 1)}</a>'
         except Exception:
             _say(traceback.format_exc().rstrip())
             self.status = "not built: an internal error (see the terminal); please report it"
         else:
+            self.build_problems = ()
             self.written = {path.name: path for path in result.written}
             self.cover_pages = next((e.pages for e in result.described if e.format == "print"), self.cover_pages)
-            files = ", ".join(f'<a href="/dist/{escape(e.name)}">{escape(e.name)}</a> ({size_in_words(e.bytes)})'
-                              for e in result.described)
-            self.status = (f'built at {time.strftime("%H:%M:%S")} in {time.monotonic() - started:.1f} s: {files}; '
-                           f'<a href="/dist/index.html">download page</a>')
+            # Short names, so that the bar stays one line; the file and its size in the link's title.
+            files = " · ".join(f'<a href="/dist/{escape(e.name)}" title="{escape(e.name)}, {size_in_words(e.bytes)}">'
+                               f'{_EDITION_NAMES.get(e.format, escape(e.format))}</a>' for e in result.described)
+            self.status = (f'built: {files} · <a href="/dist/index.html">download page</a> '
+                           f'({time.strftime("%H:%M:%S")}, {time.monotonic() - started:.1f} s)')
             _say(f"built {', '.join(e.name for e in result.described)} into {self.options.out}")
         self.refresh()
 
@@ -233,7 +240,7 @@ def _template(name: str) -> str:
 def _page(lang: str, title: str, state: str, summary: str, status: str, book_css: str, contents: str, body: str) -> str:
     # The version is filled in when the page is published ($version stays for Preview.publish).
     return Template(_template("page.html")).safe_substitute(
-        lang=escape(lang), title=escape(title), state=state, summary=escape(summary), status=status,
+        lang=escape(lang), title=escape(title), icon=_ICON, state=state, summary=escape(summary), status=status,
         book_css=book_css, preview_css=_template("preview.css"), contents=contents, body=body,
         script=_template("reload.js"))
 
@@ -255,7 +262,7 @@ def _cover_spread(book: ResolvedBook, pages: int | None) -> str:
             f"{geometry.sheet_width:.3f} x {geometry.sheet_height:.3f}in with its bleed</figcaption></figure>")
 
 
-def _book_page(book: ResolvedBook, status: str, cover: str = "") -> str:
+def _book_page(book: ResolvedBook, status: str, build_problems: tuple[Problem, ...] = (), cover: str = "") -> str:
     """Every part as the EPUB shows it, on one page: links between parts become links
     within the page; images are served from the book folder (under /media/)."""
     anchors = book.part_of_anchor()
@@ -272,6 +279,10 @@ def _book_page(book: ResolvedBook, status: str, cover: str = "") -> str:
     warnings = [p for p in book.problems]
     if warnings:
         sections.insert(0, _problem_list(f"{len(warnings)} warning{'s' * (len(warnings) != 1)}", warnings))
+    if build_problems:  # what only a build finds (the PDFs' preflight): the book itself is fine
+        errors = len(build_problems)
+        sections.insert(0, _problem_list(f"The last build failed: {errors} error{'s' * (errors != 1)}", list(build_problems),
+                                         "preview-build-problems"))
     chapters = sum(1 for p in book.parts if p.kind is PartKind.CHAPTER)
     css = epub.stylesheet(book, lambda face: "/fonts/" + face.path.name)
     return _page(book.metadata.language, book.metadata.title, "ok", f"{chapters} chapter{'s' * (chapters != 1)}, no errors",
@@ -288,9 +299,10 @@ def _contents(book: ResolvedBook) -> str:
     return f'<ol>{"".join(items)}</ol>'
 
 
-def _problem_list(heading: str, problems: list[Problem]) -> str:
+def _problem_list(heading: str, problems: list[Problem], section_id: str = "") -> str:
     items = "".join(f'<li class="{p.severity.value}"><code>{escape(str(p), quote=False)}</code></li>' for p in problems)
-    return f'<section class="preview-problems"><h1>{escape(heading)}</h1><ul>{items}</ul></section>'
+    found = f' id="{section_id}"' if section_id else ""
+    return f'<section class="preview-problems"{found}><h1>{escape(heading)}</h1><ul>{items}</ul></section>'
 
 
 def _problems_page(root: Path, problems: tuple[Problem, ...], status: str) -> str:
@@ -298,14 +310,29 @@ def _problems_page(root: Path, problems: tuple[Problem, ...], status: str) -> st
     errors = sum(1 for p in problems if p.is_error)
     heading = f"The book has {errors} error{'s' * (errors != 1)}: fix {'them' if errors != 1 else 'it'} and save"
     body = _problem_list(heading, list(problems))
-    return _page("en", root.name, "broken", f"{errors} error{'s' * (errors != 1)}", status, "", "", body)
+    return _page(*_title_of(root), "broken", f"{errors} error{'s' * (errors != 1)}", status, "", "", body)
+
+
+def _title_of(root: Path) -> tuple[str, str]:
+    """The book's language and title for a page that cannot show the book: from metadata.yaml
+    when it can be read, whatever else is wrong in it; else English and the folder's name."""
+    from .metadata import METADATA_FILE, language_tag_problem, read_yaml
+
+    try:
+        doc, _ = read_yaml((root / METADATA_FILE).read_text(encoding="utf-8-sig"), METADATA_FILE)
+    except (OSError, UnicodeDecodeError):
+        doc = None
+    data = doc.data if doc is not None else {}
+    title, language = data.get("title"), data.get("language")
+    return (language if isinstance(language, str) and not language_tag_problem(language) else "en",
+            " ".join(title.split()) if isinstance(title, str) and title.strip() else root.name)
 
 
 def _bug_page(root: Path, details: str, status: str,
               heading: str = "Internal error: a bug in the build tool, not in your book") -> str:
     report = "" if heading.startswith("The book") else "<p>Please report it with this text:</p>"
     body = f'<section class="preview-problems"><h1>{escape(heading)}</h1>{report}<pre>{escape(details)}</pre></section>'
-    return _page("en", root.name, "broken", "not shown", status, "", "", body)
+    return _page(*_title_of(root), "broken", "not shown", status, "", "", body)
 
 
 # --- the server --------------------------------------------------------------------------------

@@ -114,11 +114,34 @@ def test_new_outside_a_book_is_wrong_usage(tmp_path):
 # --- help, version, dependencies ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [[], ["check"], ["init"], ["new"], ["watch"]], ids=lambda c: c[0] if c else "build")
+COMMANDS = [[], ["check"], ["init"], ["new"], ["watch"], ["import"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0] if c else "build")
 def test_every_command_has_help_with_an_example(command):
     done = run_build(*command, "--help")
     assert done.returncode == 0
-    assert "examples:" in done.stdout and "python build.py " + " ".join(command) in done.stdout
+    assert "examples:" in done.stdout and "python3 build.py " + " ".join(command) in done.stdout
+
+
+def test_the_builds_help_lists_every_command():
+    listed = run_build("--help").stdout.split("commands (each has --help):")[1].split("options:")[0]
+    assert [line.split()[0] for line in listed.strip().splitlines()] == [c[0] for c in COMMANDS if c]
+
+
+def test_the_next_commands_init_prints_run_as_shown(tmp_path):
+    """From a folder outside the repository: each "next" line is pasted into a shell as it stands."""
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "init", "my book", "--title", "T", "--author", "A",
+                           "--language", "en"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    commands = [line.strip().removeprefix("next:").strip() for line in done.stdout.split("next:")[1].splitlines()]
+    assert len(commands) == 3 and all("--book 'my book'" in command for command in commands), done.stdout
+    assert commands[0].startswith("python3 ") and ' new "The second thing"' in commands[0]
+    added = subprocess.run(commands[0], shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert added.returncode == 0, added.stderr
+    assert (tmp_path / "my book" / "manuscript" / "002-the-second-thing.md").is_file()
+    for command in commands[1:]:  # watch and build: the same program, understood with these options
+        assert subprocess.run(command + " --help", shell=True, cwd=tmp_path, capture_output=True, timeout=60).returncode == 0
 
 
 def test_version():
@@ -143,3 +166,7 @@ def test_a_python_without_the_packages_uses_the_venv_or_says_what_to_run(tmp_pat
     assert bare.returncode == 3
     assert re.fullmatch(r"error: the Python package `\w+` is not installed: run `make setup` in .+\n", bare.stderr)
     assert bare.stdout == ""
+    for asking in (["--help"], ["check", "--help"], ["import", "--help"], ["--version"]):  # these need no package
+        answered = subprocess.run([sys.executable, "-S", str(clone / "build.py"), *asking],
+                                  capture_output=True, text=True, timeout=60)
+        assert answered.returncode == 0 and answered.stdout.startswith(("usage: build.py", "build.py ")), answered.stderr

@@ -140,6 +140,17 @@ def test_check_reports_the_defect(case: str) -> None:
     assert "no errors" not in process.stdout
 
 
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_build_refuses_each_bad_book_with_the_errors_check_reports(case: str, tmp_path) -> None:
+    """check and build agree: every error check reports, the build reports (all three
+    editions asked for), at the same line, and writes nothing."""
+    process = run_build("--book", BAD / case, "--out", tmp_path / "out")
+    assert_no_traceback(process)
+    assert process.returncode == 1, (process.stdout, process.stderr)
+    assert_errors(process, CASES[case])
+    assert not (tmp_path / "out").exists()
+
+
 def test_every_fixture_has_a_test() -> None:
     folders = {p.name for p in BAD.iterdir() if p.is_dir()}
     assert folders == set(CASES) | {"bom"}

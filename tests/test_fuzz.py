@@ -3,7 +3,7 @@
 Hypothesis writes books with random metadata, chapter files (numbers, slugs,
 duplicates, unnumbered names), front matter (missing, unterminated, not a
 mapping, no title, drafts), and Markdown bodies mixing paragraphs, headings with
-and without ``{#id}``, lists, emphasis, footnotes, code, raw HTML (including
+and without ``{#id}`` (and headings that are an image, or empty), lists, emphasis, footnotes, code, raw HTML (including
 what the sanitizer must remove) and every cross-reference form of the contract,
 pointing at chapters, sections and images that exist and that do not.
 
@@ -12,8 +12,10 @@ The properties:
 - whatever the book, `check` answers like the contract says: exit 0 or 1 and
   nothing else, never a traceback, and with exit 1 every problem printed as
   ``path:line:col: error|warning: message``;
-- a book that `check` accepts builds, and its EPUB passes EPUBCheck (the first
-  few such books: each EPUBCheck takes seconds);
+- check and build agree: a book that `check` accepts builds (every one as an EPUB,
+  whose build runs the EPUB's own preflight; the first few in all three editions, where
+  only the PDFs' preflight, which `check` says it leaves to a build, may refuse it), and
+  its EPUB passes EPUBCheck (the first few such books: each EPUBCheck takes seconds);
 - the same book with one known error planted in it (a missing chapter, a missing
   section id, a missing or remote image, front matter that is not YAML, a second
   chapter with a number in use) is refused with exactly that error, at its
@@ -54,8 +56,12 @@ _SEED = os.environ.get("BOOKBUILD_FUZZ_SEED", "2")  # 2: a fixed run with books 
 SEED = random.randrange(2**32) if _SEED == "random" else int(_SEED)
 EXAMPLES = int(os.environ.get("BOOKBUILD_FUZZ_EXAMPLES", "40"))
 EPUB_BUILDS = int(os.environ.get("BOOKBUILD_FUZZ_BUILDS", "3"))  # books that pass `check` also built and EPUBChecked
+LAYOUT_BUILDS = int(os.environ.get("BOOKBUILD_FUZZ_LAYOUTS", "2"))  # books that pass `check` built in all three editions
+# What `check` says it leaves to a build, and the only errors a book it accepts may get there.
+LAYOUT_ONLY = "what only the layout shows (the pages, the PDFs' preflight) is checked by a build"
+LAYOUT_ERROR = re.compile(r"^metadata\.yaml:1:1: error: preflight of [^:]+-(print|screen)\.pdf: ")
 
-STATS = {"examples": 0, "passed_check": 0, "failed_check": 0, "built": 0, "planted": 0}
+STATS = {"examples": 0, "passed_check": 0, "failed_check": 0, "built": 0, "epub_only": 0, "laid_out": 0, "planted": 0}
 PLANTED: dict[str, int] = {}  # how many errors of each kind were planted and refused
 _BUILD_FAILED = False  # once a build fails, keep building, so that Hypothesis replays (and shrinks) it
 
@@ -277,7 +283,8 @@ def body(draw, chapters: list[Chapter], me: Chapter, heads: list[tuple[int, str,
     blocks = []
     pending = list(heads)
     for _ in range(draw(st.integers(0, 6)) + len(pending)):
-        kind = draw(st.sampled_from(["heading"] * 2 + ["para"] * 4 + ["list", "olist", "code", "html", "figure", "quote"]))
+        kind = draw(st.sampled_from(["heading"] * 2 + ["para"] * 4 + ["list", "olist", "code", "html", "figure", "quote",
+                                                                   "image heading"]))
         if kind == "heading" or (pending and not draw(st.integers(0, 2))):
             if not pending:
                 continue
@@ -296,6 +303,8 @@ def body(draw, chapters: list[Chapter], me: Chapter, heads: list[tuple[int, str,
             blocks.append(draw(st.sampled_from(RAW_BLOCKS)))
         elif kind == "figure":
             blocks.append(draw(image(clean)))
+        elif kind == "image heading":  # named by its alt text; refused without one, as is a heading with no words
+            blocks.append("#" * draw(st.integers(1, 3)) + " " + (draw(image(clean)) if clean or draw(st.integers(0, 3)) else ""))
         else:
             blocks.append("> " + draw(inline(chapters, me, notes, clean)))
     for level, text, explicit, _ in pending:
@@ -522,7 +531,7 @@ def assert_answers_like_the_contract(process, files) -> None:
         assert "no errors" in process.stdout, context
 
 
-def assert_builds_a_clean_epub(book: Path, files) -> None:
+def assert_builds_an_epub(book: Path, files, epubcheck_it: bool = True) -> None:
     out = book / "dist"
     process = run_build("--book", book, "--formats", "epub", "--out", out)
     context = f"\nexit {process.returncode}\nstdout:\n{process.stdout}\nstderr:\n{process.stderr}\nbook:\n{describe(files)}"
@@ -530,8 +539,22 @@ def assert_builds_a_clean_epub(book: Path, files) -> None:
     assert "Traceback" not in process.stdout + process.stderr, context
     epubs = sorted(out.glob("*.epub"))
     assert len(epubs) == 1, f"expected one EPUB in {sorted(p.name for p in out.iterdir())}" + context
-    fatal, errors, warnings, messages = epubcheck_summary(epubcheck(epubs[0]))
-    assert (fatal, errors, warnings) == (0, 0, 0), "EPUBCheck: " + "\n".join(messages) + context
+    if epubcheck_it:
+        fatal, errors, warnings, messages = epubcheck_summary(epubcheck(epubs[0]))
+        assert (fatal, errors, warnings) == (0, 0, 0), "EPUBCheck: " + "\n".join(messages) + context
+
+
+def assert_builds_all_editions_or_fails_only_in_layout(book: Path, files, checked) -> None:
+    """Every edition is built; or the build fails, and then only with what `check` said it
+    leaves to a build (the PDFs' preflight)."""
+    process = run_build("--book", book, "--out", book / "all")
+    context = f"\nexit {process.returncode}\nstdout:\n{process.stdout}\nstderr:\n{process.stderr}\nbook:\n{describe(files)}"
+    assert process.returncode in (0, 1) and "Traceback" not in process.stderr, context
+    if process.returncode == 1:
+        errors = [line for line in process.stderr.splitlines() if ": error: " in line]
+        assert errors and all(LAYOUT_ERROR.match(line) for line in errors), \
+            "check passed, and the build failed on something check could have found" + context
+        assert LAYOUT_ONLY in checked.stdout, context
 
 
 # Shrinking is off by default: a failing build takes seconds per attempt, and the run must stay
@@ -556,13 +579,20 @@ def _check_random_book(files: dict[str, bytes | None]) -> None:
             STATS["failed_check"] += 1
             return
         STATS["passed_check"] += 1
-        if STATS["built"] < EPUB_BUILDS or _BUILD_FAILED:
-            try:
-                assert_builds_a_clean_epub(book, files)
-            except BaseException:
-                _BUILD_FAILED = True
-                raise
-            STATS["built"] += 1
+        assert LAYOUT_ONLY in process.stdout  # check says what it leaves to a build
+        try:
+            if STATS["built"] < EPUB_BUILDS or _BUILD_FAILED:
+                assert_builds_an_epub(book, files)
+                STATS["built"] += 1
+            else:  # the build still runs the EPUB's own preflight
+                assert_builds_an_epub(book, files, epubcheck_it=False)
+                STATS["epub_only"] += 1
+            if STATS["laid_out"] < LAYOUT_BUILDS:
+                assert_builds_all_editions_or_fails_only_in_layout(book, files, process)
+                STATS["laid_out"] += 1
+        except BaseException:
+            _BUILD_FAILED = True
+            raise
         kind = KINDS[STATS["planted"] % len(KINDS)]  # each kind in turn
         planted = planted_error(files, kind)
         broken = Path(temp) / "broken"
@@ -593,7 +623,10 @@ def test_check_answers_any_book_like_the_contract(books_drawn_from_the_seed_alon
     finally:
         print(f"\nfuzz (seed {SEED}): {STATS['examples']} random examples ran ({STATS['passed_check']} passed check, "
               f"{STATS['failed_check']} failed it), {STATS['built']} built as EPUB and passed EPUBCheck, "
+              f"{STATS['epub_only']} more built as EPUB, {STATS['laid_out']} built in all three editions, "
               f"{STATS['planted']} refused with the error planted in them ({', '.join(f'{n} {k}' for k, n in sorted(PLANTED.items()))})")
+    assert STATS["laid_out"] == min(LAYOUT_BUILDS, STATS["passed_check"])
+    assert STATS["built"] + STATS["epub_only"] == STATS["passed_check"]  # every book check accepts is built
     assert STATS["planted"] >= min(10, EXAMPLES // 4)  # the generated books are not all refused,
     assert STATS["failed_check"] >= min(5, EXAMPLES // 8)  # nor all accepted
 
@@ -609,4 +642,5 @@ def test_seed_book(name):
         process = run_build("check", "--book", book)
         assert_answers_like_the_contract(process, files)
         if process.returncode == 0:
-            assert_builds_a_clean_epub(book, files)
+            assert_builds_an_epub(book, files)
+            assert_builds_all_editions_or_fails_only_in_layout(book, files, process)

@@ -417,7 +417,7 @@ def test_usage(tmp_path):
     assert run_build("import").returncode == 2
     assert run_build("import", tmp_path / "nowhere.xml").returncode == 2
     help_text = run_build("import", "--help")
-    assert help_text.returncode == 0 and "example: python build.py import" in help_text.stdout
+    assert help_text.returncode == 0 and "examples:\n  python3 build.py import" in help_text.stdout
 
 
 @pytest.mark.parametrize("title, expected", [

@@ -133,5 +133,24 @@ def test_a_build_leaves_nothing_in_the_temporary_folder(tmp_path):
                           env={**os.environ, "TMPDIR": str(temporary), "PYTHONDONTWRITEBYTECODE": "1"})
     assert done.returncode == 0, done.stderr
     assert (book / "dist" / "cross-references-print.pdf").exists()
-    left = [path.name for path in temporary.iterdir() if path.name != lock_path(book / "dist").name]
-    assert left == []
+    assert list(temporary.iterdir()) == []  # not even the output folder's lock file (one was left per folder)
+
+
+def test_a_killed_builds_lock_file_is_removed_by_the_next_build(tmp_path):
+    """SIGKILL leaves no chance to remove anything: the next build into the folder takes the
+    lock file over and removes it as it ends."""
+    book = copy_book("refs", tmp_path / "book")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, str(REPO / "build.py"), "--book", str(book), "--formats", "epub"]
+    killed = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not list(temporary.glob("bookbuild-*.lock")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait(timeout=30)
+    assert len(list(temporary.glob("bookbuild-*.lock"))) == 1  # the killed build held it
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert list(temporary.glob("bookbuild-*.lock")) == []

@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -158,3 +159,39 @@ def test_names_that_are_nearly_right_get_a_hint(tmp_path):
     assert ("no section `#final-thougts` in chapter 12 (referenced as [[12#final-thougts]]) "
             "(did you mean `#final-thoughts`?)") in done.stderr
     assert done.stderr.rstrip().endswith("1 error found")
+
+
+PROBLEM_LINE = re.compile(r"^(\S+):(\d+):(\d+): (error|warning): (.+)$")
+
+
+def printed_problems(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if PROBLEM_LINE.match(line)]
+
+
+def as_printed(problem: dict) -> str:
+    return f"{problem['path']}:{problem['line']}:{problem['col']}: {problem['severity']}: {problem['message']}"
+
+
+def test_every_warning_a_build_prints_is_in_its_json_on_clean_and_cached_builds(tmp_path):
+    """A book warning (an image without alt text) and a preflight warning (the same image, 96 ppi
+    in print): printed by a plain and a --quiet build, and in --json's problems, whether the
+    build is made or comes from .cache. Problem paths are relative to the book folder, as printed."""
+    book = copy_book("no-alt", tmp_path / "book")
+    out = tmp_path / "out"
+    plain = run_build("--book", book, "--out", out)
+    assert plain.returncode == 0, plain.stderr
+    warnings = printed_problems(plain.stderr)
+    assert any(line.startswith("manuscript/01-pictures.md:7:1: warning: no alt text") for line in warnings), plain.stderr
+    assert any(line.startswith("metadata.yaml:1:1: warning: preflight of missing-descriptions-print.pdf: image on page")
+               and "96 ppi" in line for line in warnings), plain.stderr
+    assert plain.stderr.count("96 ppi") == 1  # once, as a problem, not again beside the preflight's report
+    for label, args in (("cached", ()), ("quiet", ("--quiet",))):
+        again = run_build("--book", book, "--out", out, *args)
+        assert printed_problems(again.stderr) == warnings, label
+    cached = run_build("--book", book, "--out", out, "--json")
+    assert "nothing changed" not in cached.stdout
+    assert [as_printed(p) for p in json.loads(cached.stdout)["problems"]] == warnings
+    shutil.rmtree(book / ".cache")
+    clean = run_build("--book", book, "--out", out, "--json")
+    assert [as_printed(p) for p in json.loads(clean.stdout)["problems"]] == warnings
+    assert printed_problems(clean.stderr) == []  # in JSON, the problems are in the object alone

@@ -125,6 +125,12 @@ def test_a_book_with_errors_shows_them_instead_of_its_text_then_comes_back(watch
     line = 1 + twelfth.read_text().split("\n").index("See [[999]] first.")
     page = watch.wait_for(f"manuscript/0012-twelfth.md:{line}:5: error: no chapter 999")
     assert "Paragraph 8 about the seventh chapter" not in page  # no stale text
+    assert "<title>Cross references (preview)</title>" in page  # the book's title, not its folder's name
+    metadata = watch.book / "metadata.yaml"
+    edit(metadata, "title: ", "title: [")  # metadata.yaml that cannot be read: the folder's name
+    page = watch.wait_for("invalid YAML")
+    assert f"<title>{watch.book.name} (preview)</title>" in page
+    edit(metadata, "title: [", "title: ")
     edit(twelfth, "See [[999]] first.\n\n", "")
     watch.wait_for("Paragraph 8 about the seventh chapter", "12. Twelfth", absent="error: no chapter 999")
 
@@ -169,7 +175,7 @@ def test_the_editions_are_built_when_asked(watch):
     assert sorted(p.name for p in dist.iterdir()) == [
         ".bookbuild-written", "cross-references-cover.pdf", "cross-references-print.pdf", "cross-references-screen.pdf",
         "cross-references.epub", "index.html"]
-    watch.wait_for("built at", "/dist/index.html", seconds=10)
+    watch.wait_for("built: ", "/dist/index.html", seconds=10)
     assert watch.status("dist/cross-references.epub") == (200, "application/epub+zip")
 
 
@@ -191,6 +197,36 @@ def test_the_preview_shows_the_print_cover_at_its_proportions_beside_the_book(wa
     frame = page.frame_locator("figure.preview-cover iframe")
     assert "Cross references" in frame.locator("body").inner_text()
     page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_status_bar_stays_one_line_after_a_build(watch, browser, screenshots, width):
+    """The bar once grew to two lines (five at a phone's width) with the build's file names
+    and covered the top of the contents. Chromium draws it: every item on one line, the bar
+    as high as before the build, the contents below it; and no console error (the page has
+    its own icon: no /favicon.ico to miss)."""
+    watch.wait_for("built: ", "/dist/index.html", seconds=60)  # the build asked for above
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(watch.url)
+    page.evaluate("document.fonts.ready")
+    bar = page.evaluate("""() => {
+        const bar = document.querySelector('.preview-bar').getBoundingClientRect();
+        const items = [...document.querySelectorAll('.preview-bar > *')].filter(e => e.offsetParent !== null)
+            .map(e => e.getBoundingClientRect());
+        const line = parseFloat(getComputedStyle(document.body).fontSize) * 2.6;
+        const contents = document.querySelector('.preview-contents').getBoundingClientRect();
+        return {height: bar.height, bottom: bar.bottom, line: line, contents: contents.top,
+                middles: items.map(r => Math.round(r.top + r.height / 2)), links: document.querySelectorAll('#preview-status a').length};
+    }""")
+    page.screenshot(path=str(screenshots / f"preview-after-a-build-{width}.png"))
+    page.close()
+    assert bar["links"] == 5  # the three editions, the print cover and the download page
+    assert abs(bar["height"] - bar["line"]) < 1, bar  # one line: the bar's own height
+    assert max(bar["middles"]) - min(bar["middles"]) <= 2, bar  # every item on it
+    assert bar["contents"] >= bar["bottom"] - 0.5, bar  # the contents start below it
+    assert errors == []
 
 
 def test_ctrl_c_stops_it_cleanly(watch):

@@ -125,7 +125,7 @@ def test_a_signed_entry_with_a_blob_at_the_very_end_is_read(cache, tmp_path):
 
 
 def test_without_a_secret_nothing_is_read_or_written(tmp_path, monkeypatch):
-    monkeypatch.setattr(cache_module, "user_secret", lambda: None)
+    monkeypatch.setattr(cache_module, "user_secret", lambda make=True: None)
     unsigned = Cache(tmp_path)
     assert unsigned.secret is None
     unsigned.store("parse", "k", ["value"])
@@ -338,3 +338,21 @@ def test_a_write_that_fails_leaves_no_partial_entry(cache, tmp_path, monkeypatch
     monkeypatch.setattr(os, "replace", full)
     cache.store("parse", "k", ["value"])
     assert list(entry(tmp_path, "parse", "k").parent.iterdir()) == []
+
+
+def test_a_read_only_cache_reads_what_a_build_stored_and_writes_nothing(tmp_path, monkeypatch):
+    """`check`'s cache: the entries a build made are read; nothing is stored, pruned or made."""
+    home = tmp_path / "cache-home"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    cache_module._secret_in.cache_clear()
+    reader = Cache(tmp_path / "book", read_only=True)
+    assert reader.secret is None and not home.exists()  # no secret made for it
+    writer = Cache(tmp_path / "book")
+    writer.store("parse", "kept", ["value"])
+    reader = Cache(tmp_path / "book", read_only=True)
+    assert reader.load("parse", "kept") == ["value"]
+    reader.store("parse", "new", ["other"])
+    reader.keep_only("parse", set())
+    reader.keep_latest("parse", "new")
+    assert sorted(p.name for p in (tmp_path / "book" / CACHE_DIR / "parse").iterdir()) == ["kept"]
+    cache_module._secret_in.cache_clear()

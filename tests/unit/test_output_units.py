@@ -122,4 +122,38 @@ def test_a_second_holder_of_the_lock_is_told_to_wait(tmp_path):
             with pytest.raises(BlockingIOError):
                 fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
     assert waited == []
-    assert output.lock_path(out).exists()
+    assert not output.lock_path(out).exists()  # removed as the build ends: none piles up
+
+
+def _hold_in_turn(out: Path, log: Path, rounds: int) -> None:
+    import time
+
+    for _ in range(rounds):
+        with output_lock(out, lambda: None):
+            with open(log, "a") as handle:
+                handle.write(f"in {os.getpid()}\n")
+            time.sleep(0.01)
+            with open(log, "a") as handle:
+                handle.write(f"out {os.getpid()}\n")
+
+
+def test_builds_take_turns_though_each_removes_the_lock_file_as_it_ends(tmp_path, monkeypatch):
+    """Six builds at once, each taking the lock five times: never two inside at once (a build
+    that waited on a file its holder then removed must not lock that file: a newcomer locks
+    a new one under the name), and no lock file left."""
+    import multiprocessing
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    log = tmp_path / "log"
+    processes = [multiprocessing.get_context("fork").Process(target=_hold_in_turn, args=(tmp_path / "dist", log, 5))
+                 for _ in range(6)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+    assert [process.exitcode for process in processes] == [0] * 6
+    lines = log.read_text().splitlines()
+    assert len(lines) == 60
+    for entering, leaving in zip(lines[::2], lines[1::2]):
+        assert entering.startswith("in ") and leaving == "out " + entering[3:], lines
+    assert [p.name for p in tmp_path.iterdir()] == ["log"]
