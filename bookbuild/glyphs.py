@@ -91,9 +91,10 @@ def problems(book: Book, parsed: list[ParsedPart]) -> list[Problem]:
         line, col = (written.count("\n", 0, offset) + first_line, offset - written.rfind("\n", 0, offset)) if offset >= 0 else (1, 1)
         where = f"chapter {part_number(parsed, path)}" if part_number(parsed, path) is not None else "this file"
         named = ", ".join(_named(c) for c in missing[:MAX_NAMED]) + (f" and {len(missing) - MAX_NAMED} more" if len(missing) > MAX_NAMED else "")
-        found.append(error(path, line, col, f"no installed font has {named} ({where}): they would print as "
-                           f"missing-glyph boxes; install the fonts that do (tools/system-deps.sh installs "
-                           f"{', '.join(sorted(set(theme.FALLBACK_PACKAGES.values())))}), or write the text without them"))
+        found.append(error(path, line, col, f"no font the editions use has {named} ({where}): they would print "
+                           f"as missing-glyph boxes (the fonts are Source Serif Pro, then "
+                           f"{', '.join(theme.fallback_families(language))}: tools/system-deps.sh installs "
+                           f"{', '.join(sorted(set(theme.FALLBACK_PACKAGES.values())))}); write the text without them"))
     return found
 
 
