@@ -36,17 +36,19 @@ def _body_characters() -> frozenset[int]:
     return frozenset(found)
 
 
-def lacking(text: str) -> list[str]:
+def lacking(text: str, spaces: bool = False) -> list[str]:
     """The characters of ``text`` that need a glyph the body face does not have, in order of
-    code point."""
+    code point; with ``spaces``, the spaces it lacks too (U+202F, the narrow no-break space
+    French sets before ; ! ?), which a reading system without them may show as boxes (the
+    PDFs' shaper draws them as spaces of its own)."""
     body = _body_characters()
-    return sorted({c for c in text if ord(c) not in body and drawn(c)})
+    return sorted({c for c in text if ord(c) not in body and (drawn(c) or (spaces and unicodedata.category(c) == "Zs"))})
 
 
 def fallback_text(language: str, text: str) -> list[tuple[theme.FontFace, str]]:
     """Each fallback face that draws some of ``text`` (the characters the body face lacks,
     each given to the first family that has it), and those characters it draws."""
-    wanted = lacking(text)
+    wanted = lacking(text, spaces=True)
     if not wanted:
         return []
     faces = theme.fallback_faces(language)

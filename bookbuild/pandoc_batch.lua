@@ -7,7 +7,7 @@ local texts = pandoc.json.decode(io.read("a"), false)
 local options = pandoc.WriterOptions({wrap_text = "wrap-none", highlight_method = "none"})
 local html = {}
 for i, text in ipairs(texts) do
-  local doc = pandoc.read(text, "markdown+wikilinks_title_after_pipe-yaml_metadata_block")
+  local doc = pandoc.read(text, typography.reader("markdown+wikilinks_title_after_pipe-yaml_metadata_block"))
   html[i] = pandoc.write(typography.apply(doc), "html5", options)
 end
 io.write(pandoc.json.encode(html))

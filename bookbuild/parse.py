@@ -344,8 +344,9 @@ def parse(source: SourceFile, html_text: str) -> ParsedPart:
 
 def run_pandoc(markdown: str, path: str, rules: str = "") -> str:
     filters = ("--lua-filter", str(_TYPOGRAPHY_FILTER)) if rules else ()
+    reader = PANDOC_FROM + ("-smart" if rules and json.loads(rules).get("unspaced") else "")
     try:
-        done = _pandocs.run([pypandoc.get_pandoc_path(), "-f", PANDOC_FROM, *PANDOC_ARGS, *filters],
+        done = _pandocs.run([pypandoc.get_pandoc_path(), "-f", reader, *PANDOC_ARGS, *filters],
                             markdown.encode("utf-8"), 300, rules)
     except subprocess.TimeoutExpired:
         raise BookError([error(path, 1, 1, "pandoc took more than 5 minutes on this file: is it enormous?")])

@@ -8,6 +8,15 @@ local rules = given and given ~= "" and pandoc.json.decode(given, false) or nil
 
 local M = {}
 
+-- How pandoc reads the Markdown for these rules: without smart typography for a language
+-- written without spaces (``paired`` below does its work).
+function M.reader(format)
+  if rules and rules.unspaced then
+    return format .. "-smart"
+  end
+  return format
+end
+
 local function quoted(element)
   local q = rules.quotes
   local open, close = q[1], q[2]
@@ -82,9 +91,42 @@ local function spacing(inlines)
   return out
 end
 
+-- A language written without spaces (Japanese, Chinese) is read without pandoc's smart
+-- typography, which tells an opening quote from a closing one by the space before it: each
+-- block's straight quotes are paired here, in order ('s between two Latin letters is an
+-- apostrophe), and "...", "---" and "--" become "…", "—" and "–", as smart typography makes them.
+local function paired(block)
+  local open = { ['"'] = false, ["'"] = false }
+  local marks = { ['"'] = { rules.quotes[1], rules.quotes[2] }, ["'"] = { rules.quotes[3], rules.quotes[4] } }
+  return block:walk({
+    Str = function(element)
+      local text = element.text:gsub("%.%.%.", "\226\128\166"):gsub("%-%-%-", "\226\128\148"):gsub("%-%-", "\226\128\147")
+      local out, previous = {}, ""
+      for at, char in utf8.codes(text) do
+        local c = utf8.char(char)
+        local following = text:sub(at + #c, at + #c)
+        if c == "'" and previous:match("^%a$") and following:match("^%a$") then
+          c = "\226\128\153" -- an apostrophe: ’
+        elseif marks[c] then
+          local quote = c
+          c = open[quote] and marks[quote][2] or marks[quote][1]
+          open[quote] = not open[quote]
+        end
+        out[#out + 1] = c
+        previous = utf8.char(char)
+      end
+      element.text = table.concat(out)
+      return element
+    end,
+  })
+end
+
 function M.apply(doc)
   if not rules then
     return doc
+  end
+  if rules.unspaced then
+    doc = doc:walk({ Para = paired, Plain = paired, Header = paired })
   end
   doc = doc:walk({ Quoted = quoted })
   if next(rules.before) or rules.guillemets ~= "" then

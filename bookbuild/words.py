@@ -40,9 +40,13 @@ class Typography:
     # (French: a narrow one before ; ! ?, a full one before :), and inside « » typed by the author.
     space_before: tuple[tuple[str, str], ...] = ()
     space_inside_guillemets: str = ""
+    # Written without spaces between words (Japanese, Chinese): pandoc's smart quotes, which
+    # tell an opening quote by the space before it, cannot; ``typography.lua`` pairs them.
+    unspaced: bool = False
 
     def as_rules(self) -> dict:
-        return {"quotes": list(self.quotes), "before": dict(self.space_before), "guillemets": self.space_inside_guillemets}
+        return {"quotes": list(self.quotes), "before": dict(self.space_before), "guillemets": self.space_inside_guillemets,
+                "unspaced": self.unspaced}
 
 
 @dataclass(frozen=True)
@@ -208,4 +212,5 @@ def _from_pandoc(tag: str) -> dict:
 def _typography(data: dict) -> Typography:
     quotes = tuple(data.get("quotes", Typography.quotes))
     before = tuple((mark, space) for mark, space in (data.get("space_before") or {}).items())
-    return Typography(quotes if len(quotes) == 4 else Typography.quotes, before, data.get("space_inside_guillemets", ""))
+    return Typography(quotes if len(quotes) == 4 else Typography.quotes, before, data.get("space_inside_guillemets", ""),
+                      bool(data.get("unspaced", False)))

@@ -115,7 +115,7 @@ def _resources(book: ResolvedBook) -> list[Item]:
     for face in theme.theme_fonts():
         items.append(Item("font-" + ids.slugify(face.path.stem), _font_name(face), "font/ttf",
                           _subset_font(face.path, characters)))
-    for face, text in glyphs.fallback_text(book.metadata.language, characters):
+    for face, text in glyphs.fallback_text(book.metadata.language, shown_text(book)):
         items.append(Item("font-" + ids.slugify(face.postscript_name), _font_name(face), _FONT_TYPES[_font_name(face)[-3:]],
                           fonts.subset_for_text(face.path, text, face.index)))
     # Images are numbered rather than named after their files: ids stay unique and valid
@@ -189,13 +189,24 @@ def _css(book: ResolvedBook) -> str:
 def stylesheet(book: ResolvedBook, font_url: Callable[[theme.FontFace], str], embedded_fallbacks: bool = True) -> str:
     """The EPUB's one stylesheet: the body font and the fallback faces the text needs, the
     family that lists them, the theme's and the book's own styles."""
-    characters = "".join(sorted(set("".join(part.html for part in book.parts))))
-    used = glyphs.fallback_text(book.metadata.language, characters) if embedded_fallbacks else []
+    used = glyphs.fallback_text(book.metadata.language, shown_text(book)) if embedded_fallbacks else []
     faces = [theme.font_face_css(font_url)] + [
         f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; font-style: {face.style}; '
         f'src: url("{font_url(face)}"); }}' for face, _ in used]
     return "\n".join(faces + [theme.family_css(book.metadata.language)]
                      + [path.read_text(encoding="utf-8") for path in theme.stylesheets(book.root, "epub")])
+
+
+def shown_text(book: ResolvedBook) -> str:
+    """Every character the EPUB's documents show as text (pandoc's "↩" after a note is not
+    among them: the EPUB numbers its notes instead), once each."""
+    found: set[str] = set()
+    for part in book.parts:
+        root = lxml_html.fragment_fromstring(part.html)
+        for back in [a for a in root.iter("a") if "footnote-back" in a.get("class", "").split()]:
+            back.drop_tree()
+        found.update(root.text_content())
+    return "".join(sorted(found))
 
 
 def _subset_font(path, text: str) -> bytes:
