@@ -128,9 +128,24 @@ def test_quotes_and_no_break_spaces_follow_the_languages_rules(book):
                 before = text[found.start() - 1]
                 assert before in (NBSP, NNBSP), f"{mark!r} after {before!r}: {text[found.start() - 20:found.end()]!r}"
         assert "«" + NNBSP in text and "\u201cqui arrose trop noie\u201d" in _chapter_text(built.epub, 2)  # typed, kept
-    lines = [line.text.strip() for page in read_pages(built.print_pdf) for line in page if line.text.strip()]
-    starting = [line for line in lines if line[0] in (":;!?»" if language == "fr" else ":")]
+    drawn = [line for page in read_pages(built.print_pdf) for line in page if line.text.strip()]
+    starting = [line.text for line in drawn if line.text.strip()[0] in (":;!?»" if language == "fr" else ":")]
     assert not starting, starting
+    if language == "fr":
+        # On the drawn page: before ; ! ? » and after «, the narrow no-break space, the same
+        # width on every line (a word space would stretch with its line, or be missing where
+        # the author typed "raison?"); before a colon, a space.
+        narrow, colons = [], []
+        for line in drawn:
+            for a, b in zip(line.visible, line.visible[1:]):
+                gap = (b.left - a.right) / b.size  # in ems
+                if (b.text in ";!?»" and a.text not in ";!?") or a.text == "«":
+                    narrow.append((a.text + b.text, round(gap, 3)))
+                elif b.text == ":":
+                    colons.append((a.text + b.text, round(gap, 3)))
+        assert len(narrow) >= 10 and all(0.08 <= gap <= 0.16 for _, gap in narrow), narrow
+        assert len({gap for _, gap in narrow}) == 1, narrow
+        assert colons and all(gap >= 0.1 for _, gap in colons), colons
 
 
 def test_every_glyph_is_drawn_from_a_font_that_has_it(book):
