@@ -115,7 +115,10 @@ def _part_text(part: ParsedPart) -> str:
     text = " ".join([part.source.title, part.source.subtitle, part.source.running_head, part.source.image_alt,
                      part.source.image_credit])
     if part.html.strip():
-        text += " " + lxml_html.fragment_fromstring(part.html, create_parent="div").text_content()
+        root = lxml_html.fragment_fromstring(part.html, create_parent="div")
+        for back in [a for a in root.iter("a") if "footnote-back" in a.get("class", "").split()]:
+            back.drop_tree()  # pandoc's "↩" after a note, which no edition shows
+        text += " " + root.text_content()
     return text
 
 
