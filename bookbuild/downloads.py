@@ -85,8 +85,8 @@ def download_page(metadata: Metadata, editions: tuple[Edition, ...], cover: tupl
              f'<p class="author">{escape(words.say("by", authors=authors))}</p>',
              _edition_line(metadata, words)]
     page_title = words.say("draft_title", title=metadata.title) if draft else metadata.title
-    checksum_how = escape(words.say("checksums_how", sha256sum="\x00", shasum="\x01")).replace(
-        "\x00", "<code>sha256sum FILE</code>").replace("\x01", "<code>shasum -a 256 FILE</code>")
+    checksum_how = _with_markup(words.say("checksums_how", sha256sum="\x00", shasum="\x01"),
+                                {"\x00": "<code>sha256sum FILE</code>", "\x01": "<code>shasum -a 256 FILE</code>"})
     rights = f'<footer><p class="rights">{escape(metadata.rights)}</p></footer>' if metadata.rights else ""
     lang = escape(metadata.language)
     return f"""<!DOCTYPE html>
