@@ -42,7 +42,7 @@ class Layouts:
     def __init__(self, book: ResolvedBook, jobs: int, cache: Cache | None, progress: Progress = no_progress,
                  keep_warm: bool = False):
         stylesheets = tuple(theme.stylesheets(book.root, "pdf"))
-        self.setup = TypesetterSetup(book.root, stylesheets, ids.book_identifier(book.metadata))
+        self.setup = TypesetterSetup(book.root, stylesheets, ids.book_identifier(book.metadata), book.metadata.language)
         self.setup_key = key_of(repr(self.setup), *(path.read_bytes() for path in stylesheets))
         self.jobs, self.cache, self.progress = jobs, cache, progress
         self.done: dict[str, SegmentLayout] = {}

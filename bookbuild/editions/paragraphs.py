@@ -18,7 +18,8 @@ length of one layout, at the two places that decide a line (WeasyPrint 70, pinne
 Every line is checked against the plan; where WeasyPrint ended a line elsewhere (a
 measurement off by more than ``_EPSILON``), the rest of the paragraph is planned again
 from where it really is. A paragraph the plan cannot cover (floats beside it, preserved
-line breaks, a word wider than the column) is left to WeasyPrint.
+line breaks, a word wider than the column, text in a script written without spaces, such
+as Japanese) is left to WeasyPrint.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ _SPACES = (" ", "\u00a0")  # what WeasyPrint widens to justify a line
 _EXPLICIT_HYPHENS = ("-", "\u2010")
 _WORD = re.compile(r"[^\W\d_]+")
 _OBJECT = "\ufffc"  # an atomic inline (an image in the text) in the paragraph's text
+# Scripts written without spaces between words (Chinese, Japanese kana and kanji, Thai, ...):
+# their lines may end between any two characters, where the glue of a space is not (WeasyPrint
+# justifies by widening spaces only). A paragraph with them is left to WeasyPrint, whose line
+# breaking follows Unicode's rules for them (no line begins with 。、」).
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+                       "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]")
 
 
 @dataclass(frozen=True)
@@ -247,7 +254,7 @@ class ParagraphSetter:
             end_x = last.position_x + last.margin_width() if not isinstance(last, boxes.TextBox) else last.position_x + last.width
         xs.append(end_x)
         offsets.append(position)
-        if not text.strip():
+        if not text.strip() or _UNSPACED.search(text):
             raise _CannotPlan
         width = containing_block.width
         space = _space_width(text, xs) or style["font_size"] / 4

@@ -144,10 +144,10 @@ def _one_program_per_font(pdf: pikepdf.Pdf) -> None:
         for font in resources.get("/Font", Dictionary()).values():
             for descendant in font.get("/DescendantFonts", Array()):
                 descriptor = descendant.get("/FontDescriptor")
-                if descriptor is None or "/FontFile2" not in descriptor or descendant.objgen in seen:
+                if descriptor is None or _program_key(descriptor) is None or descendant.objgen in seen:
                     continue
                 seen.add(descendant.objgen)
-                program = descriptor.FontFile2
+                program = descriptor[_program_key(descriptor)]
                 if program.objgen not in known:
                     known[program.objgen] = fonts.identity(program.read_bytes())
                 font_identity = known[program.objgen]
@@ -165,11 +165,27 @@ def _one_program_per_font(pdf: pikepdf.Pdf) -> None:
         original = fonts.original_file(font_identity)
         if original is None:
             continue
-        subset = fonts.subset_for_pdf(original.read_bytes(), 0, glyphs[font_identity])
+        path, index = original
+        subset = fonts.subset_for_pdf(path.read_bytes(), index, glyphs[font_identity])
         program = pdf.make_stream(subset)
-        program.Length1 = len(subset)
+        key = _program_key(users[0])
+        if key == "/FontFile2":
+            program.Length1 = len(subset)
+        else:  # an OpenType program with CFF outlines (a CJK face from a collection)
+            program.Subtype = Name.OpenType
         for descriptor in users:
-            descriptor.FontFile2 = program
+            descriptor[key] = program
+
+
+def _program_key(descriptor: pikepdf.Object) -> str | None:
+    """Where a font descriptor keeps its program: ``/FontFile2`` (TrueType outlines) or
+    ``/FontFile3`` of subtype OpenType (CFF outlines); None for any other kind."""
+    if "/FontFile2" in descriptor:
+        return "/FontFile2"
+    program = descriptor.get("/FontFile3")
+    if program is not None and program.get("/Subtype") == Name.OpenType:
+        return "/FontFile3"
+    return None
 
 
 def _glyph_ids(descendant: pikepdf.Object) -> set[int]:
