@@ -5,8 +5,8 @@
 
 The text comes from Debian's package r-cran-janeaustenr (Jane Austen's novels, public
 domain, as prepared by Project Gutenberg), fetched with `apt-get download` (no
-installation, no R) and read with the `rdata` package (pip install -c constraints.txt
-rdata). Nothing of it is kept in this repository. Each chapter becomes
+installation, no R) and read with the `rdata` package (the `bench` extra: pip install -c constraints.txt
+-e ".[bench]"). Nothing of it is kept in this repository. Each chapter becomes
 manuscript/NNN-chapter-N.md; Gutenberg's _underscores_ are Markdown's emphasis already.
 """
 

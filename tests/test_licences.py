@@ -57,8 +57,16 @@ def notice_table(heading: str) -> dict[str, str]:
     return {canonical(name): version for name, version in rows if name not in ("package", "---")}
 
 
+BENCH_HEADING = "Python packages the benchmarks use"
+
+
 def test_the_pinned_set_is_what_the_package_and_its_tests_need_as_installed():
-    assert pinned() == RUNTIME | TESTS
+    """And the benchmarks' packages, which a build and the tests do not install (their
+    closure is read from the notice, which names each at the version pinned)."""
+    bench = notice_table(BENCH_HEADING)
+    assert pinned() == RUNTIME | TESTS | bench
+    assert not set(bench) & (set(RUNTIME) | set(TESTS))
+    assert {canonical(Requirement(wanted).name) for wanted in PROJECT["optional-dependencies"]["bench"]} <= set(bench)
 
 
 def test_the_notice_names_every_runtime_package_at_its_pinned_version():
