@@ -132,6 +132,16 @@ class Cache:
         except (ValueError, TypeError, KeyError, IndexError, StopIteration):  # not what this toolchain writes
             return None
 
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry is there (not whether it would load: ``load`` checks that)."""
+        folder = self._folder(kind)
+        return folder is not None and self.secret is not None and (folder / key).is_file()
+
+    @property
+    def writable(self) -> bool:
+        """Whether ``store`` keeps anything (a full disk aside)."""
+        return self.secret is not None and not self.read_only and self._folder("") is not None
+
     def store(self, kind: str, key: str, value) -> None:
         body = _encode(value)  # a value the cache cannot hold is a bug: it raises TypeError
         folder = self._folder(kind)
@@ -243,14 +253,19 @@ def _cacheable_classes() -> dict[str, type]:
     """The classes an entry may hold, by name: what the build stores, and what they hold.
     A new one is added here (``tests/test_cache.py`` finds those missing)."""
     from .downloads import Edition
+    from .editions.finishing import Bookmark, FinishedPages, FontUse
     from .editions.pagenumbers import NumberFont, PrintedNumber
+    from .editions.pdfwriter import Fragment
     from .editions.typeset import SegmentLayout
     from .model import Heading, ImageRef, LinkRef, ParsedPart, PartKind, Problem, Report, Severity, SourceFile
     from .pagemap import PageStart
     from .pipeline import BuildResult
+    from .preflight.drawing import PlacedImage, PrintFindings
+    from .preflight.tagging import ScreenFindings
 
     classes = (ParsedPart, SourceFile, PartKind, Heading, LinkRef, ImageRef, Problem, Severity,  # parse
                SegmentLayout, PageStart, PrintedNumber, NumberFont,  # segments
+               FinishedPages, Fragment, FontUse, Bookmark, PrintFindings, PlacedImage, ScreenFindings,  # finished pages
                BuildResult, Report, Edition)  # builds
     return {cls.__name__: cls for cls in classes}
 

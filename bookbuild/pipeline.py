@@ -146,9 +146,10 @@ def _make(options: BuildOptions) -> BuildResult:
 
         def inspect(variant: str) -> Report:
             name = name_of[variant]
+            # What the pages draw was read when each segment was finished, and kept with it.
             if variant == PRINT:
-                return preflight_print(pdfs.data[variant], book.metadata.print, pdfs.inside_margin, name)
-            return preflight_screen(pdfs.data[variant], name)
+                return preflight_print(pdfs.data[variant], book.metadata.print, pdfs.inside_margin, name, pdfs.drawn)
+            return preflight_screen(pdfs.data[variant], name, pdfs.screen_found)
 
         progress("preflight", 0, len(variants))
         reports.extend(each_in_parallel(inspect, variants, options.jobs).values())

@@ -22,11 +22,13 @@ from .. import ids, parallel, theme  # parallel: its at-fork hook ends each work
 from ..cache import Cache, file_digest, key_of
 from ..model import Progress, ResolvedBook, no_progress
 from .pagenumbers import width_class
+from .finishing import Finished, finish_in_worker
 from .typeset import SegmentJob, SegmentLayout, Typesetter, TypesetterSetup, fill_in_worker, start_worker, typeset_in_worker
 
 _PRINTED_PAGE = re.compile(r'data-page="([^"]*)"')
 _IMAGE_SOURCE = re.compile(r'<img\b[^>]*?\ssrc="([^"]+)"')
 _FIRST_FOLIO = re.compile(r"counter-reset: page \d+")
+_FINISHED_HERE_UP_TO = 6  # segments: more are finished in the workers (started for them if need be)
 
 
 # A pool of layout workers kept between builds (``keep_warm``: ``watch``), with the key of
@@ -136,6 +138,22 @@ class Layouts:
                 self.here = Typesetter(self.setup)
             for n, job in work:
                 yield n, self.here.typeset(job)
+
+    def finish_all(self, finished: Finished) -> None:
+        """Each segment's pages finished for each edition where the cache has none: in the
+        workers when there are many (or they are running), else here."""
+        work = finished.missing()
+        if not work:
+            return
+        if self.pool is not None or (self.jobs > 1 and len(work) > _FINISHED_HERE_UP_TO):
+            if self.pool is None:
+                self.pool = WorkerPool(self.jobs if self.keep_warm else min(self.jobs, len(work)), self.setup)
+            results = self.pool.imap_unordered(finish_in_worker, work)
+        else:
+            results = (finish_in_worker(item) for item in work)
+        for done, (n, edition, pages) in enumerate(results, start=1):
+            self.progress("finish", done, len(work))
+            finished.keep(n, edition, pages)
 
     def forget_all_but(self, requests: list[SegmentJob]) -> None:
         """Keep this build's layouts in the cache, and only those."""
