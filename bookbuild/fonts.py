@@ -123,11 +123,14 @@ def original_file(wanted: FontIdentity) -> Path | None:
     return None
 
 
-def _candidate_files(postscript_name: str) -> list[Path]:
+def _candidate_files(postscript_name: str):
+    """The theme's faces, then (only if none is the one) the system's fonts of that name:
+    listing those loads fontconfig, which a build that needs only the theme's never does."""
     from .theme import theme_fonts
 
     theme = [face.path for face in theme_fonts()]
-    return theme + [path for path in _system_fonts().get(postscript_name, []) if path not in theme]
+    yield from theme
+    yield from (path for path in _system_fonts().get(postscript_name, []) if path not in theme)
 
 
 @lru_cache(maxsize=1)

@@ -324,7 +324,8 @@ def _bookmarks(pdf: pikepdf.Pdf, kept: list[pikepdf.Page]) -> tuple[Bookmark, ..
 class Finished:
     """Every segment's finished pages for the editions asked for: in the cache under their
     keys, or kept here when there is no cache to keep them in. ``made`` counts the
-    segments this build finished (and so read for the preflight), by edition."""
+    segments this build finished, and ``read`` their pages (read for the preflight as they
+    were finished), by edition."""
 
     def __init__(self, cache, jobs: list[FinishJob], editions: tuple[str, ...], press: Press | None):
         self.cache = cache if cache is not None and cache.writable else None
@@ -332,6 +333,7 @@ class Finished:
         self.keys = {edition: [job.key(edition, press) for job in jobs] for edition in editions}
         self.here: dict[tuple[str, int], FinishedPages] = {}
         self.made = {edition: 0 for edition in editions}
+        self.read = {edition: 0 for edition in editions}
 
     def missing(self) -> list[tuple[int, FinishJob, str, Press | None]]:
         """What is to be finished (``finish_in_worker``'s work)."""
@@ -341,6 +343,7 @@ class Finished:
 
     def keep(self, n: int, edition: str, pages: FinishedPages) -> None:
         self.made[edition] += 1
+        self.read[edition] += pages.pages
         if self.cache is not None:
             self.cache.store(edition, self.keys[edition][n], pages)
         else:
@@ -356,6 +359,7 @@ class Finished:
             if not isinstance(pages, FinishedPages):
                 pages = finish(self.jobs[n], edition, self.press)
                 self.made[edition] += 1
+                self.read[edition] += pages.pages
             yield pages
 
     def forget_others(self) -> None:

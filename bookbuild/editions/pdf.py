@@ -12,8 +12,10 @@ The steps, each in a module of its own:
   written in once the page map is known; a segment is laid out again only when one
   of its numbers changes width;
 - ``decorations``: folios and running heads, laid out apart from the text;
-- ``pdfjoin``: the segments joined into one PDF;
-- ``pdfx``: the print edition made press-ready, the screen edition screen-ready.
+- ``finishing``: each segment's pages made press-ready (``press``, ``pdfx``) and
+  screen-ready, and read for the preflight, once, and kept in the cache;
+- ``pdfjoin``: each edition written from its segments' finished pages (``pdfwriter``),
+  a segment at a time.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ class PdfEditions:
     summary: str  # how much of the book was laid out, and in how many rounds, and how much finished
     drawn: PrintFindings | None = None  # what the print edition's pages draw, for its preflight
     screen_found: ScreenFindings | None = None  # what the screen edition's pages and structure hold
-    finished: dict[str, int] = field(default_factory=dict)  # variant -> segments finished (and read) by this build
+    pages: dict[str, int] = field(default_factory=dict)  # variant -> its page count
 
 
 def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, cache: Cache | None = None,
@@ -135,10 +137,10 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
             data = join_print(parts, list(page_map.blank_before), printed, shell, press, programs)
             drawn = merged_print([(part.print_found, first) for part, first in zip(found, page_map.first_pages)])
             unflattened = frozenset().union(*(part.unflattened for part in found))
-            return _Joined(data, drawn, None, unflattened, finished.made[kind], frozenset(programs.used))
+            return _Joined(data, drawn, None, unflattened, finished.made[kind], finished.read[kind], frozenset(programs.used))
         data = join_screen(parts, screen_labels, shell, programs)
         return _Joined(data, None, merged_screen([part.screen_found for part in found]), frozenset(),
-                       finished.made[kind], frozenset(programs.used))
+                       finished.made[kind], finished.read[kind], frozenset(programs.used))
 
     # Each edition is written in a process of its own (both at once when there are two
     # cores), reading the segments' finished pages from the cache one at a time: a long
@@ -150,11 +152,13 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
     if PRINT in made:
         raise_if_errors(theme.unflattenable_transparency(book.root, set(made[PRINT].unflattened)))
     rounds = f"{round_number} round{'s' * (round_number > 1)}"
-    counts = " and ".join(f"{made[variant].made} for {'print' if variant == PRINT else 'the screen'}" for variant in variants)
-    summary = f"laid out {len(laid_out)} of {len(segments)} parts ({rounds} for page numbers), finished {counts}"
+    # What this build finished and read for the preflight, not what it took from the cache.
+    counts = " and ".join(f"{made[variant].made} ({made[variant].read} pages) for {'print' if variant == PRINT else 'the screen'}"
+                          for variant in variants)
+    summary = f"laid out {len(laid_out)} of {len(segments)} parts ({rounds} for page numbers), finished and preflighted {counts}"
     return PdfEditions({variant: joined.pdf for variant, joined in made.items()}, printed, starts, inside, warnings, summary,
                        made[PRINT].drawn if PRINT in made else None, made[SCREEN].screen_found if SCREEN in made else None,
-                       {variant: joined.made for variant, joined in made.items()})
+                       {PRINT: len(printed), SCREEN: len(screen_labels)})
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,7 @@ class _Joined:
     screen_found: ScreenFindings | None
     unflattened: frozenset[str]
     made: int  # segments finished by this build
+    read: int  # their pages, read for the preflight
     programs: frozenset[str]  # the font programs' cache entries it used
 
 

@@ -81,15 +81,13 @@ def join_screen(parts: Iterable[FinishedPages], labels: tuple[str, ...], shell: 
     """The screen edition: ``labels`` has the folio of each of its pages (the print
     edition's, but for the pages left blank)."""
     with pikepdf.open(io.BytesIO(shell)) as document:
-        version = document.pdf_version
-    out = io.BytesIO()
-    writer = PdfWriter(out, version, compact=True)
-    catalog, tree, element = writer.reserve(), writer.reserve(), writer.reserve()
-    book = _Book([], {}, [], {}, [], [])
-    shared: dict[bytes, int] = {}
-    for part in parts:
-        _write_segment(writer, part, book, shared, tree, element)
-    with pikepdf.open(io.BytesIO(shell)) as document:
+        out = io.BytesIO()
+        writer = PdfWriter(out, document.pdf_version, compact=True)
+        catalog, tree, element = writer.reserve(), writer.reserve(), writer.reserve()
+        book = _Book([], {}, [], {}, [], [])
+        shared: dict[bytes, int] = {}
+        for part in parts:
+            _write_segment(writer, part, book, shared, tree, element)
         document.Root.PageLabels = pdfx.page_labels(labels[:len(book.pages)])
         _write_book(writer, document, catalog, tree, book, ["/Lang", "/ViewerPreferences", "/Metadata", "/MarkInfo",
                                                             "/PageMode", "/PageLabels"],
@@ -109,28 +107,14 @@ def _write_segment(writer: PdfWriter, part: FinishedPages, book: _Book, shared: 
     if element is not None:
         tokens[DOCUMENT] = reference(element)
     tokens.update((b"F" + key.encode(), reference(found[0])) for key, found in book.fonts.items())
-    objects = list(part.fragment.objects())
-    numbers, written = [], []
-    for _, _, digest in objects:
-        if digest is not None and digest in shared:
-            numbers.append(shared[digest])
-            written.append(False)
-            continue
-        numbers.append(writer.reserve())
-        written.append(True)
-        if digest is not None:
-            shared[digest] = numbers[-1]
-    local = [reference(n) for n in numbers]
-    for (text, data, _), n, write in zip(objects, numbers, written):
-        if write:
-            writer.add(n, resolved(text, tokens, local, book.keys), data)
+    numbers, table = writer.add_fragment(part.fragment, tokens, book.keys, part.keys, shared)
     first = len(book.pages)
     book.pages.extend(numbers[:part.pages])
     for name, destination in part.destinations:
-        book.destinations.setdefault(name, resolved(destination, tokens, local, book.keys))
+        book.destinations.setdefault(name, resolved(destination, table))
     book.bookmarks.extend((bookmark, first) for bookmark in part.bookmarks)
-    book.structure.extend(resolved(kid, tokens, local, book.keys) for kid in part.structure)
-    book.parent_tree.extend((key + book.keys, resolved(value, tokens, local, book.keys)) for key, value in part.parent_tree)
+    book.structure.extend(resolved(kid, table) for kid in part.structure)
+    book.parent_tree.extend((key + book.keys, resolved(value, table)) for key, value in part.parent_tree)
     book.keys += part.keys
 
 
@@ -170,13 +154,9 @@ def _write_book(writer: PdfWriter, document: pikepdf.Pdf, catalog: int, tree: in
     if element is not None and root is not None:
         first = root.K[0] if isinstance(root.K, pikepdf.Array) else root.K
         element_entries = b" ".join(k.encode() + b" " + serializer.text(v) for k, v in first.items() if k not in ("/K", "/P"))
-    fragment = serializer.fragment()
-    numbers = [writer.reserve() for _ in range(len(fragment))]
-    local = [reference(n) for n in numbers]
-    for (text, data, _), n in zip(fragment.objects(), numbers):
-        writer.add(n, resolved(text, tokens, local, 0), data)
+    numbers, table = writer.add_fragment(serializer.fragment(), tokens, 0, 0, {})
     fields = [b"/Type /Catalog", b"/Pages " + reference(tree)]
-    fields += [key.encode() + b" " + resolved(text, tokens, local, 0) for key, text in kept.items()]
+    fields += [key.encode() + b" " + resolved(text, table) for key, text in kept.items()]
     if book.destinations:
         names = writer.reserve()
         writer.add(names, b"<< /Names [ %s ] >>" % b" ".join(string(name) + b" " + book.destinations[name]
@@ -188,7 +168,7 @@ def _write_book(writer: PdfWriter, document: pikepdf.Pdf, catalog: int, tree: in
         root_number, parent_tree = writer.reserve(), writer.reserve()
         nums = b" ".join(b"%d %s" % (key, value) for key, value in sorted(book.parent_tree))
         writer.add(parent_tree, b"<< /Nums [ %s ] >>" % nums)
-        writer.add(element, b"<< %s /K [ %s ] /P %s >>" % (resolved(element_entries, tokens, local, 0),
+        writer.add(element, b"<< %s /K [ %s ] /P %s >>" % (resolved(element_entries, table),
                                                           b" ".join(book.structure), reference(root_number)))
         writer.add(root_number, b"<< /Type /StructTreeRoot /K [ %s ] /ParentTree %s /ParentTreeNextKey %d >>"
                    % (reference(element), reference(parent_tree), book.keys))

@@ -24,7 +24,9 @@ digest: the first of its kind in a book is written, the others are that one.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
+import struct
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -33,41 +35,37 @@ import pikepdf
 
 MARK = b"\x00"
 PAGES, DOCUMENT, LEFT_OUT = b"P", b"D", b"N"
-_NO_DIGEST = bytes(16)
+_BOUNDARY = b"\x00|\x00"  # after each object's syntax in a fragment
 # What qpdf's unparse writes that a fragment changes: literal strings (skipped: a reference
 # written inside one is text), references, and structure-parent keys.
 _SYNTAX = re.compile(rb"\((?:[^\\)]|\\.)*\)|(?<![^\s\[<])(\d+) (\d+) R(?![^\s\]>/])|(/StructParents? )(\d+)", re.S)
 _MARKER = re.compile(rb"\x00([^\x00]*)\x00")
 _OBJECTS_PER_STREAM = 200
+_LEVEL = 6  # zlib's: the screen edition's structure tree is most of what it compresses
 
 
 @dataclass(frozen=True)
 class Fragment:
     """Objects ready to be written: ``texts`` holds each object's syntax (a stream's
-    dictionary) one after another, ending at ``text_ends``; ``data`` each stream's raw
-    data ending at ``data_ends`` (-1: not a stream); ``digests`` 16 bytes an object
-    (zeros: not to be shared)."""
+    dictionary), each followed by the marker ``|``; ``streams`` are the objects that are
+    streams, their data one after another in ``data``, ending at ``data_ends``;
+    ``shareable`` the objects that may be written once for the whole book, with a digest
+    of 16 bytes each in ``digests``."""
 
+    count: int
     texts: bytes
-    text_ends: tuple[int, ...]
+    streams: tuple[int, ...]
     data: bytes
     data_ends: tuple[int, ...]
-    digests: bytes
+    shareable: tuple[int, ...] = ()
+    digests: bytes = b""
 
     def __len__(self) -> int:
-        return len(self.text_ends)
+        return self.count
 
-    def objects(self):
-        """(text, stream data or None, digest or None) of each object, in order."""
-        text_start = data_start = 0
-        for n, (text_end, data_end) in enumerate(zip(self.text_ends, self.data_ends)):
-            text = self.texts[text_start:text_end]
-            data = None
-            if data_end >= 0:
-                data, data_start = self.data[data_start:data_end], data_end
-            digest = self.digests[16 * n:16 * n + 16]
-            yield text, data, (None if digest == _NO_DIGEST else digest)
-            text_start = text_end
+    def stream_data(self) -> dict[int, bytes]:
+        starts = (0,) + self.data_ends[:-1]
+        return {n: self.data[start:end] for n, start, end in zip(self.streams, starts, self.data_ends)}
 
 
 class Serializer:
@@ -111,26 +109,25 @@ class Serializer:
 
     def fragment(self) -> Fragment:
         """Every object reached so far, and every object they reach."""
-        texts, data, text_ends, data_ends = [], [], [], []
-        text_size = data_size = 0
-        done = 0
+        texts, data, streams, data_ends = [], [], [], []
+        data_size = done = 0
         while done < len(self.queue):
             obj = self.pdf.get_object(self.queue[done])
-            done += 1
             if isinstance(obj, pikepdf.Stream):
                 raw = obj.read_raw_bytes()
                 obj.stream_dict.Length = len(raw)
-                text = _SYNTAX.sub(self._marked, obj.stream_dict.unparse(resolved=True))
+                texts.append(_SYNTAX.sub(self._marked, obj.stream_dict.unparse(resolved=True)))
                 data.append(raw)
                 data_size += len(raw)
+                streams.append(done)
                 data_ends.append(data_size)
             else:
-                text = _SYNTAX.sub(self._marked, obj.unparse(resolved=True))
-                data_ends.append(-1)
-            texts.append(text)
-            text_size += len(text)
-            text_ends.append(text_size)
-        return Fragment(b"".join(texts), tuple(text_ends), b"".join(data), tuple(data_ends), _digests(texts, data_ends, data))
+                texts.append(_SYNTAX.sub(self._marked, obj.unparse(resolved=True)))
+            done += 1
+        digests = _digests(texts, dict(zip(streams, data)))
+        shareable = tuple(n for n, digest in enumerate(digests) if digest is not None)
+        return Fragment(len(texts), _BOUNDARY.join(texts) + _BOUNDARY, tuple(streams), b"".join(data), tuple(data_ends),
+                        shareable, b"".join(digests[n] for n in shareable))
 
 
 def _scalar(value) -> bytes:
@@ -144,11 +141,9 @@ def _scalar(value) -> bytes:
     return number(float(value))
 
 
-def _digests(texts: list[bytes], data_ends: list[int], data: list[bytes]) -> bytes:
+def _digests(texts: list[bytes], data: dict[int, bytes]) -> list[bytes | None]:
     """Each object's digest, over its own syntax and data and the digests of what it refers
     to; none for an object that reaches a page, a structure element or itself."""
-    streams = iter(data)
-    payload = [next(streams) if end >= 0 else b"" for end in data_ends]
     parts = [text.split(MARK) for text in texts]
     found: list[bytes | None] = [None] * len(texts)
     state = [0] * len(texts)  # 0 not yet, 1 in progress, 2 done
@@ -173,7 +168,7 @@ def _digests(texts: list[bytes], data_ends: list[int], data: list[bytes]) -> byt
                 continue
             stack.pop()
             state[n] = 2
-            hashed = hashlib.sha256(payload[n])
+            hashed = hashlib.sha256(data.get(n, b""))
             shareable = True
             for index, piece in enumerate(pieces):
                 if index % 2 == 0:
@@ -190,24 +185,17 @@ def _digests(texts: list[bytes], data_ends: list[int], data: list[bytes]) -> byt
                     shareable = False
                     break
             found[n] = hashed.digest()[:16] if shareable else None
-    return b"".join(digest or _NO_DIGEST for digest in found)
+    return found
 
 
-def resolved(text: bytes, tokens: dict[bytes, bytes], local: list[bytes], key_offset: int) -> bytes:
-    """``text`` with its markers made references (``local``: the reference for each of the
-    fragment's objects; ``tokens``: for the other tokens) and keys shifted."""
+def resolved(text: bytes, tokens: dict[bytes, bytes]) -> bytes:
+    """``text`` with its markers replaced by what ``tokens`` says each stands for."""
     if MARK not in text:
         return text
     parts = text.split(MARK)
-    for n in range(1, len(parts), 2):
-        token = parts[n]
-        if token[:1].isdigit():
-            parts[n] = local[int(token)]
-        elif token[:1] == b"K":
-            parts[n] = str(int(token[1:]) + key_offset).encode()
-        else:
-            parts[n] = tokens[token]
+    parts[1::2] = map(tokens.__getitem__, parts[1::2])
     return b"".join(parts)
+
 
 
 def reference(number: int) -> bytes:
@@ -238,9 +226,7 @@ class PdfWriter:
 
     def add(self, number: int, text: bytes, data: bytes | None = None) -> None:
         if data is None and self.compact:
-            self.pending.append((number, text))
-            if len(self.pending) >= _OBJECTS_PER_STREAM:
-                self._object_stream()
+            self.add_all([(number, text)])
             return
         self.where[number] = (1, self.offset, 0)
         if data is None:
@@ -249,6 +235,56 @@ class PdfWriter:
             self._write(b"%d 0 obj\n%s\nstream\n" % (number, text))
             self._write(data)
             self._write(b"\nendstream\nendobj\n")
+
+    def add_fragment(self, fragment: Fragment, tokens: dict[bytes, bytes], key_offset: int, keys: int,
+                     shared: dict[bytes, int]) -> tuple[list[int], dict[bytes, bytes]]:
+        """A fragment's objects, numbered from here on, its markers resolved (``tokens``: for
+        the tokens that are not the fragment's own objects or keys; keys shifted by
+        ``key_offset``), an object identical to one ``shared`` before written as that one.
+        Returns each object's number, and what each of the fragment's tokens stands for (for
+        the syntax kept beside it). The work is done on the whole fragment at once: its
+        objects are as many as a segment's structure elements."""
+        count = fragment.count
+        written = [True] * count
+        numbers: list[int] = []
+        aliases: dict[int, int] = {}
+        for n, start in zip(fragment.shareable, range(0, len(fragment.digests), 16)):
+            digest = fragment.digests[start:start + 16]
+            if digest in shared:
+                aliases[n] = shared[digest]
+                written[n] = False
+        first = self.numbers + 1
+        numbers = [first + rank - 1 for rank in itertools.accumulate(written)]
+        for n, number in aliases.items():
+            numbers[n] = number
+        self.numbers = first + count - len(aliases) - 1
+        for n, start in zip(fragment.shareable, range(0, len(fragment.digests), 16)):
+            shared.setdefault(fragment.digests[start:start + 16], numbers[n])
+        table = dict(zip(map(b"%d".__mod__, range(count)), map(b"%d 0 R".__mod__, numbers)))
+        table.update(zip(map(b"K%d".__mod__, range(keys)), map(b"%d".__mod__, range(key_offset, key_offset + keys))))
+        table.update(tokens)
+        table[b"|"] = MARK
+        parts = fragment.texts.split(MARK)
+        parts[1::2] = map(table.__getitem__, parts[1::2])
+        texts = b"".join(parts).split(MARK)
+        data = fragment.stream_data()
+        plain = [(number, text) for n, (number, text, write) in enumerate(zip(numbers, texts, written))
+                 if write and n not in data]
+        for n, stream in data.items():
+            if written[n]:
+                self.add(numbers[n], texts[n], stream)
+        self.add_all(plain)
+        return numbers, table
+
+    def add_all(self, objects: list[tuple[int, bytes]]) -> None:
+        """Objects that are not streams, in order."""
+        if not self.compact:
+            for number, text in objects:
+                self.add(number, text)
+            return
+        self.pending.extend(objects)
+        while len(self.pending) >= _OBJECTS_PER_STREAM:
+            self._object_stream()
 
     def add_stream(self, number: int, data: bytes, entries: bytes = b"", compress: bool = True) -> None:
         """A stream made here: ``entries`` its dictionary's entries besides its length and filter."""
@@ -259,7 +295,7 @@ class PdfWriter:
 
     def close(self, root: int, info: int) -> None:
         """The cross-reference and trailer: every number reserved must have been written."""
-        if self.pending:
+        while self.pending:
             self._object_stream()
         missing = [n for n in range(1, self.numbers + 1) if n not in self.where]
         if missing:
@@ -269,9 +305,8 @@ class PdfWriter:
         if self.compact:
             number = self.reserve()
             self.where[number] = (1, self.offset, 0)
-            rows = [b"\x00\x00\x00\x00\x00\xff\xff"] + [
-                bytes([kind]) + second.to_bytes(4, "big") + third.to_bytes(2, "big")
-                for kind, second, third in (self.where[n] for n in range(1, number + 1))]
+            row = struct.Struct(">BIH").pack
+            rows = [row(0, 0, 65535)] + [row(*self.where[n]) for n in range(1, number + 1)]
             data = zlib.compress(b"".join(rows))
             start = self.offset
             self._write(b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] %s /Filter /FlateDecode /Length %d >>\nstream\n"
@@ -286,20 +321,19 @@ class PdfWriter:
         self._write(b"trailer\n<< /Size %d %s >>\nstartxref\n%d\n%%%%EOF\n" % (self.numbers + 1, trailer, start))
 
     def _object_stream(self) -> None:
+        """The first of the objects waiting (as many as a stream takes), in a stream of their own."""
         number = self.reserve()
-        header, body, position = [], [], 0
-        for index, (member, text) in enumerate(self.pending):
-            header.append(b"%d %d" % (member, position))
-            body.append(text)
-            position += len(text) + 1
-            self.where[member] = (2, number, index)
-        first = b" ".join(header) + b"\n"
-        data = zlib.compress(first + b"\n".join(body) + b"\n")
+        members, self.pending = self.pending[:_OBJECTS_PER_STREAM], self.pending[_OBJECTS_PER_STREAM:]
+        numbers = [member for member, _ in members]
+        body = [text for _, text in members]
+        offsets = itertools.accumulate((len(text) + 1 for text in body[:-1]), initial=0)
+        first = b" ".join(map(b"%d %d".__mod__, zip(numbers, offsets))) + b"\n"
+        self.where.update(zip(numbers, zip(itertools.repeat(2), itertools.repeat(number), itertools.count())))
+        data = zlib.compress(first + b"\n".join(body) + b"\n", _LEVEL)
         self.where[number] = (1, self.offset, 0)
         self._write(b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
-                    % (number, len(self.pending), len(first), len(data)))
+                    % (number, len(members), len(first), len(data)))
         self._write(data + b"\nendstream\nendobj\n")
-        self.pending = []
 
     def _write(self, data: bytes) -> None:
         self.out.write(data)

@@ -38,7 +38,8 @@ from .tagging import ScreenFindings, scan_screen_pages
 def preflight_print(data: bytes, settings: PrintSettings, inside_margin: float, edition: str,
                     drawn: PrintFindings | None = None) -> Report:
     """The print edition; ``drawn``: what its pages draw, read when they were finished (by
-    default, read here)."""
+    default, read here). (The empty pages the join puts between segments and at the end
+    draw the printer's marks alone, which ``pdfx`` draws for every page.)"""
     target = TARGETS[settings.target]
     report = Report(edition)
     with pikepdf.open(io.BytesIO(data)) as pdf:
@@ -60,7 +61,7 @@ def preflight_print(data: bytes, settings: PrintSettings, inside_margin: float, 
         needed = gutter_for(pages)
         report.check(inside_margin >= needed, f"inside margin {inside_margin:g}in (at least {needed:g}in for {pages} pages)",
                      f"inside margin {inside_margin:g}in is under the {needed:g}in a {pages}-page book needs")
-        if drawn is None or drawn.pages != pages:
+        if drawn is None:
             drawn = scan_print_pages(list(pdf.pages))
         _check_fonts(drawn.fonts, report)
         _check_drawing(drawn, target, "in the print edition", f"somewhere on page {drawn.most_ink_page}", report)
