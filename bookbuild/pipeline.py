@@ -173,11 +173,9 @@ def _make(options: BuildOptions) -> BuildResult:
         pages.update(pdfs.pages)
         seconds.update((name_of[variant], time.monotonic() - started) for variant in variants)
     if PRINT in variants:
-        from .editions.cover import make_cover
-
         started = time.monotonic()
         progress("cover", 0, 1)
-        cover = make_cover(book, len(pdfs.page_labels), Cache(options.book))
+        cover = pdfs.cover  # made with the print edition, from its page count
         reports.append(preflight_cover(cover.pdf, book.metadata.print, cover.geometry, name_of[COVER]))
         progress("cover", 1, 1)
         editions[name_of[COVER]] = cover.pdf

@@ -80,11 +80,21 @@ class FontUse:
     dates: str
     units_per_em: int
     glyphs: tuple[int, ...]
+    file: str  # where its file was found (``fonts.original_file``: a system font needs fontconfig to find)
 
     @property
     def identity(self) -> fonts.FontIdentity:
         return fonts.FontIdentity(self.postscript_name, bytes.fromhex(self.revision), bytes.fromhex(self.dates),
                                   self.units_per_em)
+
+    def original(self) -> bytes:
+        """The font file's bytes: from where it was found, if it is still that font, else found again."""
+        path = Path(self.file)
+        data = path.read_bytes() if path.is_file() else b""
+        if fonts.identity(data) != self.identity:
+            found = fonts.original_file(self.identity)
+            data = found.read_bytes() if found is not None else b""
+        return data
 
 
 @dataclass(frozen=True)
@@ -264,7 +274,7 @@ def _font_programs(pages: list[pikepdf.Page], special: dict) -> tuple[FontUse, .
     for page in pages:
         collect(page.obj.get("/Resources", Dictionary()))
     return tuple(FontUse(key, identity.postscript_name, identity.revision.hex(), identity.dates.hex(),
-                         identity.units_per_em, tuple(sorted(glyphs)))
+                         identity.units_per_em, tuple(sorted(glyphs)), str(fonts.original_file(identity)))
                  for key, (identity, glyphs) in sorted(uses.items()))
 
 

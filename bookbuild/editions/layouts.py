@@ -149,20 +149,31 @@ class Layouts:
             for n, job in work:
                 yield n, self.here.typeset(job)
 
-    def finish_all(self, finished: Finished) -> None:
+    def finish_all(self, finished: Finished, cover_job: tuple | None = None):
         """Each segment's pages finished for each edition where the cache has none: in the
-        workers when there are many (or they are running), else here."""
-        work = finished.missing()
-        if not work:
-            return
+        workers when there are many (or they are running), else here. ``cover_job``: the
+        print cover's layout (``cover.render_cover``), done beside them by a worker, whose
+        WeasyPrint is ready (returned); None if there are no workers to do it."""
+        from .cover import render_cover
+
+        work = [("finish", finish_in_worker, item) for item in finished.missing()]
+        if not work and cover_job is None:
+            return None
         if self.pool is not None or (self.jobs > 1 and len(work) > _FINISHED_HERE_UP_TO):
-            self._workers_for(len(work) if len(work) > _FINISHED_HERE_UP_TO else 1)
-            results = self.pool.imap_unordered(finish_in_worker, work)
+            self._workers_for(len(work) + (cover_job is not None))
+            if cover_job is not None:
+                work.insert(0, ("cover", render_cover, cover_job))
+            results = self.pool.imap_unordered(_call, work)
         else:
-            results = (finish_in_worker(item) for item in work)
-        for done, (n, edition, pages) in enumerate(results, start=1):
+            results = (_call(item) for item in work)
+        cover = None
+        for done, (tag, result) in enumerate(results, start=1):
             self.progress("finish", done, len(work))
-            finished.keep(n, edition, pages)
+            if tag == "cover":
+                cover = result
+            else:
+                finished.keep(*result)
+        return cover
 
     def _workers_for(self, items: int) -> None:
         """Workers enough for ``items`` jobs at once (never more than --jobs)."""
@@ -178,6 +189,12 @@ class Layouts:
             self.cache.keep_only("segments", {self._key(job) for job in requests})
 
 
+
+
+def _call(work: tuple):
+    """A job of any kind in a worker: (tag, function, item) -> (tag, function(item))."""
+    tag, function, item = work
+    return tag, function(item)
 
 
 class WorkerPool:

@@ -32,10 +32,11 @@ from ..preflight.drawing import PrintFindings
 from ..preflight.drawing import merged as merged_print
 from ..preflight.tagging import ScreenFindings
 from ..preflight.tagging import merged as merged_screen
+from .cover import PrintCover, cover_work, finished_cover, make_cover
 from .decorations import decoration_job
 from .layouts import Layouts, layout_again
 from .pagination import PageMap, page_starts, place, printed_labels
-from .finishing import PRINT_KIND, SCREEN_KIND, Finished, FinishedPages, FinishJob, Press
+from .finishing import PRINT_KIND, SCREEN_KIND, Finished, FinishedPages, FinishJob, FontUse, Press
 from .pdfjoin import join_print, join_screen
 from .segments import Segment, plan, text_job
 
@@ -59,6 +60,7 @@ class PdfEditions:
     drawn: PrintFindings | None = None  # what the print edition's pages draw, for its preflight
     screen_found: ScreenFindings | None = None  # what the screen edition's pages and structure hold
     pages: dict[str, int] = field(default_factory=dict)  # variant -> its page count
+    cover: PrintCover | None = None  # the print cover, made with the print edition
 
 
 def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, cache: Cache | None = None,
@@ -110,7 +112,14 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
                                           if anchor in page_map.label_of_anchor))
                           for segment, layout, decoration in zip(segments, done, decorations)]
         finished = Finished(cache, jobs_to_finish, tuple(_KIND[v] for v in variants), press)
-        layouts.finish_all(finished)
+        # The print cover, fed the page count, is laid out beside (by a worker, if there are any).
+        to_cover = cover_work(book, len(printed_labels(page_map.labels)), cache) if PRINT in variants else None
+        made_cover = layouts.finish_all(finished, to_cover.job if to_cover is not None and to_cover.made is None else None)
+    cover = None
+    if to_cover is not None:
+        made_cover = made_cover or to_cover.made
+        cover = (finished_cover(to_cover, made_cover, cache) if made_cover is not None
+                 else make_cover(book, to_cover.geometry.pages, cache))
     if cache is not None:
         cache.store("pagemap", _LAST_LAYOUT, {s.first_part: (r.pages, r.anchors) for s, r in zip(segments, done)})
     printed = printed_labels(page_map.labels)
@@ -158,7 +167,7 @@ def render_pdfs(book: ResolvedBook, variants: tuple[str, ...], jobs: int = 1, ca
     summary = f"laid out {len(laid_out)} of {len(segments)} parts ({rounds} for page numbers), finished and preflighted {counts}"
     return PdfEditions({variant: joined.pdf for variant, joined in made.items()}, printed, starts, inside, warnings, summary,
                        made[PRINT].drawn if PRINT in made else None, made[SCREEN].screen_found if SCREEN in made else None,
-                       {PRINT: len(printed), SCREEN: len(screen_labels)})
+                       {PRINT: len(printed), SCREEN: len(screen_labels)}, cover)
 
 
 @dataclass(frozen=True)
@@ -187,8 +196,8 @@ class _FontPrograms:
         self.cache = cache
         self.used: set[str] = set()
 
-    def __call__(self, identity, glyphs: frozenset[int]) -> tuple[bytes, int]:
-        original = fonts.original_file(identity).read_bytes()
+    def __call__(self, use: FontUse, glyphs: frozenset[int]) -> tuple[bytes, int]:
+        original = use.original()
         key = key_of(_PROGRAMS, original, ",".join(map(str, sorted(glyphs))))
         self.used.add(key)
         made = self.cache.load(_PROGRAMS, key) if self.cache is not None else None

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from .. import fonts
 from ..printing import TARGETS
 from . import pdfx
 from .finishing import Bookmark, FinishedPages, FontUse, Press
@@ -32,7 +31,7 @@ from .pdfwriter import DOCUMENT, LEFT_OUT, PAGES, PdfWriter, Serializer, number,
 
 # A font file's program for a set of glyph ids: compressed, and its size uncompressed (made by
 # the caller, which may keep it).
-FontProgram = Callable[[fonts.FontIdentity, frozenset[int]], tuple[bytes, int]]
+FontProgram = Callable[[FontUse, frozenset[int]], tuple[bytes, int]]
 
 
 @dataclass
@@ -139,7 +138,7 @@ def _write_book(writer: PdfWriter, document: pikepdf.Pdf, catalog: int, tree: in
     """What belongs to the whole book, then the cross-reference: ``entries`` are the keys of
     the front matter's catalog (``document``) that the book's catalog keeps."""
     for key, (n, use, glyphs) in book.fonts.items():
-        data, size = program(use.identity, frozenset(glyphs))
+        data, size = program(use, frozenset(glyphs))
         writer.add(n, b"<< /Length1 %d /Filter /FlateDecode /Length %d >>" % (size, len(data)), data)
     writer.add(tree, b"<< /Type /Pages /Kids [ %s ] /Count %d >>"
                % (b" ".join(reference(n) for n in book.pages), len(book.pages)))

@@ -19,11 +19,11 @@ import pikepdf
 from pikepdf import Name
 
 from ..editions.press import content_bytes
-from .instructions import INLINE_IMAGE, instructions
+from .instructions import INLINE_IMAGE, WATCHED, instructions
 from .measures import POINTS_PER_INCH
 
 _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-_WATCHED = frozenset({b"q", b"Q", b"cm", b"rg", b"RG", b"k", b"K", b"cs", b"CS", b"sh", b"Do", INLINE_IMAGE})
+_WATCHED = WATCHED | {INLINE_IMAGE}
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 
 

@@ -93,13 +93,13 @@ def edition(name: str) -> bytes:
     return (laid_out() / f"{name}.pdf").read_bytes()
 
 
-def font_program(identity, glyphs) -> tuple[bytes, int]:
+def font_program(use, glyphs) -> tuple[bytes, int]:
     """What the build gives the join for each font file: its program cut for ``glyphs``."""
     import zlib
 
     from bookbuild import fonts
 
-    program = fonts.subset_for_pdf(fonts.original_file(identity).read_bytes(), 0, glyphs)
+    program = fonts.subset_for_pdf(use.original(), 0, glyphs)
     return zlib.compress(program), len(program)
 
 
