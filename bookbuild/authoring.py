@@ -6,6 +6,8 @@ a new book builds at once. Neither ever overwrites a file.
 
 from __future__ import annotations
 
+import datetime
+
 from pathlib import Path
 
 import yaml
@@ -108,9 +110,12 @@ def _chapter(title: str, body: str) -> str:
 
 
 def _metadata_yaml(title: str, authors: list[str], language: str) -> str:
+    """The new book's metadata: dated today (the publication date the editions print; the
+    author changes it to the day the book comes out)."""
     author = authors[0] if len(authors) == 1 else authors
+    today = datetime.date.today().isoformat()
     return (_yaml_line("title", title) + _yaml_line("author", author) + _yaml_line("language", language)
-            + _OPTIONAL_METADATA)
+            + f"date: {today}  # the publication date the editions print\n" + _OPTIONAL_METADATA)
 
 
 _OPTIONAL_METADATA = """
@@ -118,7 +123,6 @@ _OPTIONAL_METADATA = """
 # subtitle: "A subtitle"
 # description: "Two or three sentences for the download page and e-book shops."
 # publisher: "Your name or your imprint"
-# date: 2026-01-31
 # rights: "© 2026 Your Name. All rights reserved."
 # cover: manuscript/images/cover.jpg
 """

@@ -60,11 +60,11 @@ def toolchain_fingerprint() -> bytes:
 
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    code = [path for path in package.rglob("*") if path.suffix in (".py", ".lua")]  # pandoc's script too
+    code = [path for path in package.rglob("*") if path.suffix in (".py", ".lua", ".yaml")]  # pandoc's scripts, the words too
     for path in sorted(code) + sorted(theme.DEFAULT_THEME.glob("*.css")):
         digest.update(path.relative_to(path.parent.parent).as_posix().encode() + path.read_bytes())
     for name in ("pypandoc_binary", "weasyprint", "pikepdf", "lxml", "font-source-serif-pro", "pillow",
-                 "uharfbuzz", "fonttools", "python-barcode"):
+                 "uharfbuzz", "fonttools", "python-barcode", "babel"):
         digest.update(f"{name}={version(name)}".encode())
     return digest.digest()
 

@@ -2,20 +2,23 @@
 cover (title, subtitle, author) for books that have no picture, and, with
 ``cover_text: true``, the title and author set on bands over a picture that has none.
 
-Drawn with Pillow in the theme's font, so the same metadata always gives the same PNG
-bytes. The print cover (``editions/cover.py``) draws the same design again as text at
+Drawn with Pillow in the theme's font (or, for a title in a script it lacks, the first
+fallback face that has every character: ``theme.face_for``), so the same metadata always
+gives the same PNG bytes. The print cover (``editions/cover.py``) draws the same design again as text at
 print size, from the proportions below.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zlib
 
 from PIL import Image, ImageDraw, ImageFont
 
 from .model import Metadata
-from .theme import theme_fonts
+from .theme import face_for
+from .words import words_for
 
 # The design, in pixels of a 1600 x 2560 cover.
 WIDTH, HEIGHT = 1600, 2560
@@ -54,10 +57,14 @@ def titled_cover(picture: bytes, metadata: Metadata) -> bytes:
 def _drawn(image: Image.Image, metadata: Metadata, bands: bool) -> bytes:
     background, ink = palette(metadata)
     draw = ImageDraw.Draw(image)
-    regular, italic, bold = (str(f.path) for f in theme_fonts()[:3])
-    title_font, subtitle_font = ImageFont.truetype(bold, TITLE_SIZE), ImageFont.truetype(italic, SUBTITLE_SIZE)
-    author_font = ImageFont.truetype(regular, AUTHOR_SIZE)
-    authors = " and ".join(metadata.authors)
+    authors = words_for(metadata.language).names(metadata.authors)
+
+    def font(text: str, weight: int, style: str, size: int) -> ImageFont.FreeTypeFont:
+        face = face_for(text, weight, style, metadata.language)
+        return ImageFont.truetype(str(face.path), size, index=face.index)
+
+    title_font, author_font = font(metadata.title, 700, "normal", TITLE_SIZE), font(authors, 400, "normal", AUTHOR_SIZE)
+    subtitle_font = font(metadata.subtitle, 400, "italic", SUBTITLE_SIZE)
     if bands:
         title_bottom = _height(draw, metadata.title, title_font, TITLE_LEADING, TITLE_TOP)
         if metadata.subtitle:
@@ -91,12 +98,31 @@ def _paragraph(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFon
     return y
 
 
+# Characters of scripts written without spaces between words (Chinese, Japanese): a line
+# may end after any of them, except before closing punctuation.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af][\u3001\u3002\u300d\u300f\uff09\uff0c\uff01\uff1f]*")
+
+
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     lines: list[str] = []
     for word in text.split():
-        candidate = f"{lines[-1]} {word}" if lines else word
-        if lines and draw.textlength(candidate, font=font) <= width:
-            lines[-1] = candidate
-        else:
-            lines.append(word)
+        for n, piece in enumerate(_pieces(word)):
+            joiner = " " if n == 0 else ""
+            candidate = f"{lines[-1]}{joiner}{piece}" if lines else piece
+            if lines and draw.textlength(candidate, font=font) <= width:
+                lines[-1] = candidate
+            else:
+                lines.append(piece)
     return lines
+
+
+def _pieces(word: str) -> list[str]:
+    """A word as the pieces a line may end between: itself, or each character of a Chinese or
+    Japanese run (with the punctuation that may not begin a line)."""
+    pieces, at = [], 0
+    for match in _UNSPACED.finditer(word):
+        if match.start() > at:
+            pieces.append(word[at:match.start()])
+        pieces.append(match.group(0))
+        at = match.end()
+    return pieces + ([word[at:]] if at < len(word) else [])

@@ -20,11 +20,12 @@ from urllib.parse import quote
 from lxml import etree
 
 from .model import Metadata
+from .words import Words, words_for
 
 PAGE = "index.html"
-# What each edition is, in the --formats vocabulary, and in plain words for readers.
-KINDS = {"epub": ("EPUB", "for e-readers, phones and tablets"), "print": ("PDF", "for a print shop"),
-         "screen": ("PDF", "for reading on a computer and printing at home"), "cover": ("PDF", "the printer's cover")}
+# What each edition is, in the --formats vocabulary (its purpose, in plain words for readers, is
+# the book's language's ``purpose_<format>``).
+KINDS = {"epub": "EPUB", "print": "PDF", "screen": "PDF", "cover": "PDF"}
 _PAGE_LIST = "//*[local-name()='nav'][@*[local-name()='type']='page-list']//*[local-name()='a']"
 
 
@@ -40,11 +41,7 @@ class Edition:
 
     @property
     def kind(self) -> str:
-        return KINDS[self.format][0]
-
-    @property
-    def purpose(self) -> str:
-        return KINDS[self.format][1]
+        return KINDS[self.format]
 
 
 def describe(format: str, name: str, data: bytes, pages: int | None = None) -> Edition:
@@ -64,13 +61,9 @@ def _pages(format: str, data: bytes) -> int | None:
         return int(pdf.Root.Pages.Count)  # the page tree's own count: not every page read
 
 
-def size_in_words(count: int) -> str:
-    """``173 KB``, ``1.4 MB``: sizes as readers and authors say them (1 KB = 1024 bytes)."""
-    if count < 1024:
-        return f"{count} bytes"
-    if count < 1024 * 1024:
-        return f"{count / 1024:.0f} KB"
-    return f"{count / 1024 / 1024:.1f} MB"
+def size_in_words(count: int, words: Words | None = None) -> str:
+    """``173 KB``, ``1.4 MB``, ``1,4 Mo``: sizes as readers and authors say them (1 KB = 1024 bytes)."""
+    return (words or words_for("en")).size(count)
 
 
 def download_page(metadata: Metadata, editions: tuple[Edition, ...], cover: tuple[bytes, str], draft: bool = False) -> bytes:
@@ -81,16 +74,20 @@ def download_page(metadata: Metadata, editions: tuple[Edition, ...], cover: tupl
     # The press PDF and the print cover are the author's files for a printer (the readers get
     # the cover's front, above); the press PDF is offered only when the book says so.
     offered = tuple(e for e in editions if e.format not in ("print", "cover") or (e.format == "print" and metadata.downloads_print))
+    words = words_for(metadata.language)
     title = escape(metadata.title)
-    authors = escape(" and ".join(metadata.authors))
+    authors = words.names(metadata.authors)
     data, media_type = cover
     cover_uri = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
     description = escape(" ".join(metadata.description.split()))
-    about = ['<p class="draft">Draft: not for publication</p>' if draft else "",
+    about = [f'<p class="draft">{escape(words["draft"])}</p>' if draft else "",
              f"<h1>{title}</h1>",
              f'<p class="subtitle">{escape(metadata.subtitle)}</p>' if metadata.subtitle else "",
-             f'<p class="author">by {authors}</p>',
-             _edition_line(metadata)]
+             f'<p class="author">{escape(words.say("by", authors=authors))}</p>',
+             _edition_line(metadata, words)]
+    page_title = words.say("draft_title", title=metadata.title) if draft else metadata.title
+    checksum_how = _with_markup(words.say("checksums_how", sha256sum="\x00", shasum="\x01"),
+                                {"\x00": "<code>sha256sum FILE</code>", "\x01": "<code>shasum -a 256 FILE</code>"})
     rights = f'<footer><p class="rights">{escape(metadata.rights)}</p></footer>' if metadata.rights else ""
     lang = escape(metadata.language)
     return f"""<!DOCTYPE html>
@@ -98,7 +95,7 @@ def download_page(metadata: Metadata, editions: tuple[Edition, ...], cover: tupl
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}{" (draft)" if draft else ""}: download</title>
+<title>{escape(words.say("download_title", title=page_title))}</title>
 <meta name="description" content="{description or title}">
 <link rel="icon" href="data:,">
 <style>{_STYLE}</style>
@@ -106,23 +103,23 @@ def download_page(metadata: Metadata, editions: tuple[Edition, ...], cover: tupl
 <body>
 <main>
 <header class="book">
-<img class="cover" src="{cover_uri}" alt="Cover of {title} by {authors}"{_dimensions(data, media_type)}>
+<img class="cover" src="{cover_uri}" alt="{escape(words.say("cover_of", title=metadata.title, authors=authors))}"{_dimensions(data, media_type)}>
 <div class="about">{"".join(about)}</div>
 {f'<p class="description">{description}</p>' if description else ""}
 </header>
-{_choices(offered)}
+{_choices(offered, words)}
 <section class="files" aria-labelledby="files">
-<h2 id="files">The files</h2>
+<h2 id="files">{escape(words["the_files"])}</h2>
 <ul class="editions">
-{"".join(_edition_item(edition, metadata) for edition in offered)}
+{"".join(_edition_item(edition, metadata, words) for edition in offered)}
 </ul>
 </section>
 <details class="checksums">
-<summary>Checksums, to check a download</summary>
+<summary>{escape(words["checksums"])}</summary>
 <dl>
 {"".join(f'<dt>{escape(e.name)}</dt><dd><code class="sha256" data-format="{e.format}">{e.sha256}</code></dd>' for e in offered)}
 </dl>
-<p>On a computer, <code>sha256sum FILE</code> (or <code>shasum -a 256 FILE</code>) should print the SHA-256 shown here.</p>
+<p>{checksum_how}</p>
 </details>
 {rights}
 </main>
@@ -131,69 +128,74 @@ def download_page(metadata: Metadata, editions: tuple[Edition, ...], cover: tupl
 """.encode("utf-8")
 
 
-# Who reads on what, and the edition that suits them best, then the next best.
-_CHOICES = (
-    ("On an e-reader", ("epub",), "the text fits the screen, at the size you choose"),
-    ("On a phone or tablet", ("epub", "screen"), "in any e-book app; the text fits the screen"),
-    ("On a computer", ("screen", "epub"), "the printed book's pages, with links that work"),
-    ("To print at home", ("screen",), "the pages at their size: print at 100%, or fit them to your paper"),
-)
-_PRINT_SHOP = ("For a print shop", ("print",), "CMYK, with bleed and crop marks, as a printer wants it")
+# Who reads on what (the words' keys ``reader_<who>`` and ``why_<who>``), and the edition that
+# suits them best, then the next best.
+_CHOICES = (("ereader", ("epub",)), ("phone", ("epub", "screen")), ("computer", ("screen", "epub")), ("home", ("screen",)))
+_PRINT_SHOP = ("shop", ("print",))
 
 
-def _choices(editions: tuple[Edition, ...]) -> str:
+def _choices(editions: tuple[Edition, ...], words: Words) -> str:
     """One line per way of reading: the file to take, as a button."""
     by_format = {edition.format: edition for edition in editions}
     rows = []
-    for reader, formats, why in _CHOICES + ((_PRINT_SHOP,) if "print" in by_format else ()):
+    for reader, formats in _CHOICES + ((_PRINT_SHOP,) if "print" in by_format else ()):
         edition = next((by_format[f] for f in formats if f in by_format), None)
         if edition is None:
             continue
         rows.append(f'<li data-format="{edition.format}"><span class="reader">'
-                    f'{escape(reader)}</span> <a class="get" href="{quote(edition.name)}" download>{_label(edition)} '
-                    f'<span class="size">{size_in_words(edition.bytes)}</span></a> <span class="why">{why}</span></li>')
-    return (f'<section class="choose" aria-labelledby="choose">\n<h2 id="choose">Which file to take</h2>\n'
+                    f'{escape(words["reader_" + reader])}</span> <a class="get" href="{quote(edition.name)}" download>'
+                    f'{escape(_label(edition, words))} <span class="size">{escape(words.size(edition.bytes))}</span></a> '
+                    f'<span class="why">{escape(words["why_" + reader])}</span></li>')
+    return (f'<section class="choose" aria-labelledby="choose">\n<h2 id="choose">{escape(words["which_file"])}</h2>\n'
             f'<ul class="choices">\n{chr(10).join(rows)}\n</ul>\n</section>')
 
 
-def _label(edition: Edition) -> str:
-    return {"epub": "EPUB", "screen": "PDF", "print": "PDF for print"}[edition.format]
+def _label(edition: Edition, words: Words) -> str:
+    return words["label_print"] if edition.format == "print" else edition.kind
 
 
-def _edition_item(edition: Edition, metadata: Metadata) -> str:
+def _edition_item(edition: Edition, metadata: Metadata, words: Words) -> str:
     href = quote(edition.name)
-    if edition.format == "epub":
-        pages = ("the text reflows to fit the screen; it marks where each of the printed book's "
-                 f'<span class="pages">{edition.pages}</span> pages begins, to cite and to find your place'
-                 if edition.pages is not None else "the text reflows to fit the screen")
+    if edition.pages is not None:
+        shown = f'<span class="pages">{edition.pages}</span>'
+        key = "epub_pages" if edition.format == "epub" else "pdf_pages"
+        size = "" if edition.format == "epub" else _trim(metadata, words, bleed=edition.format == "print")
+        pages = _with_markup(words.count(key, edition.pages, shown="\x00", size=size), {"\x00": shown})
     else:
-        size = _trim(metadata, bleed=edition.format == "print")
-        pages = f'<span class="pages">{edition.pages}</span> pages of {size}'
+        pages = escape(words["epub_reflows"])
+    count = _with_markup(words.count("bytes", edition.bytes, shown="\x00"),
+                         {"\x00": f'<span class="bytes">{escape(words.number(edition.bytes))}</span>'})
+    file_size = _with_markup(words.say("file_size", size=words.size(edition.bytes), bytes="\x01"), {"\x01": count})
     return f"""<li class="edition" data-format="{edition.format}">
-<h3><a class="file" href="{href}" download>{edition.kind}</a> <span class="purpose">{edition.purpose}</span></h3>
-<p><span class="name">{escape(edition.name)}</span>, {size_in_words(edition.bytes)} (<span class="bytes">{edition.bytes:,}</span> bytes): {pages}</p>
+<h3><a class="file" href="{href}" download>{edition.kind}</a> <span class="purpose">{escape(words["purpose_" + edition.format])}</span></h3>
+<p><span class="name">{escape(edition.name)}</span>, {file_size}: {pages}</p>
 </li>
 """
 
 
-def _trim(metadata: Metadata, bleed: bool) -> str:
+def _with_markup(text: str, markup: dict[str, str]) -> str:
+    """``text`` escaped, with each placeholder character in it replaced by its markup."""
+    text = escape(text)
+    for placeholder, html in markup.items():
+        text = text.replace(placeholder, html)
+    return text
+
+
+def _trim(metadata: Metadata, words: Words, bleed: bool) -> str:
     """``6 × 9 in``: the page size as a reader says it (and the bleed, for the press PDF)."""
     width, height = metadata.print.trim_width, metadata.print.trim_height
     unit = width.lstrip("0123456789.")
     shown = f"{width[:-len(unit)]} × {height[:-len(unit)]} {unit}" if unit and height.endswith(unit) else f"{width} × {height}"
-    return shown + (f", {metadata.print.bleed} bleed on each side and crop marks" if bleed else "")
+    return words.say("bleed_and_marks", size=shown, bleed=metadata.print.bleed) if bleed else shown
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
-
-
-def _edition_line(metadata: Metadata) -> str:
-    """``First edition, 1 November 2026, Potting Shed Press``: which book this is."""
+def _edition_line(metadata: Metadata, words: Words) -> str:
+    """``First edition, 1 November 2026, Potting Shed Press``: which book this is (a book
+    without a ``date`` gives none: no date is made up)."""
     parts = [escape(metadata.edition)] if metadata.edition else []
     if metadata.date:
         day = datetime.date.fromisoformat(metadata.date)
-        parts.append(f'<time datetime="{day.isoformat()}">{day.day} {_MONTHS[day.month - 1]} {day.year}</time>')
+        parts.append(f'<time datetime="{day.isoformat()}">{escape(words.date(day))}</time>')
     if metadata.publisher:
         parts.append(escape(metadata.publisher))
     return f'<p class="edition">{", ".join(parts)}</p>' if parts else ""

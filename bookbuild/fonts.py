@@ -10,7 +10,7 @@ carry travel with it.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,15 +37,16 @@ def subset_for_pdf(font: bytes, index: int, glyph_ids: Iterable[int], hinting: b
     return hb.subset(hb.Face(hb.Blob(font), index), wanted).blob.data
 
 
-def subset_for_text(path: Path, text: str) -> bytes:
+def subset_for_text(path: Path, text: str, index: int = 0) -> bytes:
     """A font for a reading system: the glyphs of ``text`` with their layout features
-    (kerning, ligatures), renumbered compactly (an EPUB's text is characters, not glyph ids)."""
+    (kerning, ligatures), renumbered compactly (an EPUB's text is characters, not glyph ids);
+    ``index``: the face's in a collection (.ttc), which becomes a font file of its own."""
     import uharfbuzz as hb
 
     wanted = hb.SubsetInput()
     wanted.unicode_set.update(ord(character) for character in set(text))
     _keep_every_name(wanted)
-    return hb.subset(hb.Face(hb.Blob.from_file_path(str(path))), wanted).blob.data
+    return hb.subset(hb.Face(hb.Blob.from_file_path(str(path)), index), wanted).blob.data
 
 
 def _keep_every_name(wanted) -> None:
@@ -74,23 +75,33 @@ class FontIdentity:
     units_per_em: int
 
 
-def identity(program: bytes) -> FontIdentity | None:
-    """The identity of a TrueType/OpenType font program, read from its raw tables."""
-    head, name = sfnt_table(program, "head"), sfnt_table(program, "name")
+def identity(program: bytes, index: int = 0) -> FontIdentity | None:
+    """The identity of a TrueType/OpenType font program (face ``index`` of a collection),
+    read from its raw tables."""
+    head, name = sfnt_table(program, "head", index), sfnt_table(program, "name", index)
     if len(head) < 54 or not name:
         return None
     return FontIdentity(_postscript_name(name), head[0:8], head[20:36], struct.unpack(">H", head[18:20])[0])
 
 
-def sfnt_table(program: bytes, tag: str) -> bytes:
-    """One table of an sfnt font program, or b"" (the table directory read by hand: a
-    joined book has hundreds of programs, and only two small tables of each are needed)."""
-    if len(program) < 12:
+def sfnt_table(program: bytes, tag: str, index: int = 0) -> bytes:
+    """One table of an sfnt font program (of face ``index`` of a collection), or b"" (the
+    table directory read by hand: a joined book has hundreds of programs, and only two
+    small tables of each are needed). A collection's table offsets count from its start."""
+    start = 0
+    if program[:4] == b"ttcf":
+        if len(program) < 16 + 4 * index:
+            return b""
+        (faces,) = struct.unpack(">I", program[8:12])
+        if index >= faces:
+            return b""
+        (start,) = struct.unpack(">I", program[12 + 4 * index:16 + 4 * index])
+    if len(program) < start + 12:
         return b""
-    (count,) = struct.unpack(">H", program[4:6])
+    (count,) = struct.unpack(">H", program[start + 4:start + 6])
     wanted = tag.encode("latin-1")
     for n in range(count):
-        record = program[12 + 16 * n:28 + 16 * n]
+        record = program[start + 12 + 16 * n:start + 28 + 16 * n]
         if len(record) == 16 and record[:4] == wanted:
             offset, length = struct.unpack(">II", record[8:16])
             return program[offset:offset + length]
@@ -114,42 +125,90 @@ def _postscript_name(name: bytes) -> str:
 
 
 @lru_cache(maxsize=None)
-def original_file(wanted: FontIdentity) -> Path | None:
-    """The font file a program was cut from: one of the theme's faces, else a font
-    fontconfig knows (where WeasyPrint finds fonts the theme does not bring)."""
-    for path in _candidate_files(wanted.postscript_name):
-        if identity(path.read_bytes()) == wanted:
-            return path
+def original_file(wanted: FontIdentity) -> tuple[Path, int] | None:
+    """The font file a program was cut from (and the face's index in it): one of the theme's
+    faces, else a font fontconfig knows (where WeasyPrint finds fonts the theme does not bring)."""
+    for path, index in _candidate_files(wanted.postscript_name):
+        if identity(path.read_bytes(), index) == wanted:
+            return path, index
     return None
 
 
-def _candidate_files(postscript_name: str):
+def _candidate_files(postscript_name: str) -> Iterator[tuple[Path, int]]:
     """The theme's faces, then (only if none is the one) the system's fonts of that name:
     listing those loads fontconfig, which a build that needs only the theme's never does."""
     from .theme import theme_fonts
 
-    theme = [face.path for face in theme_fonts()]
+    theme = [(face.path, 0) for face in theme_fonts()]
     yield from theme
-    yield from (path for path in _system_fonts().get(postscript_name, []) if path not in theme)
+    yield from (found for found in _system_fonts().get(postscript_name, []) if found not in theme)
+
+
+@dataclass(frozen=True)
+class SystemFace:
+    """A font face fontconfig knows: where WeasyPrint finds the fonts the theme does not bring."""
+
+    families: tuple[str, ...]
+    postscript_name: str
+    path: Path
+    index: int  # the face's index in a collection (.ttc), else 0
+    weight: int  # fontconfig's scale: 80 regular, 200 bold
+    slant: int  # 0 upright, 100 italic, 110 oblique
+    width: int  # 100 normal, 87 semi-condensed
 
 
 @lru_cache(maxsize=1)
-def _system_fonts() -> dict[str, list[Path]]:
-    """PostScript name -> font files, from fontconfig's list of the fonts on this machine."""
+def system_faces() -> tuple[SystemFace, ...]:
+    """Every face in fontconfig's list of the fonts on this machine."""
     from weasyprint.text.ffi import ffi, fontconfig
 
+    try:
+        get_integer = fontconfig.FcPatternGetInteger
+    except AttributeError:  # WeasyPrint declares only what it calls itself
+        ffi.cdef("FcResult FcPatternGetInteger (FcPattern *p, const char *object, int n, int *i);")
+        get_integer = fontconfig.FcPatternGetInteger
     config = fontconfig.FcInitLoadConfigAndFonts()
-    found: dict[str, list[Path]] = {}
+    found: list[SystemFace] = []
     try:
         fonts = fontconfig.FcConfigGetFonts(config, fontconfig.FcSetSystem)
-        value = ffi.new("FcChar8 **")
+        text, number = ffi.new("FcChar8 **"), ffi.new("int *")
+
+        def string(pattern, name: bytes, n: int = 0) -> str | None:
+            if fontconfig.FcPatternGetString(pattern, name, n, text) != fontconfig.FcResultMatch:
+                return None
+            return ffi.string(text[0]).decode("utf-8", "surrogateescape")
+
+        def integer(pattern, name: bytes, default: int) -> int:
+            return number[0] if get_integer(pattern, name, 0, number) == fontconfig.FcResultMatch else default
+
         for n in range(fonts.nfont if fonts != ffi.NULL else 0):
             pattern = fonts.fonts[n]
-            if fontconfig.FcPatternGetString(pattern, b"postscriptname", 0, value) != fontconfig.FcResultMatch:
+            name, file = string(pattern, b"postscriptname"), string(pattern, b"file")
+            if name is None or file is None:
                 continue
-            name = ffi.string(value[0]).decode("utf-8", "replace")
-            if fontconfig.FcPatternGetString(pattern, b"file", 0, value) == fontconfig.FcResultMatch:
-                found.setdefault(name, []).append(Path(ffi.string(value[0]).decode("utf-8", "surrogateescape")))
+            families = []
+            while (family := string(pattern, b"family", len(families))) is not None:
+                families.append(family)
+            found.append(SystemFace(tuple(families), name, Path(file), integer(pattern, b"index", 0),
+                                    integer(pattern, b"weight", 80), integer(pattern, b"slant", 0),
+                                    integer(pattern, b"width", 100)))
     finally:
         fontconfig.FcConfigDestroy(config)
+    return tuple(sorted(found, key=lambda face: (str(face.path), face.index)))
+
+
+@lru_cache(maxsize=1)
+def _system_fonts() -> dict[str, list[tuple[Path, int]]]:
+    """PostScript name -> font files (and the face's index in each)."""
+    found: dict[str, list[tuple[Path, int]]] = {}
+    for face in system_faces():
+        found.setdefault(face.postscript_name, []).append((face.path, face.index))
     return found
+
+
+@lru_cache(maxsize=None)
+def characters_of(path: Path, index: int = 0) -> frozenset[int]:
+    """The code points a face maps to glyphs (its character map)."""
+    import uharfbuzz as hb
+
+    return frozenset(hb.Face(hb.Blob.from_file_path(str(path)), index).unicodes)

@@ -7,6 +7,7 @@ from html import escape
 
 from . import ids
 from .model import Heading, Metadata, PartKind, ResolvedPart, SourceFile, TocEntry
+from .words import Words, words_for
 
 # File-name words that say what a front or back matter part is (EPUB 3 structural semantics).
 _KNOWN_TYPES = ("introduction", "preface", "foreword", "prologue", "epilogue", "afterword",
@@ -45,7 +46,7 @@ def _section_open(part_id: str, kind: str, title: str, extra_class: str = "") ->
             f'data-title="{escape(title)}">')
 
 
-def part_section(source: SourceFile, opening_image: str, sections: list[Heading], body: str) -> str:
+def part_section(source: SourceFile, opening_image: str, sections: list[Heading], body: str, words: Words) -> str:
     kind = epub_type(source)
     number = ""
     if source.kind is PartKind.CHAPTER:
@@ -58,8 +59,9 @@ def part_section(source: SourceFile, opening_image: str, sections: list[Heading]
         items = "".join(
             f'<li><a href="#{ids.anchor(source.part_id, h.id)}">{escape(h.text)}</a></li>' for h in sections
         )
-        contents = (f'<nav class="in-this-chapter" aria-label="In this chapter">'
-                    f'<p class="label">In this chapter</p><ul>{items}</ul></nav>')
+        label = escape(words["in_this_chapter"])
+        contents = (f'<nav class="in-this-chapter" aria-label="{label}">'
+                    f'<p class="label">{label}</p><ul>{items}</ul></nav>')
     return (f'{_section_open(source.part_id, kind, source.running_head or source.title, source.kind.value)}'
             f'<header class="part-head">{heading}{subtitle}</header>'
             f'{opening_image}{contents}{body}</section>')
@@ -78,57 +80,60 @@ def _generated(part_id: str, kind: PartKind, epub: str, title: str, html: str, i
     )
 
 
-DRAFT_LINE = "Draft: not for publication"
-
-
 def title_page(metadata: Metadata, draft: bool = False) -> ResolvedPart:
     part_id = "front-title-page"
+    words = words_for(metadata.language)
     lines = [f'<h1 class="book-title">{escape(metadata.title)}</h1>']
     if draft:
-        lines.insert(0, f'<p class="draft-mark">{DRAFT_LINE}</p>')
+        lines.insert(0, f'<p class="draft-mark">{escape(words["draft"])}</p>')
     if metadata.subtitle:
         lines.append(f'<p class="book-subtitle" role="doc-subtitle">{escape(metadata.subtitle)}</p>')
-    lines.append(f'<p class="book-author">{escape(_names(metadata.authors))}</p>')
+    lines.append(f'<p class="book-author">{escape(words.names(metadata.authors))}</p>')
     if metadata.publisher:
         lines.append(f'<p class="book-publisher">{escape(metadata.publisher)}</p>')
     html = (f'<section id="{part_id}" class="part titlepage" epub:type="titlepage" '
             f'data-title="{escape(metadata.title)}">{"".join(lines)}</section>')
-    return _generated(part_id, PartKind.FRONT, "titlepage", "Title page", html, in_contents=False)
+    return _generated(part_id, PartKind.FRONT, "titlepage", words["title_page"], html, in_contents=False)
 
 
 def copyright_page(metadata: Metadata) -> ResolvedPart:
+    """Title, authors, edition, rights, publisher (with the year of ``date``: a book without
+    one prints no year) and ISBNs, in the book's language."""
     part_id = "front-copyright"
-    lines = [f"<p>{escape(metadata.title)}{(': ' + escape(metadata.subtitle)) if metadata.subtitle else ''}</p>",
-             f"<p>by {escape(_names(metadata.authors))}</p>"]
-    for value in (metadata.edition, metadata.rights):
-        if value:
-            lines.append(f"<p>{escape(value)}</p>")
+    words = words_for(metadata.language)
+    title = (words.say("title_subtitle", title=metadata.title, subtitle=metadata.subtitle)
+             if metadata.subtitle else metadata.title)
+    lines = [title, words.say("by", authors=words.names(metadata.authors))]
+    lines += [value for value in (metadata.edition, metadata.rights) if value]
     if metadata.publisher:
-        year = f", {metadata.date[:4]}" if metadata.date else ""
-        lines.append(f"<p>Published by {escape(metadata.publisher)}{year}</p>")
+        lines.append(words.say("published_by_in", publisher=metadata.publisher, year=metadata.date[:4]) if metadata.date
+                     else words.say("published_by", publisher=metadata.publisher))
     if metadata.isbn_print:
-        lines.append(f"<p>ISBN {escape(metadata.isbn_print)} (print)</p>")
+        lines.append(words.say("isbn_print", isbn=metadata.isbn_print))
     if metadata.isbn_epub:
-        lines.append(f"<p>ISBN {escape(metadata.isbn_epub)} (EPUB)</p>")
+        lines.append(words.say("isbn_epub", isbn=metadata.isbn_epub))
+    label = escape(words["copyright"])
     html = (f'<section id="{part_id}" class="part copyright-page" epub:type="copyright-page" '
-            f'data-title="Copyright" aria-label="Copyright">{"".join(lines)}</section>')
-    return _generated(part_id, PartKind.FRONT, "copyright-page", "Copyright", html, in_contents=False)
+            f'data-title="{label}" aria-label="{label}">{"".join(f"<p>{escape(line)}</p>" for line in lines)}</section>')
+    return _generated(part_id, PartKind.FRONT, "copyright-page", words["copyright"], html, in_contents=False)
 
 
-def image_credits(credits: list[tuple[str, str]]) -> ResolvedPart:
+def image_credits(credits: list[tuple[str, str]], words: Words) -> ResolvedPart:
     part_id = "back-image-credits"
-    items = "".join(f"<li><span class=\"credit-for\">{escape(where)}</span>: {escape(credit)}</li>" for where, credit in credits)
-    html = (f'{_section_open(part_id, "credits", "Image credits", PartKind.BACK.value)}'
-            f'<header class="part-head"><h1 class="part-title" data-label="Image credits">'
-            f'<span class="title-text">Image credits</span></h1></header>'
+    items = "".join(f"<li>{_credit_line(words, where, credit)}</li>" for where, credit in credits)
+    title = words["image_credits"]
+    html = (f'{_section_open(part_id, "credits", title, PartKind.BACK.value)}'
+            f'<header class="part-head"><h1 class="part-title" data-label="{escape(title)}">'
+            f'<span class="title-text">{escape(title)}</span></h1></header>'
             f'<ul class="credits">{items}</ul></section>')
-    return _generated(part_id, PartKind.BACK, "credits", "Image credits", html, in_contents=True)
+    return _generated(part_id, PartKind.BACK, "credits", title, html, in_contents=True)
 
 
-def _names(authors: tuple[str, ...]) -> str:
-    if len(authors) <= 1:
-        return "".join(authors)
-    return ", ".join(authors[:-1]) + " and " + authors[-1]
+def _credit_line(words: Words, where: str, credit: str) -> str:
+    """``<span class="credit-for">3. Light</span>: Photo by ...``, in the language's order."""
+    marker = "\x00"
+    text = escape(words.say("credit", where=marker, credit=credit))
+    return text.replace(marker, f'<span class="credit-for">{escape(where)}</span>', 1)
 
 
 def endnotes(root) -> tuple[object | None, list]:

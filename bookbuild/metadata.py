@@ -259,6 +259,29 @@ def language_tag_problem(tag: str) -> str | None:
     return None if known else "names no registered language, script or region: use a tag such as en-GB or fr"
 
 
+# Scripts written right to left: a book in one would need its pages, its page progression
+# and every line mirrored, which the editions do not do yet.
+RIGHT_TO_LEFT = {"Arab": "Arabic", "Hebr": "Hebrew", "Syrc": "Syriac", "Thaa": "Thaana", "Nkoo": "N'Ko",
+                 "Adlm": "Adlam", "Rohg": "Hanifi Rohingya", "Mand": "Mandaic", "Samr": "Samaritan"}
+
+
+def language_problems(language: str, path: str, line: int, col: int) -> list[Problem]:
+    """A book in a right-to-left script is refused, in one line; a language the toolchain has
+    not every word for builds with those words in English, and one warning names them."""
+    from .words import language_name, missing_words
+
+    script = langcodes.Language.get(language).maximize().script
+    if script in RIGHT_TO_LEFT:
+        return [error(path, line, col, f"`language: {language}`: books in right-to-left scripts ({RIGHT_TO_LEFT[script]}) "
+                                       "are not supported yet")]
+    missing = missing_words(language)
+    if not missing:
+        return []
+    return [warning(path, line, col, f"no {language_name(language)} words for {len(missing)} of the toolchain's own: "
+                                     f"{', '.join(repr(w) for w in missing)}; the editions print them in English "
+                                     "(add bookbuild/translations/<language>.yaml to translate them)")]
+
+
 def load_metadata(root: Path) -> tuple[Metadata | None, list[Problem]]:
     path = METADATA_FILE
     file = root / path
@@ -309,8 +332,13 @@ def parse_metadata(doc: YamlDoc, path: str, problems: list[Problem]) -> tuple[Me
     if language_problem:
         line, col = doc.where("language")
         problems.append(error(path, line, col, f"`language: {language}` {language_problem}"))
+    elif language:
+        problems.extend(language_problems(language, path, *doc.where("language")))
 
     date = text_value(doc, "date", path, problems)
+    if not date:
+        problems.append(warning(path, 1, 1, "no `date`: the editions print no publication date (add `date: YYYY-MM-DD`, "
+                                "the day the book is published)"))
     if date:
         try:
             datetime.date.fromisoformat(date)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html as html_module
 import json
+import os
 import re
 import subprocess
 import threading
@@ -29,15 +30,18 @@ from .sanitize import sanitize
 
 PANDOC_FROM = "markdown+wikilinks_title_after_pipe-yaml_metadata_block"
 _BATCH_SCRIPT = Path(__file__).with_name("pandoc_batch.lua")
+_TYPOGRAPHY_FILTER = Path(__file__).with_name("typography.lua")
 PANDOC_ARGS = ("-t", "html5", "--wrap=none", "--syntax-highlighting=none")
 _HEADING = re.compile(r"^h([1-6])$")
 
 
-def parse_all(files: tuple[SourceFile, ...], jobs: int, cache: Cache) -> list[ParsedPart]:
+def parse_all(files: tuple[SourceFile, ...], jobs: int, cache: Cache, language: str = "") -> list[ParsedPart]:
     """Parse every file not already in the cache: pandoc on ``jobs`` batches at once
-    (it runs as a subprocess, so threads suffice), then each file on its own. A file
-    nested too deeply is not given to pandoc (see ``nesting_problem``)."""
-    keys = [key_of("parse", repr(source)) for source in files]
+    (it runs as a subprocess, so threads suffice), then each file on its own, with the
+    typography of the book's ``language`` (its quotation marks and no-break spaces). A
+    file nested too deeply is not given to pandoc (see ``nesting_problem``)."""
+    rules = typography_rules(language)
+    keys = [key_of("parse", repr(source), rules) for source in files]
     parsed = [cache.load("parse", key) for key in keys]
     for n, source in enumerate(files):
         too_deep = nesting_problem(source) if parsed[n] is None else None
@@ -48,7 +52,7 @@ def parse_all(files: tuple[SourceFile, ...], jobs: int, cache: Cache) -> list[Pa
     _pandocs.stopping = False
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        html = {source.path: texts for batch, results in zip(batches, pool.map(_pandoc_batch, batches))
+        html = {source.path: texts for batch, results in zip(batches, pool.map(lambda batch: _pandoc_batch(batch, rules), batches))
                 for source, texts in zip(batch, results)}
     except BaseException:  # Ctrl-C or SIGTERM (see cli): the pandocs the threads wait for are stopped too
         _pandocs.stop()
@@ -66,17 +70,27 @@ def parse_all(files: tuple[SourceFile, ...], jobs: int, cache: Cache) -> list[Pa
     return parsed
 
 
+def typography_rules(language: str) -> str:
+    """The typography of ``language`` as ``typography.lua`` reads it (JSON); empty for none."""
+    if not language:
+        return ""
+    from .words import words_for
+
+    return json.dumps(words_for(language).typography.as_rules(), sort_keys=True)
+
+
 def typographic_metadata(metadata: Metadata, cache: Cache) -> Metadata:
     """The book's metadata as it is shown: quotes, apostrophes and dashes as the body text
-    has them (pandoc's smart typography), so that the cover, the title pages and the
-    running heads match the chapters."""
+    has them (pandoc's smart typography, in the book's language), so that the cover, the
+    title pages and the running heads match the chapters."""
     fields = ("title", "subtitle", "publisher", "rights", "description", "series", "edition")
     texts = [getattr(metadata, name) for name in fields] + list(metadata.authors)
-    key = key_of("typography", json.dumps(texts))
+    rules = typography_rules(metadata.language)
+    key = key_of("typography", json.dumps(texts), rules)
     shown = cache.load("typography", key)
     if shown is None:
         try:
-            html = _pandoc_texts([_as_inline(text) for text in texts])
+            html = _pandoc_texts([_as_inline(text) for text in texts], rules)
         except _PandocFailed as failed:
             raise BookError([error("metadata.yaml", 1, 1, f"pandoc could not read the metadata: {failed}")])
         shown = [_plain(html) or text for html, text in zip(html, texts)]
@@ -85,10 +99,10 @@ def typographic_metadata(metadata: Metadata, cache: Cache) -> Metadata:
     return replace(metadata, **dict(zip(fields, shown)), authors=tuple(shown[len(fields):]))
 
 
-def metadata_markdown(text: str) -> str:
+def metadata_markdown(text: str, language: str = "") -> str:
     """A Markdown text of metadata.yaml (``back_cover``) as an HTML fragment."""
     try:
-        return _pandoc_texts([text])[0]
+        return _pandoc_texts([text], typography_rules(language))[0]
     except _PandocFailed as failed:
         raise BookError([error("metadata.yaml", 1, 1, f"pandoc could not read the metadata: {failed}")])
 
@@ -123,8 +137,11 @@ class _Pandocs:
         self.running: set[subprocess.Popen] = set()
         self.stopping = False
 
-    def run(self, command: list[str], data: bytes, timeout: float) -> subprocess.CompletedProcess:
-        with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+    def run(self, command: list[str], data: bytes, timeout: float, rules: str = "") -> subprocess.CompletedProcess:
+        """``rules``: the typography ``typography.lua`` applies (JSON), given in its environment."""
+        environment = {**os.environ, "BOOKBUILD_TYPOGRAPHY": rules}
+        with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=environment) as process:
             with self.lock:
                 if self.stopping:
                     process.kill()
@@ -150,20 +167,21 @@ class _Pandocs:
 _pandocs = _Pandocs()
 
 
-def _pandoc_texts(texts: list[str]) -> list[str]:
-    """Markdown texts through one pandoc process, each to HTML."""
-    done = _pandocs.run([pypandoc.get_pandoc_path(), "lua", str(_BATCH_SCRIPT)], json.dumps(texts).encode("utf-8"), 600)
+def _pandoc_texts(texts: list[str], rules: str = "") -> list[str]:
+    """Markdown texts through one pandoc process, each to HTML (with the typography ``rules``)."""
+    done = _pandocs.run([pypandoc.get_pandoc_path(), "lua", str(_BATCH_SCRIPT)], json.dumps(texts).encode("utf-8"), 600,
+                        rules)
     if done.returncode != 0:
         raise _PandocFailed(done.stderr.decode("utf-8", "replace").strip())
     return json.loads(done.stdout)
 
 
-def _pandoc_batch(sources: list[SourceFile]) -> list[tuple[str, str, str, str]]:
+def _pandoc_batch(sources: list[SourceFile], rules: str = "") -> list[tuple[str, str, str, str]]:
     """Many files through one pandoc process, each its body's HTML and its title's,
     subtitle's and running head's; if pandoc fails, each on its own, to say which."""
     pieces = [_split_for_pandoc(source.body) + [_as_inline(text) for text in _titles(source)] for source in sources]
     try:
-        html = iter(_pandoc_texts([piece for split in pieces for piece in split]))
+        html = iter(_pandoc_texts([piece for split in pieces for piece in split], rules))
         results = []
         for split in pieces:
             texts = [next(html) for _ in split]
@@ -171,8 +189,8 @@ def _pandoc_batch(sources: list[SourceFile]) -> list[tuple[str, str, str, str]]:
         return results
     except (subprocess.TimeoutExpired, ValueError, _PandocFailed):
         pass
-    return [(run_pandoc(source.body, source.path), *(run_pandoc(_as_inline(text), source.path) for text in _titles(source)))
-            for source in sources]
+    return [(run_pandoc(source.body, source.path, rules),
+             *(run_pandoc(_as_inline(text), source.path, rules) for text in _titles(source))) for source in sources]
 
 
 def _titles(source: SourceFile) -> tuple[str, str, str]:
@@ -324,9 +342,12 @@ def parse(source: SourceFile, html_text: str) -> ParsedPart:
     return ParsedPart(source, body_html, headings, ids, links, images, tuple(problems))
 
 
-def run_pandoc(markdown: str, path: str) -> str:
+def run_pandoc(markdown: str, path: str, rules: str = "") -> str:
+    filters = ("--lua-filter", str(_TYPOGRAPHY_FILTER)) if rules else ()
+    reader = PANDOC_FROM + ("-smart" if rules and json.loads(rules).get("unspaced") else "")
     try:
-        done = _pandocs.run([pypandoc.get_pandoc_path(), "-f", PANDOC_FROM, *PANDOC_ARGS], markdown.encode("utf-8"), 300)
+        done = _pandocs.run([pypandoc.get_pandoc_path(), "-f", reader, *PANDOC_ARGS, *filters],
+                            markdown.encode("utf-8"), 300, rules)
     except subprocess.TimeoutExpired:
         raise BookError([error(path, 1, 1, "pandoc took more than 5 minutes on this file: is it enormous?")])
     stderr = done.stderr.decode("utf-8", "replace").strip()

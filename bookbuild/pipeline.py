@@ -67,7 +67,7 @@ def check(book_dir: Path, drafts: bool = False, jobs: int = 1, strict: bool = Fa
     cache = cache or Cache(book_dir, read_only=True)
     if book.metadata is not None:
         book = replace(book, metadata=typographic_metadata(book.metadata, cache))
-    parsed = parse_all(book.files, jobs, cache)
+    parsed = parse_all(book.files, jobs, cache, book.metadata.language if book.metadata is not None else "")
     progress("parse", len(book.files), len(book.files))
     return resolve(book, parsed, strict)
 

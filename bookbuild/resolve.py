@@ -16,7 +16,7 @@ from urllib.parse import unquote
 from lxml import etree
 from lxml import html as lxml_html
 
-from . import generated, ids
+from . import generated, glyphs, ids
 from .gather import MANUSCRIPT
 from .model import (
     Book, Image, ImageRef, LinkRef, ParsedPart, PartKind, Problem, ResolvedBook, ResolvedPart,
@@ -25,6 +25,7 @@ from .model import (
 from .metadata import METADATA_FILE
 from .resources import MAX_FILE_BYTES, ResourceRefused, book_resource, read_inside
 from .svg import SVG_TYPE, SvgRefused, sanitize_svg
+from .words import BASE, Words, words_for
 
 _EXTERNAL = re.compile(r"^(https?|mailto|ftp|tel):", re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -46,6 +47,7 @@ class _Index:
         self.by_number = {p.source.number: p for p in parts if p.source.number is not None}
         self.by_path = {p.source.path: p for p in parts}
         self.drafts = book.drafts_left_out
+        self.words = words_of(book)
 
     def target(self, part: ParsedPart, link: LinkRef) -> _Target | str:
         """The anchor a link lands on, or a message saying why it does not resolve."""
@@ -77,7 +79,7 @@ class _Index:
         target = self.by_number.get(number)
         if target is None:
             if number in self.drafts:
-                return _Target("", f"chapter {number}")
+                return _Target("", self.words.say("chapter_number", number=number))
             return f"no chapter {number} (referenced as {shown})"
         return self._in_part(part, target, fragment, shown)
 
@@ -90,8 +92,13 @@ class _Index:
             hint = did_you_mean(fragment, target.ids, lambda known: f"`#{known}`")
             return f"no section `#{fragment}` in {where} (referenced as {shown}){hint}"
         heading = next((h.text for h in target.headings if h.id == fragment), fragment)
-        text = heading if target is part else f"{title}: {heading}"
+        text = heading if target is part else self.words.say("section_of", title=title, heading=heading)
         return _Target(ids.anchor(target.source.part_id, fragment), text)
+
+
+def words_of(book: Book) -> Words:
+    """The words of the book's language (English while metadata.yaml has errors: they stop the build)."""
+    return words_for(book.metadata.language if book.metadata is not None else BASE)
 
 
 def resolve(book: Book, parsed: list[ParsedPart], strict: bool = False) -> ResolvedBook:
@@ -100,6 +107,7 @@ def resolve(book: Book, parsed: list[ParsedPart], strict: bool = False) -> Resol
     problems: list[Problem] = list(book.problems) + [p for part in parsed for p in part.problems]
     images: dict[str, Image] = {}
     resolved = [_resolve_part(part, index, book, images, problems) for part in parsed]
+    problems.extend(glyphs.problems(book, parsed))
     if book.metadata is not None and book.metadata.cover:
         images[book.metadata.cover] = cover = Image(*book_resource(book.root, "", book.metadata.cover))
         problems.extend(_svg_removals(book, cover.path, cover.path, cover.media_type, METADATA_FILE, *_cover_line(book)))
@@ -111,7 +119,7 @@ def resolve(book: Book, parsed: list[ParsedPart], strict: bool = False) -> Resol
     chapters = [r for r in resolved if r.kind is PartKind.CHAPTER]
     back = [r for r in resolved if r.kind is PartKind.BACK]
     if credits:
-        back.append(generated.image_credits(credits))
+        back.append(generated.image_credits(credits, index.words))
     opening = [generated.title_page(book.metadata, book.drafts), generated.copyright_page(book.metadata)]
     return ResolvedBook(
         root=book.root,
@@ -163,7 +171,7 @@ def _resolve_part(part: ParsedPart, index: _Index, book: Book, images: dict[str,
     if root.text and root.text.strip():
         body = f"<p>{escape(root.text)}</p>" + body
     sections = [h for h in part.headings if h.level == 2]
-    html = generated.part_section(source, opening, sections, body)
+    html = generated.part_section(source, opening, sections, body, index.words)
     toc = (TocEntry(pid, generated.display_title(source), 1),) + tuple(
         TocEntry(ids.anchor(pid, h.id), h.text, 2) for h in sections
     )

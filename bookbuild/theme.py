@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from . import characters
@@ -16,6 +17,7 @@ from .model import Problem, error
 from .resources import ResourceRefused, read_inside
 
 BODY_FAMILY = "Source Serif Pro"
+MONO_FAMILY = "DejaVu Sans Mono"  # code, from Debian's fonts-dejavu-core
 
 
 def _default_theme() -> Path:
@@ -198,10 +200,12 @@ class FontFace:
     weight: int
     style: str  # "normal" or "italic"
     path: Path
+    index: int = 0  # the face's index in a collection (.ttc)
+    name: str = ""  # its PostScript name, where the file is not named after it
 
     @property
     def postscript_name(self) -> str:
-        return self.path.stem  # the font package names its files after them
+        return self.name or self.path.stem  # the body font's package names its files after them
 
 
 def theme_fonts() -> tuple[FontFace, ...]:
@@ -220,3 +224,85 @@ def font_face_css(url_of: Callable[[FontFace], str], family: str = BODY_FAMILY) 
         f'src: url("{url_of(face)}"); }}'
         for face in theme_fonts()
     )
+
+
+# What the body face lacks, each from a Debian package (tools/system-deps.sh installs them),
+# tried in this order for each character, and embedded and subset like the body face:
+# Noto Serif for the rest of Latin, Greek and Cyrillic (and the narrow no-break space French
+# sets before ; ! ?), Noto Serif CJK for Chinese, Japanese and Korean, DejaVu Sans and then
+# Symbola for symbols and emoji (drawn in outline: a press prints no colour bitmaps).
+FALLBACK_PACKAGES = {"Noto Serif": "fonts-noto-core", "Noto Serif CJK": "fonts-noto-cjk",
+                     "DejaVu Sans": "fonts-dejavu-core", "Symbola": "fonts-symbola"}
+
+
+def cjk_family(language: str) -> str:
+    """The Noto Serif CJK face whose glyph shapes the language reads: Japanese for Japanese
+    (and for a book in any other language), Simplified or Traditional Chinese, Korean."""
+    tag = language.lower()
+    if tag.startswith("zh"):
+        traditional = any(part in tag.split("-") for part in ("hant", "tw", "hk", "mo"))
+        return "Noto Serif CJK TC" if traditional else "Noto Serif CJK SC"
+    return "Noto Serif CJK KR" if tag.split("-")[0] == "ko" else "Noto Serif CJK JP"
+
+
+def fallback_families(language: str) -> tuple[str, ...]:
+    return ("Noto Serif", cjk_family(language), "DejaVu Sans", "Symbola")
+
+
+def package_of(family: str) -> str:
+    return FALLBACK_PACKAGES.get(family, FALLBACK_PACKAGES.get(family.rsplit(" ", 1)[0], ""))
+
+
+def family_css(language: str, numbers_family: str = "") -> str:
+    """The font family of every edition's text: the body face, then the fallbacks; and of the
+    page numbers the PDFs fill in (``numbers_family``), with the same fallbacks for the words
+    around them. Read before the theme's stylesheets, so a book's styles may set another."""
+    fallbacks = ", ".join(f'"{family}"' for family in fallback_families(language))
+    rules = [f'html {{ font-family: "{BODY_FAMILY}", {fallbacks}, serif; }}',
+             f'pre, code, kbd, samp {{ font-family: "{MONO_FAMILY}", {fallbacks}, monospace; }}']
+    if numbers_family:
+        rules.append(f'a.xref::after, .toc .toc-end::after {{ font-family: "{numbers_family}", {fallbacks}, serif; }}')
+    return "\n".join(rules)
+
+
+def fallback_faces(language: str) -> tuple[FontFace, ...]:
+    """The installed faces of the fallback families, in the order they are tried."""
+    return tuple(face for family in fallback_families(language) for face in _installed_faces(family))
+
+
+def mono_faces() -> tuple[FontFace, ...]:
+    """The installed faces of the code's family."""
+    return _installed_faces(MONO_FAMILY)
+
+
+@lru_cache(maxsize=None)
+def _installed_faces(family: str) -> tuple[FontFace, ...]:
+    """A family's faces that fontconfig knows: regular, italic, bold and bold italic where it
+    has them (at its normal width, else the nearest)."""
+    from . import fonts
+
+    chosen: dict[tuple[int, str], fonts.SystemFace] = {}
+    for face in fonts.system_faces():
+        if family not in face.families or face.weight not in (80, 200):
+            continue
+        key = (400 if face.weight == 80 else 700, "italic" if face.slant else "normal")
+        if key not in chosen or abs(face.width - 100) < abs(chosen[key].width - 100):
+            chosen[key] = face
+    return tuple(FontFace(family, weight, style, face.path, face.index, face.postscript_name)
+                 for (weight, style), face in sorted(chosen.items()))
+
+
+def face_for(text: str, weight: int = 400, style: str = "normal", language: str = "en") -> FontFace:
+    """The first face of the chain (the body's, then the fallbacks') of this weight and style
+    (else the family's regular) that has every character of ``text``: what draws a line of the
+    covers, which are drawn with one face at a time. The body face when none has them all."""
+    from . import fonts
+
+    body = next(f for f in theme_fonts() if (f.weight, f.style) == (weight, style))
+    wanted = {ord(c) for c in text if not c.isspace()}
+    chain: list[FontFace] = [body]
+    fallbacks = fallback_faces(language) if not wanted <= fonts.characters_of(body.path) else ()
+    for family in dict.fromkeys(face.family for face in fallbacks):
+        faces = [f for f in fallbacks if f.family == family]
+        chain += [f for f in faces if (f.weight, f.style) == (weight, style)] or [f for f in faces if f.weight == 400][:1]
+    return next((face for face in chain if wanted <= fonts.characters_of(face.path, face.index)), body)

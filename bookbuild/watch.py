@@ -35,6 +35,7 @@ from lxml import html as lxml_html
 
 from . import theme
 from .downloads import size_in_words
+from .words import words_for
 from .editions import epub
 from .model import BookError, PartKind, Problem, ResolvedBook
 from .cache import Cache, book_inputs_key
@@ -241,6 +242,7 @@ def _page(lang: str, title: str, state: str, summary: str, status: str, book_css
     # The version is filled in when the page is published ($version stays for Preview.publish).
     return Template(_template("page.html")).safe_substitute(
         lang=escape(lang), title=escape(title), icon=_ICON, state=state, summary=escape(summary), status=status,
+        contents_label=escape(words_for(lang)["contents"]),
         book_css=book_css, preview_css=_template("preview.css"), contents=contents, body=body,
         script=_template("reload.js"))
 
@@ -284,7 +286,8 @@ def _book_page(book: ResolvedBook, status: str, build_problems: tuple[Problem, .
         sections.insert(0, _problem_list(f"The last build failed: {errors} error{'s' * (errors != 1)}", list(build_problems),
                                          "preview-build-problems"))
     chapters = sum(1 for p in book.parts if p.kind is PartKind.CHAPTER)
-    css = epub.stylesheet(book, lambda face: "/fonts/" + face.path.name)
+    # The browser finds the fallback faces installed on this machine by their names.
+    css = epub.stylesheet(book, lambda face: "/fonts/" + face.path.name, embedded_fallbacks=False)
     return _page(book.metadata.language, book.metadata.title, "ok", f"{chapters} chapter{'s' * (chapters != 1)}, no errors",
                  status, css, _contents(book), "\n".join(sections))
 
@@ -302,7 +305,7 @@ def _contents(book: ResolvedBook) -> str:
 def _problem_list(heading: str, problems: list[Problem], section_id: str = "") -> str:
     items = "".join(f'<li class="{p.severity.value}"><code>{escape(str(p), quote=False)}</code></li>' for p in problems)
     found = f' id="{section_id}"' if section_id else ""
-    return f'<section class="preview-problems"{found}><h1>{escape(heading)}</h1><ul>{items}</ul></section>'
+    return f'<section class="preview-problems" lang="en"{found}><h1>{escape(heading)}</h1><ul>{items}</ul></section>'
 
 
 def _problems_page(root: Path, problems: tuple[Problem, ...], status: str) -> str:
@@ -331,7 +334,7 @@ def _title_of(root: Path) -> tuple[str, str]:
 def _bug_page(root: Path, details: str, status: str,
               heading: str = "Internal error: a bug in the build tool, not in your book") -> str:
     report = "" if heading.startswith("The book") else "<p>Please report it with this text:</p>"
-    body = f'<section class="preview-problems"><h1>{escape(heading)}</h1>{report}<pre>{escape(details)}</pre></section>'
+    body = f'<section class="preview-problems" lang="en"><h1>{escape(heading)}</h1>{report}<pre>{escape(details)}</pre></section>'
     return _page(*_title_of(root), "broken", "not shown", status, "", "", body)
 
 

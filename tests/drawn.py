@@ -29,27 +29,34 @@ SYSTEM_FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 
 
 @lru_cache(maxsize=1)
-def original_fonts() -> dict[str, Path]:
-    """PostScript name -> font file, for every font a build on this machine may embed."""
+def original_fonts() -> dict[str, tuple[Path, int]]:
+    """PostScript name -> font file (and the face's index in a collection), for every font a
+    build on this machine may embed."""
     import font_source_serif_pro
+    from fontTools.ttLib import TTCollection
 
     files = sorted(Path(font_source_serif_pro.font_directory).glob("*.ttf"))
     for folder in SYSTEM_FONT_FOLDERS:
         if folder.is_dir():
-            files += sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".ttf", ".otf"))
-    found: dict[str, Path] = {}
+            files += sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".ttf", ".otf", ".ttc", ".otc"))
+    found: dict[str, tuple[Path, int]] = {}
     for path in files:
         try:
-            name = TTFont(str(path), lazy=True)["name"].getDebugName(6)
+            if path.suffix.lower() in (".ttc", ".otc"):
+                faces = [(index, font["name"].getDebugName(6)) for index, font in enumerate(TTCollection(str(path), lazy=True))]
+            else:
+                faces = [(0, TTFont(str(path), lazy=True)["name"].getDebugName(6))]
         except Exception:  # a font fontTools cannot read is not one of ours
             continue
-        found.setdefault(name, path)
+        for index, name in faces:
+            found.setdefault(name, (path, index))
     return found
 
 
 @lru_cache(maxsize=None)
-def _open_original(path: Path) -> TTFont:
-    return TTFont(str(path))
+def _open_original(original: tuple[Path, int]) -> TTFont:
+    path, index = original
+    return TTFont(str(path), fontNumber=index) if path.suffix.lower() in (".ttc", ".otc") else TTFont(str(path))
 
 
 def _outline(font: TTFont, glyph_id: int) -> tuple[list, int]:
@@ -123,8 +130,10 @@ def glyph_mismatches(pdf_path: Path) -> list[str]:
             descendant = font.DescendantFonts[0]
             descriptor = descendant.FontDescriptor
             program = descriptor.get("/FontFile2")
+            if program is None and descriptor.get("/FontFile3") is not None and descriptor.FontFile3.get("/Subtype") == "/OpenType":
+                program = descriptor.FontFile3  # an OpenType font with CFF outlines (a CJK face)
             if program is None:
-                problems.append(f"page {page}: font {font.BaseFont} is not an embedded TrueType program")
+                problems.append(f"page {page}: font {font.BaseFont} is not an embedded TrueType or OpenType program")
                 continue
             if program.objgen not in programs:
                 programs[program.objgen] = TTFont(io.BytesIO(program.read_bytes()))
@@ -196,7 +205,8 @@ def _draws(owner: pikepdf.Object, postscript_name: str, code: int, seen: set) ->
 
 def _postscript_name(font: pikepdf.Object) -> str:
     try:
-        program = font.DescendantFonts[0].FontDescriptor.FontFile2
+        descriptor = font.DescendantFonts[0].FontDescriptor
+        program = descriptor.FontFile2 if "/FontFile2" in descriptor else descriptor.FontFile3
         return TTFont(io.BytesIO(program.read_bytes()), lazy=True)["name"].getDebugName(6)
     except (AttributeError, KeyError, TypeError):
         return ""

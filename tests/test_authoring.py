@@ -1,6 +1,7 @@
 """init and new, --help and --version, and a missing package: the real command line on
 temporary book folders."""
 
+import datetime
 import os
 import re
 import shutil
@@ -18,7 +19,7 @@ def test_init_writes_a_book_that_builds_at_once(new_book):
     book, built = new_book
     assert sorted(p.name for p in book.iterdir()) == [".cache", ".gitignore", "README.md", "dist", "manuscript", "metadata.yaml"]
     metadata = yaml.safe_load((book / "metadata.yaml").read_text(encoding="utf-8"))
-    assert metadata == {"title": "Salt & Light: Notes", "author": "Ada Lane", "language": "en-GB"}
+    assert metadata == {"title": "Salt & Light: Notes", "author": "Ada Lane", "language": "en-GB", "date": datetime.date.today()}
     assert (book / ".gitignore").read_text().split() == ["dist/", ".cache/"]
     readme = (book / "README.md").read_text(encoding="utf-8")
     for topic in ("## Write", "[[12#final-thoughts]]", " watch", " check", "## Print", "target: kdp"):
@@ -72,7 +73,7 @@ def test_init_asks_on_a_terminal(tmp_path):
     assert process.returncode == 0, stderr
     assert stdout.count("Language") == 2  # asked again after an answer that is not a language tag
     metadata = yaml.safe_load((tmp_path / "asked" / "metadata.yaml").read_text(encoding="utf-8"))
-    assert metadata == {"title": "Bread, Mostly", "author": "Bo Baker", "language": "fr-CA"}
+    assert metadata == {"title": "Bread, Mostly", "author": "Bo Baker", "language": "fr-CA", "date": datetime.date.today()}
 
 
 # --- new ----------------------------------------------------------------------------------------

@@ -331,7 +331,7 @@ def test_paper_thickness_in_millimetres_and_given_for_any_target(tmp_path):
 
     book = tmp_path / "book"
     book.mkdir()
-    (book / "metadata.yaml").write_text("title: T\nauthor: A\nlanguage: en\nprint: {target: kdp, paper_thickness: 0.0635mm}\n")
+    (book / "metadata.yaml").write_text("title: T\nauthor: A\nlanguage: en\ndate: 2026-01-02\nprint: {target: kdp, paper_thickness: 0.0635mm}\n")
     metadata, problems = load_metadata(book)
     assert problems == []
     assert math.isclose(cover_geometry(metadata.print, 200).spine, 200 * 0.0635 / 25.4, abs_tol=1e-6)

@@ -627,7 +627,7 @@ def test_a_very_long_title_gives_file_names_of_a_safe_length(tmp_path):
     assert done.returncode == 0, done.stderr
     names = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
     stem = "-".join(["everything"] * 7)  # 76 characters: the words that fit in 80
-    assert names == [f"{stem}-draft-print.pdf", f"{stem}-draft.epub", "index.html"]
+    assert names == [f"{stem}-draft-cover.pdf", f"{stem}-draft-print.pdf", f"{stem}-draft.epub", "index.html"]
 
 
 # --- messages at the right place, on one line ------------------------------------------------------

@@ -126,7 +126,7 @@ def test_downloads_print_is_true_or_false_at_its_line():
         "metadata.yaml:5:3: error: `downloads.print: sometimes` must be true or false"]
     assert check(BOOK + "language: en\ndownloads: yes\n")[1] == [
         "metadata.yaml:4:1: error: `downloads` must be a mapping, e.g. `downloads: {print: true}`"]
-    doc, problems = read_yaml(BOOK + "language: en\ndownloads: {prnt: true}\n", "metadata.yaml")
+    doc, problems = read_yaml(BOOK + "language: en\ndownloads: {prnt: true}\ndate: 2026-01-02\n", "metadata.yaml")
     metadata, problems = parse_metadata(doc, "metadata.yaml", problems)
     assert [str(p) for p in problems] == ["metadata.yaml:4:13: warning: unknown key `downloads.prnt` is ignored "
                                           "(did you mean `downloads.print`?)"]

@@ -38,7 +38,7 @@ From the front matter, by an old name: [chapter twelve](../12-renamed.md#the-end
 def book(tmp_path_factory):
     root = tmp_path_factory.mktemp("references") / "book"
     (root / "manuscript" / "front").mkdir(parents=True)
-    (root / "metadata.yaml").write_text("title: Links by number\nauthor: Ann Linker\nlanguage: en-GB\n")
+    (root / "metadata.yaml").write_text("title: Links by number\nauthor: Ann Linker\nlanguage: en-GB\ndate: 2026-01-02\n")
     (root / "manuscript" / "001-first.md").write_text(FIRST)
     (root / "manuscript" / "012-twelfth.md").write_text("---\ntitle: Twelfth\n---\n\nText.\n\n## The end\n\nThe end.\n")
     (root / "manuscript" / "050-unfinished.md").write_text("---\ntitle: Unfinished\ndraft: true\n---\n\nNot yet.\n")

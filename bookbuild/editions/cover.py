@@ -35,6 +35,7 @@ from pathlib import Path
 from .. import cover as typographic, ids, printing, theme
 from ..cache import Cache, key_of
 from ..model import PrintSettings, Problem, ResolvedBook, warning
+from ..words import words_for
 from ..parallel import in_child
 from . import ean
 
@@ -207,13 +208,14 @@ def cover_work(book: ResolvedBook, pages: int, cache: Cache | None = None) -> Co
     stylesheets = theme.stylesheets(book.root, "cover")
     profile = _profile(book)
     picture = (book.root / metadata.cover).read_bytes() if metadata.cover else b""
-    key = key_of("cover", sheet.html, sheet.page_css, repr(settings), str(profile), picture,
+    key = key_of("cover", metadata.language, sheet.html, sheet.page_css, repr(settings), str(profile), picture,
                  *(path.read_bytes() for path in stylesheets),
                  profile.read_bytes() if settings.color_profile else b"")
     made = cache.load("cover", key) if cache is not None else None
     if not (isinstance(made, tuple) and len(made) == 2 and isinstance(made[0], bytes)):
         made = None
-    job = (book.root, tuple(stylesheets), ids.print_identifier(metadata), sheet, settings, profile, geometry)
+    job = (book.root, tuple(stylesheets), ids.print_identifier(metadata), sheet, settings, profile, geometry,
+           metadata.language)
     return CoverWork(geometry, tuple(problems), tuple(notes), key, job, made)
 
 
@@ -232,7 +234,7 @@ def preview_document(book: ResolvedBook, pages: int, picture_url: Callable[[str]
     ``width_px`` CSS pixels wide, pictures and fonts at the preview's URLs."""
     geometry = cover_geometry(book.metadata.print, pages)
     scale = width_px / (geometry.sheet_width * 96)
-    css = "\n".join([theme.font_face_css(font_url)] + [path.read_text(encoding="utf-8")
+    css = "\n".join([theme.font_face_css(font_url), theme.family_css(book.metadata.language)] + [path.read_text(encoding="utf-8")
                                                      for path in theme.stylesheets(book.root, "cover")])
     sheet = (f"html {{ margin: 0; overflow: hidden; }} body {{ position: relative; left: {geometry.bleed}in; "
              f"top: {geometry.bleed}in; width: {geometry.width}in; height: {geometry.height}in; }} "
@@ -253,10 +255,10 @@ def render_cover(job: tuple, temporary_folder: str | None = None) -> tuple[bytes
     from .pdfx import POINTS_PER_INCH as points, cover_ready
     from .typeset import SegmentJob, Typesetter, TypesetterSetup
 
-    root, stylesheets, identifier, sheet, settings, profile, geometry = job
+    root, stylesheets, identifier, sheet, settings, profile, geometry, language = job
     if temporary_folder is not None:
         tempfile.tempdir = temporary_folder
-    typesetter = Typesetter(TypesetterSetup(root, stylesheets, identifier))
+    typesetter = Typesetter(TypesetterSetup(root, stylesheets, identifier, language))
     layout = typesetter.typeset(SegmentJob(sheet.html, sheet.page_css, tagged=False))
     folds = tuple(fold * points for fold in geometry.folds)
     return cover_ready(layout.pdf, settings, profile, folds).pdf, tuple(layout.warnings)
@@ -371,7 +373,7 @@ def _front_text(metadata, geometry: CoverGeometry, colours, bands: bool) -> str:
     title.append(f'<div class="rule" style="width: {typographic.RULE_LENGTH * unit:.4f}in; margin-top: '
                  f'{typographic.RULE_GAP * unit:.4f}in; border-top: {typographic.RULE_WIDTH * unit:.4f}in solid {_rgb(ink)}"></div>')
     author = [f'<p class="author" style="font-size: {typographic.AUTHOR_SIZE * unit * 72:.2f}pt">'
-              f'{escape(" and ".join(metadata.authors))}</p>']
+              f'{escape(words_for(metadata.language).names(metadata.authors))}</p>']
 
     def block(kind: str, top: float, content: list[str]) -> str:
         style = f"left: {left:.4f}in; top: {top:.4f}in; width: {width:.4f}in; color: {_rgb(ink)}"
@@ -390,7 +392,7 @@ def _spine(book: ResolvedBook, geometry: CoverGeometry, ink) -> str:
     if not geometry.spine_text:
         return ""
     metadata = book.metadata
-    pieces = [("title", metadata.title, "Bold"), ("author", " and ".join(metadata.authors), "Regular")]
+    pieces = [("title", metadata.title, "Bold"), ("author", words_for(metadata.language).names(metadata.authors), "Regular")]
     if metadata.publisher:
         pieces.append(("publisher", metadata.publisher, "It"))
     area = geometry.safe_areas()["spine"]
@@ -399,7 +401,7 @@ def _spine(book: ResolvedBook, geometry: CoverGeometry, ink) -> str:
     # Measured at 100 pt: each piece's advance, and the ink above and below the baseline.
     widths, above, below = [], 0.0, 0.0
     for _, text, face in pieces:
-        advance, top, bottom = _measure(text, face)
+        advance, top, bottom = _measure(text, face, metadata.language)
         widths.append(advance)
         above, below = max(above, top), max(below, bottom)
     room_along = sum(widths) + _SPINE_GAP * 100 * (len(pieces) - 1)
@@ -419,11 +421,14 @@ def _spine(book: ResolvedBook, geometry: CoverGeometry, ink) -> str:
 
 
 @lru_cache(maxsize=64)
-def _measure(text: str, face: str) -> tuple[float, float, float]:
-    """The advance of ``text`` at 100 pt in the theme's face, and its ink above and below the baseline."""
+def _measure(text: str, face: str, language: str) -> tuple[float, float, float]:
+    """The advance of ``text`` at 100 pt in the theme's face (or the fallback that has its
+    characters), and its ink above and below the baseline."""
     from PIL import ImageFont
 
-    font = ImageFont.truetype(str(_face_path(face)), 1000)
+    weight, style = {"Bold": (700, "normal"), "It": (400, "italic")}.get(face, (400, "normal"))
+    drawn = theme.face_for(text, weight, style, language)
+    font = ImageFont.truetype(str(drawn.path), 1000, index=drawn.index)
     left, top, right, bottom = font.getbbox(text, anchor="ls")
     return font.getlength(text) / 10, -top / 10, bottom / 10
 
@@ -451,7 +456,7 @@ def _back(book: ResolvedBook, geometry: CoverGeometry, ink, problems: list[Probl
     html, paragraphs = _back_text(book, problems)
     size = next((s for s in _BACK_SIZES if _lines(paragraphs, s, text_box.width) * s * _BACK_LEADING / 72
                  <= text_box.height * 0.92), _BACK_SIZES[-1])
-    byline = "" if metadata.back_cover else f'<p class="byline">{escape(" and ".join(metadata.authors))}</p>'
+    byline = "" if metadata.back_cover else f'<p class="byline">{escape(words_for(metadata.language).names(metadata.authors))}</p>'
     return (f'<div class="back" style="{text_box.css()}; height: auto; max-height: none; color: {_rgb(ink)}; '
             f'font-size: {size}pt; line-height: {_BACK_LEADING}">{html}{byline}</div>')
 
@@ -467,7 +472,7 @@ def _back_text(book: ResolvedBook, problems: list[Problem]) -> tuple[str, list[s
     from ..parse import metadata_markdown
     from ..sanitize import sanitize
 
-    root = lxml_html.fragment_fromstring(metadata_markdown(metadata.back_cover), create_parent="div")
+    root = lxml_html.fragment_fromstring(metadata_markdown(metadata.back_cover, metadata.language), create_parent="div")
     line, col = metadata_position(book.root, "back_cover")
     sanitize(root, lambda needle, message: problems.append(warning("metadata.yaml", line, col, f"back_cover: {message}")))
     for element in list(root.iter("img", "figure", "video", "audio", "picture")):

@@ -20,12 +20,13 @@ from urllib.parse import quote
 from lxml import etree
 from lxml import html as lxml_html
 
-from .. import characters, fonts, generated, ids, theme
+from .. import characters, fonts, generated, glyphs, ids, theme
 from ..cache import Cache, key_of
 from ..cover import titled_cover, typographic_cover
 from ..model import BookError, PartKind, ResolvedBook, ResolvedPart, error
 from ..pagemap import PageStart, Placement, insert_page_markers, placements
 from ..resources import image_bytes
+from ..words import words_for
 
 PACKAGE_FOLDER = "EPUB"  # in the archive: META-INF/container.xml points to EPUB/content.opf
 PACKAGE_FILE = "content.opf"
@@ -109,7 +110,8 @@ def _refuse_forbidden_characters(files: list[tuple[str, bytes]]) -> None:
 
 
 def _resources(book: ResolvedBook, cache: Cache | None = None) -> list[Item]:
-    """Styles, the subset body font, the images and the cover image."""
+    """Styles, the subset body font (and the fallback faces the text needs), the images and
+    the cover image; the font subsets kept in ``cache`` under the font and the characters."""
     items = [Item("style", STYLE_FILE, "text/css", _css(book).encode("utf-8"))]
     characters = "".join(sorted(set("".join(part.html for part in book.parts))))
     keys = set()
@@ -118,6 +120,12 @@ def _resources(book: ResolvedBook, cache: Cache | None = None) -> list[Item]:
         keys.add(key)
         subset = _kept(cache, _FONTS, key, lambda face=face: _subset_font(face.path, characters))
         items.append(Item("font-" + ids.slugify(face.path.stem), _font_name(face), "font/ttf", subset))
+    for face, text in glyphs.fallback_text(book.metadata.language, shown_text(book)):
+        key = key_of(_FONTS, face.path.read_bytes(), str(face.index), text)
+        keys.add(key)
+        subset = _kept(cache, _FONTS, key, lambda face=face, text=text: fonts.subset_for_text(face.path, text, face.index))
+        items.append(Item("font-" + ids.slugify(face.postscript_name), _font_name(face), _FONT_TYPES[_font_name(face)[-3:]],
+                          subset))
     if cache is not None:
         cache.keep_only(_FONTS, keys)
     # Images are numbered rather than named after their files: ids stay unique and valid
@@ -194,7 +202,14 @@ def media_name(path: str) -> str:
     return "media/" + path
 
 
+_FONT_TYPES = {"ttf": "font/ttf", "otf": "font/otf"}
+
+
 def _font_name(face: theme.FontFace) -> str:
+    """``fonts/SourceSerifPro-Regular.ttf``; a face from a collection is a file of its own,
+    named after it (``fonts/NotoSerifCJKjp-Regular.otf``)."""
+    if face.path.suffix.lower() in (".ttc", ".otc"):
+        return f"fonts/{face.postscript_name}.otf"
     return "fonts/" + face.path.name
 
 
@@ -202,10 +217,27 @@ def _css(book: ResolvedBook) -> str:
     return stylesheet(book, lambda face: "../" + _font_name(face))
 
 
-def stylesheet(book: ResolvedBook, font_url: Callable[[theme.FontFace], str]) -> str:
-    """The EPUB's one stylesheet: the body font, the theme's and the book's own styles."""
-    faces = theme.font_face_css(font_url)
-    return "\n".join([faces] + [path.read_text(encoding="utf-8") for path in theme.stylesheets(book.root, "epub")])
+def stylesheet(book: ResolvedBook, font_url: Callable[[theme.FontFace], str], embedded_fallbacks: bool = True) -> str:
+    """The EPUB's one stylesheet: the body font and the fallback faces the text needs, the
+    family that lists them, the theme's and the book's own styles."""
+    used = glyphs.fallback_text(book.metadata.language, shown_text(book)) if embedded_fallbacks else []
+    faces = [theme.font_face_css(font_url)] + [
+        f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; font-style: {face.style}; '
+        f'src: url("{font_url(face)}"); }}' for face, _ in used]
+    return "\n".join(faces + [theme.family_css(book.metadata.language)]
+                     + [path.read_text(encoding="utf-8") for path in theme.stylesheets(book.root, "epub")])
+
+
+def shown_text(book: ResolvedBook) -> str:
+    """Every character the EPUB's documents show as text (pandoc's "↩" after a note is not
+    among them: the EPUB numbers its notes instead), once each."""
+    found: set[str] = set()
+    for part in book.parts:
+        root = lxml_html.fragment_fromstring(part.html)
+        for back in [a for a in root.iter("a") if "footnote-back" in a.get("class", "").split()]:
+            back.drop_tree()
+        found.update(root.text_content())
+    return "".join(sorted(found))
 
 
 def _subset_font(path, text: str) -> bytes:
@@ -287,8 +319,9 @@ def _number_the_note(aside: etree._Element, number: int) -> None:
 
 def _cover_page(book: ResolvedBook) -> str:
     meta = book.metadata
-    head = _XHTML_HEAD.format(lang=escape(meta.language), title="Cover")
-    alt = f"Cover of {meta.title} by {' and '.join(meta.authors)}"
+    words = words_for(meta.language)
+    head = _XHTML_HEAD.format(lang=escape(meta.language), title=escape(words["cover"]))
+    alt = words.say("cover_of", title=meta.title, authors=words.names(meta.authors))
     return (f'{head}<body epub:type="cover"><section class="cover">'
             f'<img role="doc-cover" src="{quote(_cover_image_name(book))}" alt="{escape(alt)}"/></section></body></html>')
 
@@ -311,11 +344,12 @@ def _nav_xhtml(book: ResolvedBook, pages: list[Placement]) -> str:
         return "".join(f'<li><a href="{escape(entry.href)}">{escape(entry.text)}</a>'
                        + (f"<ol>{listed(entry.sections)}</ol>" if entry.sections else "") + "</li>" for entry in entries)
 
-    landmarks = [(COVER_FILE, "cover", "Cover"), (f"{NAV_FILE}#toc", "toc", "Contents")]
+    words = words_for(meta.language)
+    landmarks = [(COVER_FILE, "cover", words["cover"]), (f"{NAV_FILE}#toc", "toc", words["contents"])]
     first_chapter = next(p for p in book.parts if p.kind is PartKind.CHAPTER)
     for part in book.parts:
         if part is first_chapter:
-            landmarks.append((ids.epub_file_name(part.part_id), "bodymatter", "Start of content"))
+            landmarks.append((ids.epub_file_name(part.part_id), "bodymatter", words["start_of_content"]))
         elif part.kind is not PartKind.CHAPTER:
             landmarks.append((ids.epub_file_name(part.part_id), part.epub_type, part.title))
     landmark_items = "".join(f'<li><a epub:type="{kind}" href="{href}">{escape(text)}</a></li>' for href, kind, text in landmarks)
@@ -325,10 +359,12 @@ def _nav_xhtml(book: ResolvedBook, pages: list[Placement]) -> str:
             f'<li><a href="{ids.epub_file_name(placement.part_id)}#page-{page}">{page}</a></li>'
             for placement in pages for page in placement.pages
         )
-        page_list = f'<nav epub:type="page-list" id="page-list" role="doc-pagelist" hidden=""><h2>Pages</h2><ol>{entries}</ol></nav>'
-    head = _XHTML_HEAD.format(lang=escape(meta.language), title="Contents")
-    return (f'{head}<body><nav epub:type="toc" id="toc" role="doc-toc"><h1>Contents</h1><ol>{listed(_contents(book))}</ol></nav>'
-            f'<nav epub:type="landmarks" id="landmarks" hidden=""><h2>Landmarks</h2><ol>{landmark_items}</ol></nav>'
+        page_list = (f'<nav epub:type="page-list" id="page-list" role="doc-pagelist" hidden="">'
+                     f'<h2>{escape(words["pages"])}</h2><ol>{entries}</ol></nav>')
+    contents = escape(words["contents"])
+    head = _XHTML_HEAD.format(lang=escape(meta.language), title=contents)
+    return (f'{head}<body><nav epub:type="toc" id="toc" role="doc-toc"><h1>{contents}</h1><ol>{listed(_contents(book))}</ol></nav>'
+            f'<nav epub:type="landmarks" id="landmarks" hidden=""><h2>{escape(words["landmarks"])}</h2><ol>{landmark_items}</ol></nav>'
             f'{page_list}</body></html>')
 
 
@@ -392,8 +428,8 @@ def _accessibility_metadata(book: ResolvedBook, has_page_list: bool) -> list[tup
     features = ["structuralNavigation", "tableOfContents", "readingOrder"]
     features += ["alternativeText"] if has_images else []
     features += ["pageNavigation", "printPageNumbers"] if has_page_list else []
-    summary = ("A reflowable book with a navigable table of contents, headings in order"
-               + (" and text descriptions of every image." if has_images else "."))
+    words = words_for(book.metadata.language)
+    summary = words["accessibility_summary_images" if has_images else "accessibility_summary"]
     return ([("schema:accessMode", mode) for mode in modes]
             + [("schema:accessModeSufficient", "textual")]
             + [("schema:accessibilityFeature", feature) for feature in features]

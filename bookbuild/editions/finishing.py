@@ -81,20 +81,23 @@ class FontUse:
     units_per_em: int
     glyphs: tuple[int, ...]
     file: str  # where its file was found (``fonts.original_file``: a system font needs fontconfig to find)
+    index: int  # the face's in that file, if it is a collection (.ttc), else 0
+    entry: str  # where a font descriptor keeps the program (``program_entry``)
 
     @property
     def identity(self) -> fonts.FontIdentity:
         return fonts.FontIdentity(self.postscript_name, bytes.fromhex(self.revision), bytes.fromhex(self.dates),
                                   self.units_per_em)
 
-    def original(self) -> bytes:
-        """The font file's bytes: from where it was found, if it is still that font, else found again."""
+    def original(self) -> tuple[bytes, int]:
+        """The font file's bytes and the face's index in it: from where it was found, if it
+        is still that font, else found again."""
         path = Path(self.file)
         data = path.read_bytes() if path.is_file() else b""
-        if fonts.identity(data) != self.identity:
-            found = fonts.original_file(self.identity)
-            data = found.read_bytes() if found is not None else b""
-        return data
+        if fonts.identity(data, self.index) == self.identity:
+            return data, self.index
+        found = fonts.original_file(self.identity)
+        return (found[0].read_bytes(), found[1]) if found is not None else (b"", 0)
 
 
 @dataclass(frozen=True)
@@ -245,7 +248,7 @@ def _finished(pdf: pikepdf.Pdf, kept: list[pikepdf.Page], trim, bleed: float, ta
 def _font_programs(pages: list[pikepdf.Page], special: dict) -> tuple[FontUse, ...]:
     """The font programs the pages use that the book embeds once (their file is found): each
     made a token of the fragment, with the glyph ids the pages draw with it."""
-    uses: dict[str, tuple[fonts.FontIdentity, set[int]]] = {}
+    uses: dict[str, tuple[fonts.FontIdentity, str, set[int]]] = {}
     known: dict[tuple[int, int], fonts.FontIdentity | None] = {}
     seen: set[tuple[int, int]] = set()
 
@@ -253,10 +256,11 @@ def _font_programs(pages: list[pikepdf.Page], special: dict) -> tuple[FontUse, .
         for font in resources.get("/Font", Dictionary()).values():
             for descendant in font.get("/DescendantFonts", Array()):
                 descriptor = descendant.get("/FontDescriptor")
-                if descriptor is None or "/FontFile2" not in descriptor or descendant.objgen in seen:
+                entry = program_entry(descriptor) if descriptor is not None else None
+                if entry is None or descendant.objgen in seen:
                     continue
                 seen.add(descendant.objgen)
-                program = descriptor.FontFile2
+                program = descriptor[entry]
                 if program.objgen not in known:
                     identity = fonts.identity(program.read_bytes())
                     known[program.objgen] = identity if identity is not None and fonts.original_file(identity) else None
@@ -265,7 +269,7 @@ def _font_programs(pages: list[pikepdf.Page], special: dict) -> tuple[FontUse, .
                     continue  # stays as its segment wrote it: right, only not shared
                 key = _font_key(identity)
                 special[program.objgen] = b"F" + key.encode()
-                uses.setdefault(key, (identity, set()))[1].update(_glyph_ids(descendant))
+                uses.setdefault(key, (identity, entry, set()))[2].update(_glyph_ids(descendant))
         for xobject in resources.get("/XObject", Dictionary()).values():
             if xobject.get("/Subtype") == Name.Form and xobject.objgen not in seen:
                 seen.add(xobject.objgen)
@@ -273,9 +277,22 @@ def _font_programs(pages: list[pikepdf.Page], special: dict) -> tuple[FontUse, .
 
     for page in pages:
         collect(page.obj.get("/Resources", Dictionary()))
+    found = {key: fonts.original_file(identity) for key, (identity, _, _) in uses.items()}
     return tuple(FontUse(key, identity.postscript_name, identity.revision.hex(), identity.dates.hex(),
-                         identity.units_per_em, tuple(sorted(glyphs)), str(fonts.original_file(identity)))
-                 for key, (identity, glyphs) in sorted(uses.items()))
+                         identity.units_per_em, tuple(sorted(glyphs)), str(found[key][0]), found[key][1], entry)
+                 for key, (identity, entry, glyphs) in sorted(uses.items()))
+
+
+def program_entry(descriptor: pikepdf.Object) -> str | None:
+    """Where a font descriptor keeps its program: ``/FontFile2`` (TrueType outlines) or
+    ``/FontFile3`` of subtype OpenType (CFF outlines: a CJK face from a collection); None
+    for any other kind."""
+    if "/FontFile2" in descriptor:
+        return "/FontFile2"
+    program = descriptor.get("/FontFile3")
+    if program is not None and program.get("/Subtype") == Name.OpenType:
+        return "/FontFile3"
+    return None
 
 
 def _font_key(identity: fonts.FontIdentity) -> str:

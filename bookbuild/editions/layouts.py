@@ -48,10 +48,11 @@ class Layouts:
     def __init__(self, book: ResolvedBook, jobs: int, cache: Cache | None, progress: Progress = no_progress,
                  keep_warm: bool = False):
         stylesheets = tuple(theme.stylesheets(book.root, "pdf"))
-        self.setup = TypesetterSetup(book.root, stylesheets, ids.book_identifier(book.metadata))
+        self.setup = TypesetterSetup(book.root, stylesheets, ids.book_identifier(book.metadata), book.metadata.language)
         # Not the folders (a layout is the same from any folder, ``resources.BOOK_URL``): a book
-        # moved or copied with its cache keeps its layouts.
-        self.setup_key = key_of(self.setup.identifier, *(f"{n}:{path.name}" for n, path in enumerate(stylesheets)),
+        # moved or copied with its cache keeps its layouts. The language chooses fallback faces.
+        self.setup_key = key_of(self.setup.identifier, self.setup.language,
+                                *(f"{n}:{path.name}" for n, path in enumerate(stylesheets)),
                                 *(path.read_bytes() for path in stylesheets))
         self.jobs, self.cache, self.progress = jobs, cache, progress
         self.done: dict[str, SegmentLayout] = {}

@@ -18,7 +18,8 @@ length of one layout, at the two places that decide a line (WeasyPrint 70, pinne
 Every line is checked against the plan; where WeasyPrint ended a line elsewhere (a
 measurement off by more than ``_EPSILON``), the rest of the paragraph is planned again
 from where it really is. A paragraph the plan cannot cover (floats beside it, preserved
-line breaks, a word wider than the column) is left to WeasyPrint.
+line breaks, a word wider than the column, text in a script written without spaces, such
+as Japanese) is left to WeasyPrint.
 """
 
 from __future__ import annotations
@@ -33,12 +34,19 @@ from dataclasses import dataclass, field, replace
 from .. import linebreak
 from ..linebreak import Opportunity, Settings
 
-_EPSILON = 0.05  # points: the slack given to a line's right edge over its measured width
+_EPSILON = 1.5  # CSS pixels: the slack a line's right edge is given over its measured width (no word is
+# that narrow, so none more fits; the line's end itself is cut where planned, see _split_text_box_as_planned)
 HYPHEN_PENALTY = 50  # TeX's \hyphenpenalty and \exhyphenpenalty
 _SPACES = (" ", "\u00a0")  # what WeasyPrint widens to justify a line
 _EXPLICIT_HYPHENS = ("-", "\u2010")
 _WORD = re.compile(r"[^\W\d_]+")
 _OBJECT = "\ufffc"  # an atomic inline (an image in the text) in the paragraph's text
+# Scripts written without spaces between words (Chinese, Japanese kana and kanji, Thai, ...):
+# their lines may end between any two characters, where the glue of a space is not (WeasyPrint
+# justifies by widening spaces only). A paragraph with them is left to WeasyPrint, whose line
+# breaking follows Unicode's rules for them (no line begins with 。、」).
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+                       "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]")
 
 
 @dataclass(frozen=True)
@@ -94,7 +102,7 @@ class ParagraphSetter:
         self.page_end_replans = 0  # paragraphs set again to keep a page's last line whole
         self.widows_avoided = 0  # paragraphs set a line longer or shorter to leave no line alone
         self.orphans_avoided = 0  # paragraphs set a line longer to fill a page's last line
-        self.fitted: set[tuple[int, int, float]] = set()  # (page, line start, height) already fitted to the page
+        self.fitted: set[tuple[int, int, int, float]] = set()  # (paragraph, page, line start, height) fitted to the page
         self._boxes_of: dict[tuple[str, int], list] | None = None
         self._elements: list = []  # the text blocks' elements
 
@@ -127,6 +135,9 @@ class ParagraphSetter:
         for box in self._boxes(root_box).get(block, ()):
             for styled in (box, *box.descendants()):
                 if styled.style["hyphens"] == "auto":
+                    # WeasyPrint shares one computed style among elements styled alike:
+                    # the box gets a style of its own, not every paragraph the change.
+                    styled.style = styled.style.copy()
                     styled.style["hyphens"] = "manual"
                     changed = True
         if changed:
@@ -138,6 +149,7 @@ class ParagraphSetter:
         changed = False
         for box in self._boxes(root_box).get(block, ()):
             if box.style["widows"] != 1 or box.style["orphans"] != 1:
+                box.style = box.style.copy()  # its own (see ``unhyphenate``)
                 box.style["widows"] = box.style["orphans"] = 1
                 changed = True
         return changed
@@ -243,7 +255,7 @@ class ParagraphSetter:
             end_x = last.position_x + last.margin_width() if not isinstance(last, boxes.TextBox) else last.position_x + last.width
         xs.append(end_x)
         offsets.append(position)
-        if not text.strip():
+        if not text.strip() or _UNSPACED.search(text):
             raise _CannotPlan
         width = containing_block.width
         space = _space_width(text, xs) or style["font_size"] / 4
@@ -417,7 +429,7 @@ class ParagraphSetter:
         planned = paragraph.plan.get(begins)
         if planned is None:
             return original(context, linebox, position_y, bottom_space, skip_stack, containing_block, *args, **kwargs)
-        checked = (context.current_page, begins, round(position_y, 2))
+        checked = (id(linebox), context.current_page, begins, round(position_y, 2))
         if checked not in self.fitted and not paragraph.balanced:
             self.fitted.add(checked)
             planned = self._fit_page(paragraph, begins, planned,
@@ -432,6 +444,15 @@ class ParagraphSetter:
             ended = _position(linebox, inline.skip_first_whitespace(linebox, resume_at)) if resume_at is not None else None
             if resume_at is not None and ended != planned.end:
                 self.replanned += 1
+                if ended < planned.end:
+                    # WeasyPrint found the planned line too long (it measured something that
+                    # the plan did not): the line as WeasyPrint sets it on its own, rather than
+                    # a short line stretched across the measure.
+                    line, resume_at = original(context, linebox, position_y, bottom_space, skip_stack,
+                                               containing_block, *args, **kwargs)
+                    if resume_at is None:
+                        return line, resume_at
+                    ended = _position(linebox, inline.skip_first_whitespace(linebox, resume_at))
                 char = paragraph.offsets.index(ended) if ended in paragraph.offsets else None
                 paragraph.plan = {start: line for start, line in paragraph.plan.items() if start < ended}
                 if char is not None:

@@ -197,12 +197,12 @@ class _FontPrograms:
         self.used: set[str] = set()
 
     def __call__(self, use: FontUse, glyphs: frozenset[int]) -> tuple[bytes, int]:
-        original = use.original()
-        key = key_of(_PROGRAMS, original, ",".join(map(str, sorted(glyphs))))
+        original, index = use.original()
+        key = key_of(_PROGRAMS, original, str(index), ",".join(map(str, sorted(glyphs))))
         self.used.add(key)
         made = self.cache.load(_PROGRAMS, key) if self.cache is not None else None
         if not (isinstance(made, tuple) and len(made) == 2 and isinstance(made[0], bytes)):
-            program = fonts.subset_for_pdf(original, 0, glyphs)
+            program = fonts.subset_for_pdf(original, index, glyphs)
             made = (zlib.compress(program), len(program))
             if self.cache is not None:
                 self.cache.store(_PROGRAMS, key, made)

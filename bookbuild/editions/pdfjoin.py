@@ -139,7 +139,9 @@ def _write_book(writer: PdfWriter, document: pikepdf.Pdf, catalog: int, tree: in
     the front matter's catalog (``document``) that the book's catalog keeps."""
     for key, (n, use, glyphs) in book.fonts.items():
         data, size = program(use, frozenset(glyphs))
-        writer.add(n, b"<< /Length1 %d /Filter /FlateDecode /Length %d >>" % (size, len(data)), data)
+        # A TrueType program says its size uncompressed; an OpenType one (CFF outlines) its subtype.
+        kind = b"/Subtype /OpenType" if use.entry == "/FontFile3" else b"/Length1 %d" % size
+        writer.add(n, b"<< %s /Filter /FlateDecode /Length %d >>" % (kind, len(data)), data)
     writer.add(tree, b"<< /Type /Pages /Kids [ %s ] /Count %d >>"
                % (b" ".join(reference(n) for n in book.pages), len(book.pages)))
     # The front matter's document information and catalog entries, with their own objects.

@@ -20,6 +20,7 @@ from lxml import html as lxml_html
 from .. import generated, ids, printing
 from ..model import PartKind, ResolvedBook, ResolvedPart
 from ..pagemap import tag_blocks
+from ..words import Words, words_for
 from .pagination import PageMap
 from .finishing import LINK_SCHEME
 from .typeset import SegmentJob
@@ -79,13 +80,14 @@ def plan(book: ResolvedBook) -> list[Segment]:
             runs.append([])
         runs[-1].append(part)
     segments = []
+    words = words_for(book.metadata.language)
     for n, run in enumerate(runs):
         front = n == 0 and run[0].kind is not PartKind.CHAPTER
         sections = [_half_title(book)] if n == 0 else []
         for part in run:
-            sections.append(_for_pdf(part))
+            sections.append(_for_pdf(part, words))
             if part.part_id == "front-copyright":
-                sections.append(_contents(book))
+                sections.append(_contents(book, words))
         body = "".join(sections)
         openings = tuple(_OPENING_TAG.match(section).group(0) for section in sections)
         section_ids = tuple(re.search(r'\bid="([^"]*)"', opening).group(1) for opening in openings)
@@ -148,6 +150,7 @@ def text_job(book: ResolvedBook, segment: Segment, page_map: PageMap, inside: fl
 
 def document(book: ResolvedBook, body: str) -> str:
     meta = book.metadata
+    title = words_for(meta.language).say("draft_title", title=meta.title) if book.draft else meta.title
     date = ids.build_date(meta).strftime("%Y-%m-%dT%H:%M:%SZ")
     created = (f'<meta name="dcterms.created" content="{date}"/><meta name="dcterms.modified" content="{date}"/>')
     return (
@@ -155,7 +158,7 @@ def document(book: ResolvedBook, body: str) -> str:
         f"<title>{escape(meta.title)}</title>"
         f'<meta name="author" content="{escape(", ".join(meta.authors))}"/>'
         f'<meta name="description" content="{escape(meta.description)}"/>{created}'
-        f'</head><body data-book-title="{escape(meta.title)}{" (draft)" * book.draft}">{body}</body></html>'
+        f'</head><body data-book-title="{escape(title)}">{body}</body></html>'
     )
 
 
@@ -164,7 +167,7 @@ def _half_title(book: ResolvedBook) -> str:
             f'<p class="half-title">{escape(book.metadata.title)}</p></section>')
 
 
-def _contents(book: ResolvedBook) -> str:
+def _contents(book: ResolvedBook, words: Words) -> str:
     """The printed contents: a chapter's number in a column of its own, its title hanging
     after it, and the title's last word held together with the leader and page number
     (``.toc-end``), so that a number never stands alone on a line."""
@@ -180,16 +183,19 @@ def _contents(book: ResolvedBook) -> str:
             items.append(f'<li class="toc-{part.kind.value}"><a href="{LINK_SCHEME}{entry.anchor}">'
                          f'<span class="toc-number">{escape(number)}</span>{escape(head)}{" " if head else ""}'
                          f'<span class="toc-end" data-page-of="{entry.anchor}">{escape(last)}</span></a></li>')
+    title = escape(words["contents"])
     return (
-        '<section id="front-contents" class="part contents front" data-title="Contents">'
-        '<header class="part-head"><h1 class="part-title" data-label="Contents"><span class="title-text">Contents</span></h1></header>'
+        f'<section id="front-contents" class="part contents front" data-title="{title}">'
+        f'<header class="part-head"><h1 class="part-title" data-label="{title}"><span class="title-text">{title}</span></h1></header>'
         f'<ol class="toc">{"".join(items)}</ol></section>'
     )
 
 
-def _for_pdf(part: ResolvedPart) -> str:
+def _for_pdf(part: ResolvedPart, words: Words) -> str:
     """Footnotes to the foot of their page, web addresses into footnotes too; links
-    within the book go through ``pdfjoin``, and cross-references ask for a page number."""
+    within the book go through ``pdfjoin``, and cross-references ask for a page number
+    (``data-page-of``), with the words around it in the book's language."""
+    before, after = words.around("page_reference", "page")
     root = lxml_html.fragment_fromstring(part.html)
     tag_blocks(root)
     notes_section, items = generated.endnotes(root)
@@ -216,6 +222,8 @@ def _for_pdf(part: ResolvedPart) -> str:
             link.set("href", LINK_SCHEME + href[1:])
             if "xref" in link.get("class", "").split():
                 link.set("data-page-of", href[1:])
+                link.set("data-page-before", before)
+                link.set("data-page-after", after)
         elif "external" in link.get("class", "").split() and href.removeprefix("mailto:") != link.text_content().strip():
             url_note = lxml_html.Element("span", {"class": "footnote url"})
             url_note.text = href.removeprefix("mailto:")

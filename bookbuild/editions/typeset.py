@@ -38,6 +38,7 @@ class TypesetterSetup:
     root: Path  # the book folder: the only place images may come from
     stylesheets: tuple[Path, ...]  # the theme's and the book's, in cascade order
     identifier: str  # the PDF's document id
+    language: str = "en"  # the book's: which fallback faces its text is set in (``theme.family_css``)
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,9 @@ class Typesetter:
         self.font_files = {face.postscript_name: str(face.path) for face in fonts}
         # The theme's faces, and the same faces as the family printed page numbers are set
         # in, so that they can be told from the text around them (``pagenumbers``).
-        rules = "\n".join(theme.font_face_css(lambda face: face.path.as_uri(), family)
-                           for family in (theme.BODY_FAMILY, pagenumbers.PAGE_NUMBER_FAMILY))
+        rules = "\n".join([theme.font_face_css(lambda face: face.path.as_uri(), family)
+                            for family in (theme.BODY_FAMILY, pagenumbers.PAGE_NUMBER_FAMILY)]
+                           + [theme.family_css(setup.language, pagenumbers.PAGE_NUMBER_FAMILY)])
         self.stylesheets = [self._css(string=rules)] + [self._css(filename=str(p)) for p in setup.stylesheets]
         self._whole_lines_css: dict[str, str] = {}
 

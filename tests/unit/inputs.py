@@ -99,7 +99,7 @@ def font_program(use, glyphs) -> tuple[bytes, int]:
 
     from bookbuild import fonts
 
-    program = fonts.subset_for_pdf(use.original(), 0, glyphs)
+    program = fonts.subset_for_pdf(*use.original(), glyphs)
     return zlib.compress(program), len(program)
 
 
