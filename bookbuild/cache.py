@@ -12,8 +12,8 @@ folder), so an entry is data, never code, and only this user's entries are read:
 - **Data.** An entry is JSON for the structure (frozen dataclasses, enums, tuples,
   dicts, ... each tagged with its type, so it comes back exactly as it went in) and
   the ``bytes`` values (a segment's PDF) as raw blobs after it. Only the classes
-  listed in ``_cacheable_classes`` can come back: nothing is imported or called by
-  name from the file.
+  listed in ``_CACHEABLE`` can come back: nothing is imported or called by
+  a name the file gives that is not in that table.
 - **Signed.** Each entry carries an HMAC-SHA256 of its kind, key and contents,
   made with a secret kept outside every book (``$XDG_CACHE_HOME/bookbuild/secret``,
   made once, mode 0600). An entry made by anyone else, moved to another key, cut
@@ -132,6 +132,16 @@ class Cache:
         except (ValueError, TypeError, KeyError, IndexError, StopIteration):  # not what this toolchain writes
             return None
 
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry is there (not whether it would load: ``load`` checks that)."""
+        folder = self._folder(kind)
+        return folder is not None and self.secret is not None and (folder / key).is_file()
+
+    @property
+    def writable(self) -> bool:
+        """Whether ``store`` keeps anything (a full disk aside)."""
+        return self.secret is not None and not self.read_only and self._folder("") is not None
+
     def store(self, kind: str, key: str, value) -> None:
         body = _encode(value)  # a value the cache cannot hold is a bug: it raises TypeError
         folder = self._folder(kind)
@@ -238,21 +248,34 @@ def _remove(entry: Path) -> None:
 # --- values as data -----------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _cacheable_classes() -> dict[str, type]:
-    """The classes an entry may hold, by name: what the build stores, and what they hold.
-    A new one is added here (``tests/test_cache.py`` finds those missing)."""
-    from .downloads import Edition
-    from .editions.pagenumbers import NumberFont, PrintedNumber
-    from .editions.typeset import SegmentLayout
-    from .model import Heading, ImageRef, LinkRef, ParsedPart, PartKind, Problem, Report, Severity, SourceFile
-    from .pagemap import PageStart
-    from .pipeline import BuildResult
+# The classes an entry may hold, by name, and the module of each: what the build stores,
+# and what they hold. A new one is added here (``tests/test_cache.py`` finds those missing).
+# Each module is imported when an entry first needs one of its classes: a no-op build reads
+# its last result without importing the PDF machinery.
+_CACHEABLE = {
+    **dict.fromkeys(("ParsedPart", "SourceFile", "PartKind", "Heading", "LinkRef", "ImageRef", "Problem", "Severity",
+                     "Report"), "bookbuild.model"),  # parse, and the builds' reports
+    "SegmentLayout": "bookbuild.editions.typeset", "PageStart": "bookbuild.pagemap",  # segments
+    "PrintedNumber": "bookbuild.editions.pagenumbers", "NumberFont": "bookbuild.editions.pagenumbers",
+    **dict.fromkeys(("FinishedPages", "FontUse", "Bookmark"), "bookbuild.editions.finishing"),  # finished pages
+    "Fragment": "bookbuild.editions.pdfwriter",
+    "PrintFindings": "bookbuild.preflight.drawing", "PlacedImage": "bookbuild.preflight.drawing",
+    "ScreenFindings": "bookbuild.preflight.tagging",
+    "BuildResult": "bookbuild.pipeline", "Edition": "bookbuild.downloads",  # builds
+}
 
-    classes = (ParsedPart, SourceFile, PartKind, Heading, LinkRef, ImageRef, Problem, Severity,  # parse
-               SegmentLayout, PageStart, PrintedNumber, NumberFont,  # segments
-               BuildResult, Report, Edition)  # builds
-    return {cls.__name__: cls for cls in classes}
+
+@lru_cache(maxsize=None)
+def _cacheable_class(name: str) -> type:
+    """The class of that name an entry may hold (KeyError for any other name)."""
+    import importlib
+
+    return getattr(importlib.import_module(_CACHEABLE[name]), name)
+
+
+def _cacheable_classes() -> dict[str, type]:
+    """Every class an entry may hold, by name."""
+    return {name: _cacheable_class(name) for name in _CACHEABLE}
 
 
 @lru_cache(maxsize=None)
@@ -284,13 +307,13 @@ def _encode(value) -> bytes:
             return {"bytes": [size - len(value), len(value)]}
         if isinstance(value, Path):
             return {"path": str(value)}
-        if _cacheable_classes().get(kind.__name__) is kind:
+        if kind.__name__ in _CACHEABLE and _cacheable_class(kind.__name__) is kind:
             if isinstance(value, enum.Enum):
                 return {"enum": kind.__name__, "member": value.name}
             return {"dataclass": kind.__name__,  # then the fields (none is called "dataclass")
                     **{f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
         raise TypeError(f"the cache cannot hold a {kind.__module__}.{kind.__qualname__}: "
-                        f"add it to bookbuild.cache._cacheable_classes if it is data")
+                        f"add it to bookbuild.cache._CACHEABLE if it is data")
 
     document = json.dumps(encode(value), ensure_ascii=False, separators=(",", ":")).encode()
     return len(document).to_bytes(8, "big") + document + b"".join(blobs)
@@ -299,8 +322,6 @@ def _encode(value) -> bytes:
 def _decode(body: bytes):
     size = int.from_bytes(body[:8], "big")
     blobs = memoryview(body)[8 + size:]
-    classes = _cacheable_classes()
-
     def value_of(tagged: dict):
         """Called by the JSON parser on each object, innermost first: its contents are values already."""
         tag, content = next(iter(tagged.items()))  # the first key says what the value is
@@ -320,9 +341,9 @@ def _decode(body: bytes):
         if tag == "path":
             return Path(content)
         if tag == "enum":
-            return classes[content][tagged["member"]]
+            return _cacheable_class(content)[tagged["member"]]
         if tag == "dataclass":
-            cls = classes[content]
+            cls = _cacheable_class(content)
             fields = {name: value for name, value in tagged.items() if name != "dataclass"}
             if fields.keys() != _field_names(cls):
                 raise ValueError(f"{content} has other fields now")

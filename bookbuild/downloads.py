@@ -44,8 +44,9 @@ class Edition:
         return KINDS[self.format]
 
 
-def describe(format: str, name: str, data: bytes) -> Edition:
-    return Edition(name, format, len(data), _pages(format, data), hashlib.sha256(data).hexdigest())
+def describe(format: str, name: str, data: bytes, pages: int | None = None) -> Edition:
+    """``pages``: the count, when the maker of ``data`` knows it (a long PDF is not opened to count them)."""
+    return Edition(name, format, len(data), pages if pages is not None else _pages(format, data), hashlib.sha256(data).hexdigest())
 
 
 def _pages(format: str, data: bytes) -> int | None:
@@ -57,7 +58,7 @@ def _pages(format: str, data: bytes) -> int | None:
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        return len(pdf.pages)
+        return int(pdf.Root.Pages.Count)  # the page tree's own count: not every page read
 
 
 def size_in_words(count: int, words: Words | None = None) -> str:

@@ -10,7 +10,7 @@ carry travel with it.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -134,11 +134,14 @@ def original_file(wanted: FontIdentity) -> tuple[Path, int] | None:
     return None
 
 
-def _candidate_files(postscript_name: str) -> list[tuple[Path, int]]:
+def _candidate_files(postscript_name: str) -> Iterator[tuple[Path, int]]:
+    """The theme's faces, then (only if none is the one) the system's fonts of that name:
+    listing those loads fontconfig, which a build that needs only the theme's never does."""
     from .theme import theme_fonts
 
     theme = [(face.path, 0) for face in theme_fonts()]
-    return theme + [found for found in _system_fonts().get(postscript_name, []) if found not in theme]
+    yield from theme
+    yield from (found for found in _system_fonts().get(postscript_name, []) if found not in theme)
 
 
 @dataclass(frozen=True)

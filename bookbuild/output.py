@@ -89,8 +89,13 @@ def _write_all(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_temporaries_of_killed_builds(out_dir, set(files) | set(written_before(out_dir)))
     staged: list[tuple[str, Path]] = []
+    # A file already there byte for byte (an unchanged edition) is left as it is: a rebuild
+    # of a long book would otherwise write and sync tens of megabytes it already has.
+    in_place = [out_dir / name for name, data in files.items() if _holds(out_dir / name, data)]
     try:
         for name, data in files.items():
+            if out_dir / name in in_place:
+                continue
             fd, temp = tempfile.mkstemp(prefix=_TEMPORARY.format(name=name), suffix=".partial", dir=out_dir)
             staged.append((temp, out_dir / name))
             with os.fdopen(fd, "wb") as handle:
@@ -109,7 +114,19 @@ def _write_all(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
         for temp, _ in staged:
             if os.path.exists(temp):
                 os.unlink(temp)
-    return [final for _, final in staged]
+    return [out_dir / name for name in files]
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a plain file (not a link) with exactly ``data`` in it."""
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+            return False
+        with open(path, "rb") as handle:
+            return handle.read() == data
+    except OSError:
+        return False
 
 
 def _remove_temporaries_of_killed_builds(out_dir: Path, names: set[str]) -> None:

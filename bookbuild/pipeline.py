@@ -88,7 +88,7 @@ def _build(options: BuildOptions) -> BuildResult:
                                 for path, digest in made.read_elsewhere):
         made = None
     if made is None:
-        made = _make(options)
+        made = _make_with_a_worker_ready(options)
         cache.store("builds", key, made)
         cache.keep_latest("builds", key)
     else:
@@ -110,6 +110,20 @@ def refuse_files_in_the_way(options: BuildOptions, names: list[str]) -> None:
     raise_if_errors([error(shown(name), 1, 1, "this file was not written by a build, or was changed since: the "
                                               "build does not replace it; move it away, or build into another "
                                               "folder (--out)") for name in files_in_the_way(options.out, names)])
+
+
+def _make_with_a_worker_ready(options: BuildOptions) -> BuildResult:
+    """A build that lays pages out starts a layout worker first: it imports WeasyPrint while
+    the book is parsed, and an edited chapter is laid out at once (``layouts.start_early``)."""
+    if options.jobs < 2 or not {PRINT, SCREEN} & set(options.formats):
+        return _make(options)
+    from .editions import layouts
+
+    layouts.start_early()
+    try:
+        return _make(options)
+    finally:
+        layouts.stop_early()
 
 
 def _make(options: BuildOptions) -> BuildResult:
@@ -134,6 +148,7 @@ def _make(options: BuildOptions) -> BuildResult:
     found: list[Problem] = []  # what the layout and the preflight say, besides the book's own problems
     done: list[str] = []
     page_starts = ()
+    pages: dict[str, int] = {}  # edition -> its page count, where the build knows it
     reports: list[Report] = []
     variants = tuple(v for v in (PRINT, SCREEN) if v in options.formats)
     if variants:
@@ -146,24 +161,25 @@ def _make(options: BuildOptions) -> BuildResult:
 
         def inspect(variant: str) -> Report:
             name = name_of[variant]
+            # What the pages draw was read when each segment was finished, and kept with it.
             if variant == PRINT:
-                return preflight_print(pdfs.data[variant], book.metadata.print, pdfs.inside_margin, name)
-            return preflight_screen(pdfs.data[variant], name)
+                return preflight_print(pdfs.data[variant], book.metadata.print, pdfs.inside_margin, name, pdfs.drawn)
+            return preflight_screen(pdfs.data[variant], name, pdfs.screen_found)
 
         progress("preflight", 0, len(variants))
         reports.extend(each_in_parallel(inspect, variants, options.jobs).values())
         progress("preflight", len(variants), len(variants))
         editions.update((name_of[variant], pdfs.data[variant]) for variant in variants)
+        pages.update(pdfs.pages)
         seconds.update((name_of[variant], time.monotonic() - started) for variant in variants)
     if PRINT in variants:
-        from .editions.cover import make_cover
-
         started = time.monotonic()
         progress("cover", 0, 1)
-        cover = make_cover(book, len(pdfs.page_labels), Cache(options.book))
+        cover = pdfs.cover  # made with the print edition, from its page count
         reports.append(preflight_cover(cover.pdf, book.metadata.print, cover.geometry, name_of[COVER]))
         progress("cover", 1, 1)
         editions[name_of[COVER]] = cover.pdf
+        pages[COVER] = 1
         seconds[name_of[COVER]] = time.monotonic() - started
         found.extend(cover.problems)
         done.extend(cover.notes)  # the build summary: an empty spine, no barcode
@@ -171,7 +187,7 @@ def _make(options: BuildOptions) -> BuildResult:
     if "epub" in options.formats:
         started = time.monotonic()
         progress("epub", 0, 1)
-        editions[name_of["epub"]] = render_epub(book, page_starts)
+        editions[name_of["epub"]] = render_epub(book, page_starts, Cache(options.book))
         reports.append(preflight_epub(editions[name_of["epub"]], name_of["epub"]))
         progress("epub", 1, 1)
         seconds[name_of["epub"]] = time.monotonic() - started
@@ -182,9 +198,9 @@ def _make(options: BuildOptions) -> BuildResult:
     found.extend(error(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.errors)
     found.extend(warning(METADATA_FILE, 1, 1, f"preflight of {r.edition}: {message}") for r in reports for message in r.warnings)
     raise_if_errors(list(book.problems) + found)
-    described = tuple(describe(edition, name_of[edition], editions[name_of[edition]])
+    described = tuple(describe(edition, name_of[edition], editions[name_of[edition]], pages.get(edition))
                       for edition in (*FORMATS, COVER) if name_of[edition] in editions)
-    page = download_page(book.metadata, described, cover_image(book), options.drafts)
+    page = download_page(book.metadata, described, cover_image(book, Cache(options.book)), options.drafts)
     profile = book.metadata.print.color_profile.strip()
     elsewhere = sorted({image.path for image in book.images} | ({posixpath.normpath(profile)} if profile else set()))
     read_elsewhere = tuple((path, file_digest(options.book, options.book / path)) for path in elsewhere

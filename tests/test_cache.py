@@ -103,7 +103,8 @@ def test_page_references_follow_an_edit_that_moves_later_chapters(book, tmp_path
 
 # --- a cache that cannot execute, and cannot be planted ----------------------------------
 
-KINDS = {"builds", "cover", "pagemap", "parse", "segments", "typography"}
+KINDS = {"builds", "cover", "epub-covers", "epub-fonts", "font-programs", "pagemap", "parse", "print-pages", "screen-pages", "segments",
+         "typography"}
 
 
 def hostile_pickle(marker):

@@ -159,9 +159,37 @@ class _Sheet:
     page_css: str
 
 
+@dataclass(frozen=True)
+class CoverWork:
+    """A cover to make: what it is made from, and the cache's copy if it has one."""
+
+    geometry: CoverGeometry
+    problems: tuple[Problem, ...]
+    notes: tuple[str, ...]
+    key: str
+    job: tuple  # ``render_cover``'s arguments
+    made: tuple[bytes, tuple[str, ...]] | None  # from the cache: the press-ready PDF and WeasyPrint's warnings
+
+
 def make_cover(book: ResolvedBook, pages: int, cache: Cache | None = None) -> PrintCover:
     """The cover of the print edition of ``pages`` pages, press-ready (from the cache
     when nothing it is made from has changed)."""
+    work = cover_work(book, pages, cache)
+    if work.made is not None:
+        return finished_cover(work, work.made, cache)
+    # WeasyPrint keeps font files in a temporary folder, which a forked process that
+    # ends cannot remove: it works in one of ours, removed here whatever happens to it.
+    folder = tempfile.mkdtemp(prefix="bookbuild-cover-")
+    try:
+        made = in_child(lambda: render_cover(work.job, folder))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return finished_cover(work, made, cache)
+
+
+def cover_work(book: ResolvedBook, pages: int, cache: Cache | None = None) -> CoverWork:
+    """What the cover of a book of ``pages`` pages is made from (``render_cover`` makes it,
+    where a WeasyPrint is at hand: a layout worker's, or a process of its own)."""
     metadata = book.metadata
     settings = metadata.print
     geometry = cover_geometry(settings, pages)
@@ -180,24 +208,24 @@ def make_cover(book: ResolvedBook, pages: int, cache: Cache | None = None) -> Pr
     stylesheets = theme.stylesheets(book.root, "cover")
     profile = _profile(book)
     picture = (book.root / metadata.cover).read_bytes() if metadata.cover else b""
-    key = key_of("cover", sheet.html, sheet.page_css, repr(settings), str(profile), picture,
+    key = key_of("cover", metadata.language, sheet.html, sheet.page_css, repr(settings), str(profile), picture,
                  *(path.read_bytes() for path in stylesheets),
                  profile.read_bytes() if settings.color_profile else b"")
     made = cache.load("cover", key) if cache is not None else None
     if not (isinstance(made, tuple) and len(made) == 2 and isinstance(made[0], bytes)):
-        # WeasyPrint keeps font files in a temporary folder, which a forked process that
-        # ends cannot remove: it works in one of ours, removed here whatever happens to it.
-        folder = tempfile.mkdtemp(prefix="bookbuild-cover-")
-        try:
-            made = in_child(lambda: _render(book.root, tuple(stylesheets), ids.print_identifier(metadata), sheet,
-                                            settings, profile, geometry, folder, metadata.language))
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        if cache is not None:
-            cache.store("cover", key, made)
-            cache.keep_only("cover", {key})
+        made = None
+    job = (book.root, tuple(stylesheets), ids.print_identifier(metadata), sheet, settings, profile, geometry,
+           metadata.language)
+    return CoverWork(geometry, tuple(problems), tuple(notes), key, job, made)
+
+
+def finished_cover(work: CoverWork, made: tuple[bytes, tuple[str, ...]], cache: Cache | None = None) -> PrintCover:
+    """The cover as made (``render_cover``), kept in the cache."""
+    if cache is not None and made != work.made:
+        cache.store("cover", work.key, made)
+        cache.keep_only("cover", {work.key})
     pdf, warnings = made
-    return PrintCover(pdf, geometry, tuple(problems), tuple(notes), tuple(warnings))
+    return PrintCover(pdf, work.geometry, work.problems, work.notes, tuple(warnings))
 
 
 def preview_document(book: ResolvedBook, pages: int, picture_url: Callable[[str], str],
@@ -220,14 +248,16 @@ def _profile(book: ResolvedBook) -> Path:
     return (book.root / settings.color_profile) if settings.color_profile else printing.DEFAULT_COLOR_PROFILE
 
 
-def _render(root: Path, stylesheets: tuple[Path, ...], identifier: str, sheet: _Sheet, settings: PrintSettings,
-            profile: Path, geometry: CoverGeometry, temporary_folder: str, language: str) -> tuple[bytes, tuple[str, ...]]:
-    """Lay the sheet out and make it press-ready (in a process of its own: WeasyPrint's
-    memory goes with it); and what WeasyPrint said about it (a book's styles)."""
+def render_cover(job: tuple, temporary_folder: str | None = None) -> tuple[bytes, tuple[str, ...]]:
+    """Lay the sheet out and make it press-ready (in a process whose memory goes with it:
+    a layout worker, or one of its own); and what WeasyPrint said about it (a book's
+    styles). ``job``: ``CoverWork.job``."""
     from .pdfx import POINTS_PER_INCH as points, cover_ready
     from .typeset import SegmentJob, Typesetter, TypesetterSetup
 
-    tempfile.tempdir = temporary_folder
+    root, stylesheets, identifier, sheet, settings, profile, geometry, language = job
+    if temporary_folder is not None:
+        tempfile.tempdir = temporary_folder
     typesetter = Typesetter(TypesetterSetup(root, stylesheets, identifier, language))
     layout = typesetter.typeset(SegmentJob(sheet.html, sheet.page_css, tagged=False))
     folds = tuple(fold * points for fold in geometry.folds)

@@ -21,6 +21,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from .. import characters, fonts, generated, glyphs, ids, theme
+from ..cache import Cache, key_of
 from ..cover import titled_cover, typographic_cover
 from ..model import BookError, PartKind, ResolvedBook, ResolvedPart, error
 from ..pagemap import PageStart, Placement, insert_page_markers, placements
@@ -68,10 +69,11 @@ class ContentsEntry:
     sections: tuple[ContentsEntry, ...] = ()
 
 
-def render_epub(book: ResolvedBook, page_starts: tuple[PageStart, ...] = ()) -> bytes:
-    """The EPUB; with the print edition's ``page_starts``, a page-list of its pages."""
+def render_epub(book: ResolvedBook, page_starts: tuple[PageStart, ...] = (), cache: Cache | None = None) -> bytes:
+    """The EPUB; with the print edition's ``page_starts``, a page-list of its pages. ``cache``
+    keeps its font subsets and cover picture, which change far less often than its text."""
     pages = placements(list(page_starts), {p.part_id for p in book.parts})
-    resources = _resources(book)
+    resources = _resources(book, cache)
     documents = _documents(book, pages)
     nav = _xhtml_item("nav", NAV_FILE, _nav_xhtml(book, pages), ("nav",))
     # Cover, title page and copyright, then the contents where a printed book has it.
@@ -107,38 +109,67 @@ def _refuse_forbidden_characters(files: list[tuple[str, bytes]]) -> None:
         raise BookError(problems)
 
 
-def _resources(book: ResolvedBook) -> list[Item]:
+def _resources(book: ResolvedBook, cache: Cache | None = None) -> list[Item]:
     """Styles, the subset body font (and the fallback faces the text needs), the images and
-    the cover image."""
+    the cover image; the font subsets kept in ``cache`` under the font and the characters."""
     items = [Item("style", STYLE_FILE, "text/css", _css(book).encode("utf-8"))]
     characters = "".join(sorted(set("".join(part.html for part in book.parts))))
+    keys = set()
     for face in theme.theme_fonts():
-        items.append(Item("font-" + ids.slugify(face.path.stem), _font_name(face), "font/ttf",
-                          _subset_font(face.path, characters)))
+        key = key_of(_FONTS, face.path.read_bytes(), characters)
+        keys.add(key)
+        subset = _kept(cache, _FONTS, key, lambda face=face: _subset_font(face.path, characters))
+        items.append(Item("font-" + ids.slugify(face.path.stem), _font_name(face), "font/ttf", subset))
     for face, text in glyphs.fallback_text(book.metadata.language, shown_text(book)):
+        key = key_of(_FONTS, face.path.read_bytes(), str(face.index), text)
+        keys.add(key)
+        subset = _kept(cache, _FONTS, key, lambda face=face, text=text: fonts.subset_for_text(face.path, text, face.index))
         items.append(Item("font-" + ids.slugify(face.postscript_name), _font_name(face), _FONT_TYPES[_font_name(face)[-3:]],
-                          fonts.subset_for_text(face.path, text, face.index)))
+                          subset))
+    if cache is not None:
+        cache.keep_only(_FONTS, keys)
     # Images are numbered rather than named after their files: ids stay unique and valid
     # XML names whatever the file names are.
     inside = [image for image in book.images if image.path != book.metadata.cover]
     for n, image in enumerate(inside, start=1):
         items.append(Item(f"image-{n}", media_name(image.path), image.media_type,
                           image_bytes(book.root, book.root / image.path, image.media_type)))
-    content, media_type = cover_image(book)
+    content, media_type = cover_image(book, cache)
     items.append(Item(COVER_IMAGE_ID, _cover_image_name(book), media_type, content, ("cover-image",)))
     return items
 
 
-def cover_image(book: ResolvedBook) -> tuple[bytes, str]:
+def cover_image(book: ResolvedBook, cache: Cache | None = None) -> tuple[bytes, str]:
     """The cover's bytes and media type: the book's own image (an SVG sanitised; with
-    ``cover_text``, a picture with the title and author set on it), else the typographic cover."""
+    ``cover_text``, a picture with the title and author set on it), else the typographic cover
+    (a drawn one kept in ``cache`` under the metadata and the picture it is drawn from)."""
     cover = book.metadata.cover
     if not cover:
-        return typographic_cover(book.metadata), "image/png"
-    kind = next(i.media_type for i in book.images if i.path == cover)
-    if _titled(book):
-        return titled_cover(image_bytes(book.root, book.root / cover, kind), book.metadata), "image/png"
-    return image_bytes(book.root, book.root / cover, kind), kind
+        key = key_of(_COVERS, repr(book.metadata))
+        drawn = _kept(cache, _COVERS, key, lambda: typographic_cover(book.metadata))
+    else:
+        kind = next(i.media_type for i in book.images if i.path == cover)
+        picture = image_bytes(book.root, book.root / cover, kind)
+        if not _titled(book):
+            return picture, kind
+        key = key_of(_COVERS, repr(book.metadata), picture)
+        drawn = _kept(cache, _COVERS, key, lambda: titled_cover(picture, book.metadata))
+    if cache is not None:
+        cache.keep_only(_COVERS, {key})
+    return drawn, "image/png"
+
+
+_FONTS, _COVERS = "epub-fonts", "epub-covers"  # their kinds in the cache
+
+
+def _kept(cache: Cache | None, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
+    """``make()``, or what the cache kept of it."""
+    made = cache.load(kind, key) if cache is not None else None
+    if not isinstance(made, bytes):
+        made = make()
+        if cache is not None:
+            cache.store(kind, key, made)
+    return made
 
 
 def _titled(book: ResolvedBook) -> bool:

@@ -22,17 +22,23 @@ from .. import ids, parallel, theme  # parallel: its at-fork hook ends each work
 from ..cache import Cache, file_digest, key_of
 from ..model import Progress, ResolvedBook, no_progress
 from .pagenumbers import width_class
-from .typeset import SegmentJob, SegmentLayout, Typesetter, TypesetterSetup, fill_in_worker, start_worker, typeset_in_worker
+from .finishing import Finished, finish_in_worker
+from .typeset import (SegmentJob, SegmentLayout, Typesetter, TypesetterSetup, fill_in_worker, prepare_worker, start_worker,
+                      typeset_in_worker)
 
 _PRINTED_PAGE = re.compile(r'data-page="([^"]*)"')
 _IMAGE_SOURCE = re.compile(r'<img\b[^>]*?\ssrc="([^"]+)"')
 _FIRST_FOLIO = re.compile(r"counter-reset: page \d+")
+_FINISHED_HERE_UP_TO = 6  # segments: more are finished in the workers (started for them if need be)
 
 
 # A pool of layout workers kept between builds (``keep_warm``: ``watch``), with the key of
 # the setup its workers were started with: WeasyPrint imported and the book's fonts and
 # stylesheets loaded, so an edit pays for none of it.
 _warm: tuple[str, WorkerPool] | None = None
+# A worker started as a build begins (``start_early``), importing WeasyPrint while the book
+# is parsed; the build's layouts take it on, and are told the book's setup then.
+_early: WorkerPool | None = None
 
 
 class Layouts:
@@ -43,13 +49,19 @@ class Layouts:
                  keep_warm: bool = False):
         stylesheets = tuple(theme.stylesheets(book.root, "pdf"))
         self.setup = TypesetterSetup(book.root, stylesheets, ids.book_identifier(book.metadata), book.metadata.language)
-        self.setup_key = key_of(repr(self.setup), *(path.read_bytes() for path in stylesheets))
+        # Not the folders (a layout is the same from any folder, ``resources.BOOK_URL``): a book
+        # moved or copied with its cache keeps its layouts. The language chooses fallback faces.
+        self.setup_key = key_of(self.setup.identifier, self.setup.language,
+                                *(f"{n}:{path.name}" for n, path in enumerate(stylesheets)),
+                                *(path.read_bytes() for path in stylesheets))
         self.jobs, self.cache, self.progress = jobs, cache, progress
         self.done: dict[str, SegmentLayout] = {}
         self.image_digests: dict[str, str] = {}  # book-relative path -> SHA-256, once per build
         self.typeset_just_now: tuple[int, ...] = ()  # which of the last requests were laid out, not found
         self.keep_warm = keep_warm
         self.pool = _warm[1] if keep_warm and _warm is not None and _warm[0] == self.setup_key and _warm[1].alive else None
+        if self.pool is None and jobs > 1:
+            self.pool = _adopt_early(self.setup)
         self.here: Typesetter | None = None
 
     def __enter__(self) -> Layouts:
@@ -127,9 +139,10 @@ class Layouts:
         return results
 
     def _typeset(self, work: list[tuple[int, SegmentJob]]):
+        if not work:
+            return  # (no WeasyPrint to start for nothing)
         if self.pool is not None or (self.jobs > 1 and len(work) > 1) or (self.keep_warm and work):
-            if self.pool is None:
-                self.pool = WorkerPool(self.jobs if self.keep_warm else min(self.jobs, len(work)), self.setup)
+            self._workers_for(len(work))
             yield from self.pool.imap_unordered(typeset_in_worker, work)
         else:
             if self.here is None:
@@ -137,12 +150,52 @@ class Layouts:
             for n, job in work:
                 yield n, self.here.typeset(job)
 
+    def finish_all(self, finished: Finished, cover_job: tuple | None = None):
+        """Each segment's pages finished for each edition where the cache has none: in the
+        workers when there are many (or they are running), else here. ``cover_job``: the
+        print cover's layout (``cover.render_cover``), done beside them by a worker, whose
+        WeasyPrint is ready (returned); None if there are no workers to do it."""
+        from .cover import render_cover
+
+        work = [("finish", finish_in_worker, item) for item in finished.missing()]
+        if not work and cover_job is None:
+            return None
+        if self.pool is not None or (self.jobs > 1 and len(work) > _FINISHED_HERE_UP_TO):
+            self._workers_for(len(work) + (cover_job is not None))
+            if cover_job is not None:
+                work.insert(0, ("cover", render_cover, cover_job))
+            results = self.pool.imap_unordered(_call, work)
+        else:
+            results = (_call(item) for item in work)
+        cover = None
+        for done, (tag, result) in enumerate(results, start=1):
+            self.progress("finish", done, len(work))
+            if tag == "cover":
+                cover = result
+            else:
+                finished.keep(*result)
+        return cover
+
+    def _workers_for(self, items: int) -> None:
+        """Workers enough for ``items`` jobs at once (never more than --jobs)."""
+        wanted = self.jobs if self.keep_warm else max(1, min(self.jobs, items))
+        if self.pool is None:
+            self.pool = WorkerPool(wanted, self.setup)
+        elif len(self.pool.workers) < wanted:
+            self.pool.grow(wanted - len(self.pool.workers))
+
     def forget_all_but(self, requests: list[SegmentJob]) -> None:
         """Keep this build's layouts in the cache, and only those."""
         if self.cache is not None:
             self.cache.keep_only("segments", {self._key(job) for job in requests})
 
 
+
+
+def _call(work: tuple):
+    """A job of any kind in a worker: (tag, function, item) -> (tag, function(item))."""
+    tag, function, item = work
+    return tag, function(item)
 
 
 class WorkerPool:
@@ -155,17 +208,30 @@ class WorkerPool:
     for ever in ``Pool.terminate``. A worker here holds nothing another needs, and a stop
     is SIGTERM, then SIGKILL after two seconds."""
 
-    def __init__(self, workers: int, setup: TypesetterSetup):
+    def __init__(self, workers: int, setup: TypesetterSetup | None = None):
         self.temporary_folder = tempfile.mkdtemp(prefix="bookbuild-workers-")
-        context = multiprocessing.get_context("fork")
         self.workers: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
+        self.setup = setup
+        self.grow(workers)
+
+    def grow(self, workers: int) -> None:
+        """More workers, told the setup (when there is one yet)."""
+        context = multiprocessing.get_context("fork")
         for _ in range(workers):
             mine, theirs = context.Pipe()
             others = [connection for _, connection in self.workers] + [mine]
-            process = context.Process(target=_serve, args=(theirs, others, setup, self.temporary_folder), daemon=True)
+            process = context.Process(target=_serve, args=(theirs, others, self.temporary_folder), daemon=True)
             process.start()
             theirs.close()
+            if self.setup is not None:
+                mine.send(self.setup)
             self.workers.append((process, mine))
+
+    def set_up(self, setup: TypesetterSetup) -> None:
+        """The book the workers lay out (each starts its typesetter for it)."""
+        self.setup = setup
+        for _, connection in self.workers:
+            connection.send(setup)
 
     @property
     def alive(self) -> bool:
@@ -222,13 +288,19 @@ class _WorkerTraceback(Exception):
     """Where a worker's exception was raised, in the worker: shown as its cause."""
 
 
-def _serve(connection: Connection, parents_ends: list[Connection], setup: TypesetterSetup, temporary_folder: str) -> None:
-    """A worker's life: set up (``start_worker``), then ``function(item)`` for each
+def _serve(connection: Connection, parents_ends: list[Connection], temporary_folder: str) -> None:
+    """A worker's life: WeasyPrint imported (``prepare_worker``), the book's setup received
+    and its typesetter started (``start_worker``), then ``function(item)`` for each
     ``(function, item)`` received, each answered ("ok", result) or ("failed", exception,
     traceback), until the pipe closes."""
     for end in parents_ends:
         end.close()  # the parent's ends: when it is gone, recv() ends instead of waiting
-    start_worker(setup, temporary_folder)
+    prepare_worker(temporary_folder)
+    try:
+        setup = connection.recv()
+    except (EOFError, OSError):
+        return
+    start_worker(setup)
     while True:
         try:
             function, item = connection.recv()
@@ -242,6 +314,33 @@ def _serve(connection: Connection, parents_ends: list[Connection], setup: Typese
             connection.send(answer)
         except Exception:  # an exception that cannot be pickled: sent as its text
             connection.send(("failed", RuntimeError(str(answer[1])), answer[-1]))
+
+
+def start_early() -> None:
+    """A layout worker started now, to import WeasyPrint while the build does other work
+    (parsing): an edit's one chapter is laid out by a worker that is ready. The build's
+    ``Layouts`` take it on; ``stop_early`` stops it if none did."""
+    global _early
+    if _early is None and (_warm is None or not _warm[1].alive):
+        _early = WorkerPool(1)
+
+
+def stop_early() -> None:
+    global _early
+    if _early is not None:
+        _early.stop()
+        _early = None
+
+
+def _adopt_early(setup: TypesetterSetup) -> WorkerPool | None:
+    global _early
+    pool, _early = _early, None
+    if pool is not None and pool.alive:
+        pool.set_up(setup)
+        return pool
+    if pool is not None:
+        pool.stop()
+    return None
 
 
 def stop_warm_workers() -> None:

@@ -24,6 +24,7 @@ as Japanese) is left to WeasyPrint.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterator
@@ -227,27 +228,27 @@ class ParagraphSetter:
             raise _CannotPlan  # a line break the author asked for: not justified anyway
         pieces: list = []
         _in_flow_leaves(line, pieces)
-        text, xs, offsets, hyphen_widths = "", [], [], []
+        texts, xs, offsets, hyphen_widths = [], [], [], []
         position = _position(linebox, start)
         for piece in pieces:
             if isinstance(piece, boxes.TextBox):
                 if "\t" in piece.text or piece.style["white_space"] not in ("normal", "nowrap"):
                     raise _CannotPlan
                 advances = _advances(context, piece)
-                x = piece.position_x
-                for char, advance in zip(piece.text, advances):
-                    text += char
-                    xs.append(x)
-                    offsets.append(position)
-                    hyphen_widths.append(piece)
-                    x += advance
-                    position += len(char.encode())
+                # Where each character starts (x, and its position), a text box at a time.
+                texts.append(piece.text)
+                xs.extend(itertools.accumulate(advances[:-1], initial=piece.position_x) if advances else ())
+                starts = list(itertools.accumulate((len(char.encode()) for char in piece.text), initial=position))
+                offsets.extend(starts[:-1])
+                hyphen_widths.extend([piece] * len(piece.text))
+                position = starts[-1]
             else:
-                text += _OBJECT
+                texts.append(_OBJECT)
                 xs.append(piece.position_x)
                 offsets.append(position)
                 hyphen_widths.append(None)
                 position += 1
+        text = "".join(texts)
         end_x = line.width + line.position_x if pieces else linebox.text_indent
         if pieces:
             last = pieces[-1]
@@ -689,16 +690,22 @@ def _advances(context, text_box) -> list[float]:
     widths = [0.0] * len(text)
     run = line.runs[0] if line.runs != ffi.NULL else ffi.NULL
     cluster_chars: dict[int, list[int]] = {}
+    info_ints = ffi.sizeof("PangoGlyphInfo") // 4  # each glyph's info as ints: its id, then its width
+    width_at = ffi.offsetof("PangoGlyphInfo", "geometry") // 4 + ffi.offsetof("PangoGlyphGeometry", "width") // 4
     while run != ffi.NULL:
         item = run.data
         run = run.next
         glyphs = item.glyphs
-        for g in range(glyphs.num_glyphs):
-            byte = item.item.offset + glyphs.log_clusters[g]
-            char = char_at_byte.get(byte)
+        count = glyphs.num_glyphs
+        # Read at once (field by field through cffi, a paragraph's glyphs took most of the time).
+        clusters_of = ffi.unpack(glyphs.log_clusters, count)
+        glyph_widths = memoryview(ffi.buffer(glyphs.glyphs, count * info_ints * 4)).cast("i")[width_at::info_ints]
+        offset = item.item.offset
+        for cluster, width in zip(clusters_of, glyph_widths):
+            char = char_at_byte.get(offset + cluster)
             if char is None:
                 continue
-            widths[char] += glyphs.glyphs[g].geometry.width * FROM_UNITS
+            widths[char] += width * FROM_UNITS
             cluster_chars.setdefault(char, [])
     # A cluster of several characters (a ligature) shares its width among them.
     clusters = sorted(cluster_chars)

@@ -1,12 +1,12 @@
-"""Finishing the PDFs WeasyPrint wrote.
+"""The PDF/X steps of finishing: what WeasyPrint's PDF/X option only labels.
 
-WeasyPrint's PDF/X option only labels a file. ``press_ready`` makes the print
-edition hold up at a printer: every colour and image in CMYK through the output
-profile, no transparency, no annotations, bleed only on the sides the target wants,
-crop marks in a slug outside the bleed, an even number of pages, the target's
-PDF/X version with its output intent, ``Trapped`` and page labels.
-``screen_ready`` adds page labels to the screen edition. Both save with a
-deterministic document id, so rebuilding gives the same bytes.
+The print edition's pages hold up at a printer (``finishing`` takes each segment's
+pages through these steps): no tags, no annotations, bleed only on the sides the
+target wants, crop marks in a slug outside the bleed. The document then gets the
+target's PDF/X version and ``Trapped`` in its information and metadata, the output
+intent of the profile its colours were separated for (``press``), and page labels
+(``pdfjoin``, from a small document that holds them, as for the cover). The print
+cover (``cover_ready``) goes through the same steps in one document.
 """
 
 from __future__ import annotations
@@ -34,28 +34,6 @@ class PressReady:
     unflattened: frozenset[str]  # kinds of transparency that could not be flattened (and were dropped)
 
 
-def press_ready(data: bytes, settings: PrintSettings, labels: tuple[str, ...], profile: Path) -> PressReady:
-    """The print edition, made from the joined layout; ``labels`` has one folio for each
-    printed page, the blank pages that end the book included."""
-    target = TARGETS[settings.target]
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        while len(pdf.pages) < len(labels):
-            add_blank_page(pdf)
-        _untag(pdf)
-        unflattened = separate(pdf, Separation(profile, target.ink_limit / 100))
-        for page in pdf.pages:
-            # PDF/X allows no annotation on the printed area, links included (they never
-            # print, but printers' preflights reject or strip them).
-            drop_keys(page.obj, "/Annots")
-        if not target.bookmarks:
-            drop_keys(pdf.Root, "/Outlines", "/PageMode")
-        _set_output_intent(pdf, profile)
-        _set_boxes(pdf, settings, target.bleed_sides)
-        _set_page_labels(pdf, labels)
-        _set_pdfx_version(pdf, target.pdfx)
-        return PressReady(_save(pdf, "1.3" if target.pdfx.endswith(":2001") else "1.4"), frozenset(unflattened))
-
-
 def cover_ready(data: bytes, settings: PrintSettings, profile: Path, folds: tuple[float, float]) -> PressReady:
     """The print cover, made press-ready as the interior is: the same separation, ink limit
     and PDF/X keys, bleed on all four sides, and with marks, fold marks at the spine
@@ -66,8 +44,8 @@ def cover_ready(data: bytes, settings: PrintSettings, profile: Path, folds: tupl
         page = pdf.pages[0]
         drop_keys(page.obj, "/Annots")
         drop_keys(pdf.Root, "/Outlines", "/PageMode", "/StructTreeRoot", "/MarkInfo")
-        _set_output_intent(pdf, profile)
-        _set_boxes(pdf, settings, "all")
+        set_output_intent(pdf, profile)
+        set_boxes(pdf, settings, "all")
         if settings.marks != "none":
             x0, y0, _, y1 = (float(v) for v in page.obj.TrimBox)
             bleed = float(page.obj.BleedBox[3]) - y1
@@ -75,25 +53,16 @@ def cover_ready(data: bytes, settings: PrintSettings, profile: Path, folds: tupl
             ops = ["q", "0.25 w", "1 1 1 1 K"] + [f"{x0 + fold:.3f} {y:.3f} m {x0 + fold:.3f} {y + sign * (end - start):.3f} l S"
                                                   for fold in folds for y, sign in ((y0 - start, -1), (y1 + start, 1))] + ["Q"]
             page.contents_add(pikepdf.Stream(pdf, "\n".join(ops).encode()), prepend=False)
-        _set_pdfx_version(pdf, target.pdfx)
-        return PressReady(_save(pdf, "1.3" if target.pdfx.endswith(":2001") else "1.4"), frozenset(unflattened))
+        set_pdfx_version(pdf, target.pdfx)
+        return PressReady(_save(pdf, pdf_version(settings)), frozenset(unflattened))
 
 
-def screen_ready(data: bytes, labels: tuple[str, ...], blank: frozenset[int] = frozenset()) -> bytes:
-    """The screen edition, made from the joined layout: at trim size, the bleed cut off,
-    without the pages left blank so that parts begin on a right-hand page (nobody turns
-    a screen's leaves). ``blank``: those pages (from 0); the others keep their folios."""
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        for page in pdf.pages:
-            page.obj.MediaBox = page.obj.TrimBox
-            drop_keys(page.obj, "/TrimBox", "/BleedBox", "/CropBox", "/ArtBox")
-        for index in sorted(blank, reverse=True):
-            del pdf.pages[index]
-        _set_page_labels(pdf, tuple(label for n, label in enumerate(labels) if n not in blank))
-        return _save(pdf, None)
+def pdf_version(settings: PrintSettings) -> str:
+    """PDF/X-1a:2001 is PDF 1.3; PDF/X-1a:2003 allows 1.4."""
+    return "1.3" if TARGETS[settings.target].pdfx.endswith(":2001") else "1.4"
 
 
-def _untag(pdf: pikepdf.Pdf) -> None:
+def untag(pdf: pikepdf.Pdf) -> None:
     """The layout is written once, tagged for the screen edition; print has no reader to guide."""
     drop_keys(pdf.Root, "/StructTreeRoot", "/MarkInfo")
     for page in pdf.pages:
@@ -102,22 +71,20 @@ def _untag(pdf: pikepdf.Pdf) -> None:
             drop_keys(annotation, "/StructParent")
 
 
-def _save(pdf: pikepdf.Pdf, version: str | None) -> bytes:
-    """PDF/X-1a wants PDF 1.3 or 1.4, so no object streams; the screen edition packs its
-    many small objects (the structure tree) into them, which makes the file half as large."""
+def _save(pdf: pikepdf.Pdf, version: str) -> bytes:
+    """PDF/X-1a wants PDF 1.3 or 1.4, so no object streams."""
     out = io.BytesIO()
-    mode = pikepdf.ObjectStreamMode.disable if version else pikepdf.ObjectStreamMode.generate
-    pdf.save(out, deterministic_id=True, object_stream_mode=mode,
-             compress_streams=True, **({"force_version": version} if version else {}))
+    pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable,
+             compress_streams=True, force_version=version)
     return out.getvalue()
 
 
-def _set_page_labels(pdf: pikepdf.Pdf, labels: tuple[str, ...]) -> None:
+def page_labels(labels: tuple[str, ...]) -> Dictionary:
     """Viewers show the printed folios: i, ii, ... then 1, 2, ...; a range starts wherever
     the folios do not follow on (a page left out of the screen edition)."""
     numbers = Array()
     previous: tuple[bool, int] | None = None  # (arabic, value) of the page before
-    for n, label in enumerate(labels[:len(pdf.pages)]):
+    for n, label in enumerate(labels):
         arabic = label.isdigit()
         value = int(label) if arabic else _roman_value(label)
         if previous != (arabic, value - 1):
@@ -126,7 +93,7 @@ def _set_page_labels(pdf: pikepdf.Pdf, labels: tuple[str, ...]) -> None:
                 style.St = value
             numbers.extend([n, style])
         previous = (arabic, value)
-    pdf.Root.PageLabels = Dictionary(Nums=numbers)
+    return Dictionary(Nums=numbers)
 
 
 def _roman_value(label: str) -> int:
@@ -138,7 +105,7 @@ def _roman_value(label: str) -> int:
     return total
 
 
-def _set_output_intent(pdf: pikepdf.Pdf, profile: Path) -> None:
+def set_output_intent(pdf: pikepdf.Pdf, profile: Path) -> None:
     """The printing condition the colours were separated for: the registered condition of
     the default profile (which is not embedded), or a book's own profile, embedded."""
     if profile == DEFAULT_COLOR_PROFILE:
@@ -156,7 +123,7 @@ def _set_output_intent(pdf: pikepdf.Pdf, profile: Path) -> None:
     pdf.Root.OutputIntents = Array([intent])
 
 
-def _set_pdfx_version(pdf: pikepdf.Pdf, version: str) -> None:
+def set_pdfx_version(pdf: pikepdf.Pdf, version: str) -> None:
     """The PDF/X keys of the document information (and of its XMP copy): the version, and
     ``Trapped``, which PDF/X wants said: no trapping was done."""
     pdf.docinfo["/GTS_PDFXVersion"] = version
@@ -172,29 +139,40 @@ def _set_pdfx_version(pdf: pikepdf.Pdf, version: str) -> None:
 # --- page boxes and marks -------------------------------------------------------------
 
 
-def _set_boxes(pdf: pikepdf.Pdf, settings: PrintSettings, bleed_sides: str) -> None:
+def set_boxes(pdf: pikepdf.Pdf, settings: PrintSettings, bleed_sides: str) -> None:
     """Bleed on every side, or on top, bottom and the outside edge only (print on demand);
-    crop marks in a slug outside the bleed."""
+    crop marks in a slug outside the bleed. A document's first page is a right-hand page
+    (a segment of the book begins on one)."""
     for index, page in enumerate(pdf.pages):
-        x0, y0, x1, y1 = (float(v) for v in page.obj.TrimBox)
-        bleed = float(page.obj.BleedBox[2]) - x1
-        left = right = bleed
-        if bleed_sides == "outside":
-            if index % 2 == 0:  # a right-hand page: its inside edge is the left one
-                left = 0.0
-            else:
-                right = 0.0
-        bleed_box = [x0 - left, y0 - bleed, x1 + right, y1 + bleed]
+        trim = tuple(float(v) for v in page.obj.TrimBox)
+        bleed = float(page.obj.BleedBox[2]) - trim[2]
+        media, bleed_box, marks = boxes_of_page(trim, bleed, index, settings, bleed_sides)
         page.obj.BleedBox = Array(bleed_box)
-        media = bleed_box
-        if settings.marks != "none":
-            media = [bleed_box[0] - SLUG, bleed_box[1] - SLUG, bleed_box[2] + SLUG, bleed_box[3] + SLUG]
-            _draw_marks(pdf, page, (x0, y0, x1, y1), bleed, settings.marks)
         page.obj.MediaBox = Array(media)
         drop_keys(page.obj, "/CropBox")
+        if marks:
+            page.contents_add(pikepdf.Stream(pdf, marks), prepend=False)
 
 
-def _draw_marks(pdf: pikepdf.Pdf, page: pikepdf.Page, trim: tuple[float, ...], bleed: float, marks: str) -> None:
+def boxes_of_page(trim: tuple[float, ...], bleed: float, index: int, settings: PrintSettings,
+                  bleed_sides: str) -> tuple[list[float], list[float], bytes]:
+    """The media box, the bleed box and the marks (content, or b"") of the page ``index``
+    (from 0: even is a right-hand page) with this trim box and this much bleed."""
+    x0, y0, x1, y1 = trim
+    left = right = bleed
+    if bleed_sides == "outside":
+        if index % 2 == 0:  # a right-hand page: its inside edge is the left one
+            left = 0.0
+        else:
+            right = 0.0
+    bleed_box = [x0 - left, y0 - bleed, x1 + right, y1 + bleed]
+    if settings.marks == "none":
+        return bleed_box, bleed_box, b""
+    media = [bleed_box[0] - SLUG, bleed_box[1] - SLUG, bleed_box[2] + SLUG, bleed_box[3] + SLUG]
+    return media, bleed_box, _marks(trim, bleed, settings.marks)
+
+
+def _marks(trim: tuple[float, ...], bleed: float, marks: str) -> bytes:
     x0, y0, x1, y1 = trim
     lines = []
     start, end = bleed + MARK_GAP, bleed + MARK_GAP + MARK_LENGTH
@@ -208,12 +186,4 @@ def _draw_marks(pdf: pikepdf.Pdf, page: pikepdf.Page, trim: tuple[float, ...], b
             lines += [(cx - size, cy, cx + size, cy), (cx, cy - size, cx, cy + size)]
     # Registration colour: the marks print on every plate.
     ops = ["q", "0.25 w", "1 1 1 1 K"] + [f"{ax:.3f} {ay:.3f} m {bx:.3f} {by:.3f} l S" for ax, ay, bx, by in lines] + ["Q"]
-    page.contents_add(pikepdf.Stream(pdf, "\n".join(ops).encode()), prepend=False)
-
-
-def add_blank_page(pdf: pikepdf.Pdf) -> None:
-    """An empty page with the boxes of the page before it."""
-    last = pdf.pages[-1].obj
-    blank = Dictionary(Type=Name.Page, MediaBox=last.MediaBox, TrimBox=last.TrimBox, BleedBox=last.BleedBox,
-                       Resources=Dictionary(), Contents=pikepdf.Stream(pdf, b""))
-    pdf.pages.append(pikepdf.Page(blank))
+    return "\n".join(ops).encode()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -22,7 +22,7 @@ from ..model import PartKind, ResolvedBook, ResolvedPart
 from ..pagemap import tag_blocks
 from ..words import Words, words_for
 from .pagination import PageMap
-from .pdfjoin import LINK_SCHEME
+from .finishing import LINK_SCHEME
 from .typeset import SegmentJob
 
 _PAGE_OF = re.compile(r'data-page-of="([^"]*)"')
@@ -33,6 +33,9 @@ _MARGIN_BOXES = ("top-left-corner", "top-left", "top-center", "top-right", "top-
 # where a segment falls in the book, and are laid out apart (``decorations``).
 _NO_MARGIN_BOXES = "@page { " + " ".join(f"@{box} {{ content: none !important; }}" for box in _MARGIN_BOXES) + " }"
 _OPENING_TAG = re.compile(r"<section\b[^>]*>")
+
+
+_LINK = re.compile(r'href="' + LINK_SCHEME + '([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,11 @@ class Segment:
     @property
     def prints_page_numbers(self) -> bool:
         return "data-page-of=" in self.body
+
+    @property
+    def linked_anchors(self) -> tuple[str, ...]:
+        """The anchors in other segments its links lead to (``finishing`` says their pages)."""
+        return tuple(sorted({unescape(anchor) for anchor in _LINK.findall(self.body)}))
 
     def estimated_anchors(self) -> dict[str, int]:
         """A first guess at the page (from 0) of each anchor: where its section starts, and

@@ -537,18 +537,28 @@ _worker: Typesetter | None = None
 _worker_failure = ""  # the traceback of a Typesetter that could not start in this worker
 
 
-def start_worker(setup: TypesetterSetup, temporary_folder: str) -> None:
-    """Pool initializer: the parent handles Ctrl-C and stops the workers itself, and
-    removes ``temporary_folder``, where this worker keeps its temporary files, after
-    them (a stopped worker cannot clean up: WeasyPrint's font folders stayed behind)."""
+def prepare_worker(temporary_folder: str) -> None:
+    """A worker's start, before it knows the book: the parent handles Ctrl-C and stops the
+    workers itself, and removes ``temporary_folder``, where this worker keeps its temporary
+    files, after them (a stopped worker cannot clean up: WeasyPrint's font folders stayed
+    behind); WeasyPrint imported (about a second)."""
     import signal
     import tempfile
-    import traceback
 
-    global _worker, _worker_failure
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the build's handler, inherited through fork
     tempfile.tempdir = temporary_folder
+    try:
+        import weasyprint  # noqa: F401
+    except Exception:  # said by ``start_worker``, which tries again
+        pass
+
+
+def start_worker(setup: TypesetterSetup) -> None:
+    """The worker's typesetter for the book."""
+    import traceback
+
+    global _worker, _worker_failure
     try:
         _worker = Typesetter(setup)
     except Exception:

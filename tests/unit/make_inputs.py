@@ -7,11 +7,11 @@ what the real layout makes, whichever mutant the tests are judging.
 The book is tests/books/refs with its picture in a second chapter too (so that two
 segments bring the same image). Written into FOLDER:
 
-- ``segment-N.pdf``, ``decoration-N.pdf``: what ``pdfjoin.join`` is given, and
-  ``join.json`` (which segments an empty page goes before, the folios);
-- ``joined.pdf``: what it made;
-- ``press.json``: the trim, bleed, marks and target, and the printed folios, as
-  ``pdfx.press_ready`` was given them;
+- ``segment-N.pdf``, ``decoration-N.pdf``: each segment as laid out (its page numbers
+  filled in) and its folios and running heads, what ``finishing`` is given, and
+  ``finish.json``: each segment's blank pages and links, which segments an empty page
+  goes before, the folios of the book's pages and of the printed book, the print
+  settings;
 - ``print.pdf``, ``screen.pdf``: the editions the build wrote.
 """
 
@@ -32,29 +32,32 @@ REFS = Path(__file__).resolve().parent.parent / "books" / "refs"
 
 def make(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    real_join, real_press_ready = pdf.join, pdf.press_ready
+    real_finished, real_join_print = pdf.Finished, pdf.join_print
 
-    def join(segments, decorations, blank_before, labels):
-        for n, (segment, decoration) in enumerate(zip(segments, decorations)):
-            (folder / f"segment-{n}.pdf").write_bytes(segment)
-            (folder / f"decoration-{n}.pdf").write_bytes(decoration)
-        (folder / "join.json").write_text(json.dumps({"blank_before": list(blank_before), "labels": list(labels)}))
-        joined = real_join(segments, decorations, blank_before, labels)
-        (folder / "joined.pdf").write_bytes(joined)
-        return joined
+    def finished(cache, jobs, editions, press):
+        for n, job in enumerate(jobs):
+            (folder / f"segment-{n}.pdf").write_bytes(job.text)
+            (folder / f"decoration-{n}.pdf").write_bytes(job.decoration)
+        (folder / "jobs.json").write_text(json.dumps({"blank_pages": [sorted(job.blank_pages) for job in jobs],
+                                                      "links": [list(map(list, job.links)) for job in jobs],
+                                                      "settings": dataclasses.asdict(press.settings)}))
+        return real_finished(cache, jobs, editions, press)
 
-    def press_ready(data, settings, labels, profile):
-        (folder / "press.json").write_text(json.dumps({"settings": dataclasses.asdict(settings), "labels": list(labels)}))
-        return real_press_ready(data, settings, labels, profile)
+    def join_print(parts, blank_before, labels, shell, press, program):
+        given = json.loads((folder / "jobs.json").read_text())
+        given.update(blank_before=list(blank_before), printed=list(labels))
+        (folder / "finish.json").write_text(json.dumps(given))
+        return real_join_print(parts, blank_before, labels, shell, press, program)
 
-    pdf.join, pdf.press_ready = join, press_ready
+    pdf.Finished, pdf.join_print = finished, join_print
     with tempfile.TemporaryDirectory(prefix="mutation-inputs-") as temp:
         book = Path(temp) / "book"
         shutil.copytree(REFS, book, ignore=shutil.ignore_patterns(".cache", "dist"))
         twelfth = book / "manuscript" / "0012-twelfth.md"
         twelfth.write_text(twelfth.read_text(encoding="utf-8")
                            + "\n![The same translucent ellipse, again](images/translucent.png)\n", encoding="utf-8")
-        pipeline.build(pipeline.BuildOptions(book, Path(temp) / "dist", formats=("print", "screen")))
+        # One worker: the fakes above are this process's; the editions are written in forked copies of it.
+        pipeline.build(pipeline.BuildOptions(book, Path(temp) / "dist", formats=("print", "screen"), jobs=1))
         for name in ("print", "screen"):
             shutil.copy(Path(temp) / "dist" / f"cross-references-{name}.pdf", folder / f"{name}.pdf")
 

@@ -64,7 +64,7 @@ def test_what_the_cache_cannot_hold_is_refused_before_anything_is_written(cache,
         pass
 
     with pytest.raises(TypeError, match=r"^the cache cannot hold a .*NotData: add it to "
-                                        r"bookbuild\.cache\._cacheable_classes if it is data$"):
+                                        r"bookbuild\.cache\._CACHEABLE if it is data$"):
         cache.store("parse", "k", [NotData()])
     assert not (tmp_path / CACHE_DIR).exists()
 

@@ -1,7 +1,8 @@
-"""bookbuild.editions.pdfx in-process, on the joined layout of a real book (tests/unit/inputs.py):
-what a printer receives for each target (boxes, bleed, marks, inks, PDF/X keys, page
-labels, no tags or links) and what a reader of the screen edition gets. Judged with pikepdf,
-pypdf and the tests' own ink scanner (tests/inks.py), never with the preflight."""
+"""bookbuild.editions.pdfx in-process, through finishing and the join, on the segments of a
+real book (tests/unit/inputs.py): what a printer receives for each target (boxes, bleed,
+marks, inks, PDF/X keys, page labels, no tags or links) and what a reader of the screen
+edition gets. Judged with pikepdf, pypdf and the tests' own ink scanner (tests/inks.py),
+never with the preflight."""
 
 from __future__ import annotations
 
@@ -11,20 +12,31 @@ import io
 import pikepdf
 import pytest
 from inks import read_inks
-from inputs import press_inputs
+from inputs import finish_inputs, font_program, print_edition, screen_edition
 from pikepdf import Array, Dictionary, Name
 from pypdf import PdfReader
 
-from bookbuild.editions.pdfx import MARK_GAP, MARK_LENGTH, SLUG, add_blank_page, press_ready, screen_ready
+from bookbuild.editions.finishing import FinishJob, finish_screen
+from bookbuild.editions.pdfjoin import join_screen
+from bookbuild.editions.pdfx import MARK_GAP, MARK_LENGTH, SLUG, page_labels
 from bookbuild.printing import DEFAULT_COLOR_PROFILE
 
 TRIM = [0.0, 0.0, 360.0, 576.0]  # 5in x 8in
 BLEED = 9.0  # 0.125in
 
 
-def with_settings(**changes):
-    joined, settings, labels = press_inputs()
-    return press_ready(joined, dataclasses.replace(settings, **changes), labels, DEFAULT_COLOR_PROFILE)
+def with_settings(**changes) -> bytes:
+    given = finish_inputs()
+    return print_edition(given, dataclasses.replace(given.settings, **changes))
+
+
+def edited(job: FinishJob, change) -> FinishJob:
+    """A segment as laid out, changed by ``change(pdf)`` before it is finished."""
+    with pikepdf.open(io.BytesIO(job.text)) as pdf:
+        change(pdf)
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+    return dataclasses.replace(job, text=buffer.getvalue())
 
 
 # Made again in each test that uses it, not once for the module: mutmut runs, for a mutant,
@@ -32,17 +44,17 @@ def with_settings(**changes):
 # called by the first of them alone.
 @pytest.fixture
 def generic() -> bytes:
-    return with_settings().pdf
+    return with_settings()
 
 
 @pytest.fixture
 def kdp() -> bytes:
-    return with_settings(target="kdp", marks="none").pdf
+    return with_settings(target="kdp", marks="none")
 
 
 @pytest.fixture
 def ingramspark() -> bytes:
-    return with_settings(target="ingramspark", marks="cross").pdf
+    return with_settings(target="ingramspark", marks="cross")
 
 
 def boxes(data: bytes, key: str) -> list[list[float]]:
@@ -51,7 +63,7 @@ def boxes(data: bytes, key: str) -> list[list[float]]:
 
 
 def test_every_page_of_the_generic_edition_has_bleed_on_all_sides_and_a_slug_for_the_marks(generic):
-    labels = press_inputs()[2]
+    labels = finish_inputs().printed
     assert boxes(generic, "/TrimBox") == [TRIM] * len(labels)
     assert boxes(generic, "/BleedBox") == [[-BLEED, -BLEED, 360 + BLEED, 576 + BLEED]] * len(labels)
     assert boxes(generic, "/MediaBox") == [[-BLEED - SLUG, -BLEED - SLUG, 360 + BLEED + SLUG, 576 + BLEED + SLUG]] * len(labels)
@@ -121,7 +133,7 @@ def test_cross_marks_are_centred_on_each_edge_outside_the_bleed(ingramspark):
 
 
 def test_crop_and_cross_marks_together():
-    data = with_settings(marks="crop cross").pdf
+    data = with_settings(marks="crop cross")
     assert len(marks_drawn(data, 0)) == 16
 
 
@@ -159,10 +171,10 @@ def test_pdf_x_keys_version_and_output_intent(generic, ingramspark):
 def test_a_books_own_profile_is_embedded_and_named(tmp_path):
     from PIL import ImageCms
 
-    joined, settings, labels = press_inputs()
+    given = finish_inputs()
     profile = tmp_path / "press.icc"
     profile.write_bytes(DEFAULT_COLOR_PROFILE.read_bytes())
-    data = press_ready(joined, settings, labels, profile).pdf
+    data = print_edition(given, profile=profile)
     named = ImageCms.getOpenProfile(str(profile)).profile
     expected = named.model or named.profile_description
     with pikepdf.open(io.BytesIO(data)) as pdf:
@@ -183,23 +195,25 @@ def test_the_print_edition_has_no_tags_links_or_structure(generic):
 
 
 def test_kdp_gets_no_bookmarks(ingramspark):
-    joined, settings, labels = press_inputs()
-    with pikepdf.open(io.BytesIO(joined)) as pdf:
+    given = finish_inputs()
+
+    def open_with_bookmarks_and_cropped(pdf):
         pdf.Root.PageMode = Name.UseOutlines  # open with the bookmarks shown
         pdf.pages[0].obj.CropBox = Array([-9, -9, 369, 585])
-        buffer = io.BytesIO()
-        pdf.save(buffer)
-    kdp = press_ready(buffer.getvalue(), dataclasses.replace(settings, target="kdp", marks="none"), labels,
-                      DEFAULT_COLOR_PROFILE).pdf
+
+    jobs = [edited(given.jobs[0], open_with_bookmarks_and_cropped)] + given.jobs[1:]
+    kdp = print_edition(given, dataclasses.replace(given.settings, target="kdp", marks="none"), jobs=jobs)
     with pikepdf.open(io.BytesIO(kdp)) as pdf:
         assert "/CropBox" not in pdf.pages[0].obj
         assert "/Outlines" not in pdf.Root and "/PageMode" not in pdf.Root
+    with pikepdf.open(io.BytesIO(print_edition(given, jobs=jobs))) as pdf:
+        assert "/Outlines" in pdf.Root and pdf.Root.PageMode == Name.UseOutlines
     with pikepdf.open(io.BytesIO(ingramspark)) as pdf:
         assert "/Outlines" in pdf.Root
 
 
 def test_the_print_edition_is_padded_to_its_printed_folios_with_blank_pages(generic):
-    labels = press_inputs()[2]
+    labels = finish_inputs().printed
     reader = PdfReader(io.BytesIO(generic))
     assert len(reader.pages) == len(labels) == 18
     assert list(reader.page_labels) == list(labels)
@@ -207,33 +221,40 @@ def test_the_print_edition_is_padded_to_its_printed_folios_with_blank_pages(gene
     assert len(marks_drawn(generic, len(labels) - 1)) == 8  # a page like the others, marks and all
 
 
-def test_even_padding_beyond_the_layout_copies_the_last_pages_boxes():
-    joined, settings, labels = press_inputs()
-    data = press_ready(joined, settings, labels + ("13", "14"), DEFAULT_COLOR_PROFILE).pdf
+def test_even_padding_beyond_the_layout_has_the_trim_and_bleed_of_its_side():
+    given = finish_inputs()
+    data = print_edition(given, dataclasses.replace(given.settings, target="kdp", marks="none"),
+                         printed=given.printed + ("13", "14"))
     assert len(PdfReader(io.BytesIO(data)).pages) == 20
-    assert boxes(data, "/TrimBox")[-1] == TRIM
+    assert boxes(data, "/TrimBox")[-2:] == [TRIM, TRIM]
+    assert boxes(data, "/BleedBox")[-2:] == [[0.0, -BLEED, 360 + BLEED, 576 + BLEED], [-BLEED, -BLEED, 360.0, 576 + BLEED]]
 
 
 def test_a_page_annotation_with_a_structure_parent_is_untagged_too():
-    joined, settings, labels = press_inputs()
-    with pikepdf.open(io.BytesIO(joined)) as pdf:
+    given = finish_inputs()
+
+    def annotated(pdf):
         pdf.pages[0].obj.Annots = pdf.make_indirect(Array([pdf.make_indirect(Dictionary(
             Type=Name.Annot, Subtype=Name.Link, Rect=[0, 0, 10, 10], StructParent=99))]))
-        buffer = io.BytesIO()
-        pdf.save(buffer)
-    data = press_ready(buffer.getvalue(), settings, labels, DEFAULT_COLOR_PROFILE).pdf
+
+    data = print_edition(given, jobs=[edited(given.jobs[0], annotated)] + given.jobs[1:])
     with pikepdf.open(io.BytesIO(data)) as pdf:
         assert b"/StructParent" not in pdf.pages[0].obj.unparse(resolved=True)
+        assert "/Annots" not in pdf.pages[0].obj
 
 
 def test_the_build_reports_no_transparency_it_could_not_flatten():
-    assert with_settings().unflattened == frozenset()
+    from bookbuild.editions.finishing import finish_print
+    from inputs import press_of
+
+    given = finish_inputs()
+    assert all(finish_print(job, press_of(given.settings)).unflattened == frozenset() for job in given.jobs)
 
 
 def test_rebuilding_gives_the_same_bytes(generic):
-    assert with_settings().pdf == generic
-    joined, _, labels = press_inputs()
-    assert screen_ready(joined, labels[:17]) == screen_ready(joined, labels[:17])
+    assert with_settings() == generic
+    given = finish_inputs()
+    assert screen_edition(given) == screen_edition(given)
 
 
 # --- the screen edition -----------------------------------------------------------------------
@@ -241,16 +262,17 @@ def test_rebuilding_gives_the_same_bytes(generic):
 
 @pytest.fixture
 def screen() -> bytes:
-    joined, _, labels = press_inputs()
-    with pikepdf.open(io.BytesIO(joined)) as pdf:
+    given = finish_inputs()
+
+    def boxes_of_every_kind(pdf):
         pdf.pages[0].obj.CropBox = Array([-9, -9, 369, 585])
         pdf.pages[0].obj.ArtBox = Array([0, 0, 360, 576])
-        buffer = io.BytesIO()
-        pdf.save(buffer)
-    return screen_ready(buffer.getvalue(), labels[:17])
+
+    return screen_edition(given, [edited(given.jobs[0], boxes_of_every_kind)] + given.jobs[1:])
 
 
 def test_the_screen_edition_is_cut_to_the_trim_and_keeps_links_tags_and_colour(screen):
+    given = finish_inputs()
     with pikepdf.open(io.BytesIO(screen)) as pdf:
         for page in pdf.pages:
             assert [float(v) for v in page.obj.MediaBox] == TRIM
@@ -260,7 +282,8 @@ def test_the_screen_edition_is_cut_to_the_trim_and_keeps_links_tags_and_colour(s
         assert pdf.pdf_version >= "1.5"
     assert b"/ObjStm" in screen  # object streams pack the structure tree
     assert "DeviceRGB" in read_inks(io.BytesIO(screen)).spaces  # colours as the layout drew them
-    assert list(PdfReader(io.BytesIO(screen)).page_labels) == list(press_inputs()[2][:17])
+    expected = [label for n, label in enumerate(given.printed) if n not in given.blank][:len(PdfReader(io.BytesIO(screen)).pages)]
+    assert list(PdfReader(io.BytesIO(screen)).page_labels) == expected
 
 
 @pytest.mark.parametrize("labels, expected", [
@@ -269,39 +292,43 @@ def test_the_screen_edition_is_cut_to_the_trim_and_keeps_links_tags_and_colour(s
     (("i", "v", "7", "8"), [0, {"/S": "/r"}, 1, {"/S": "/r", "/St": 5}, 2, {"/S": "/D", "/St": 7}]),  # folios that skip
 ])
 def test_page_labels_are_the_folios_given_a_range_wherever_they_do_not_follow_on(labels, expected):
-    with pikepdf.new() as pdf:
-        for _ in labels:
-            pdf.add_blank_page(page_size=(100, 100)).obj.TrimBox = Array([0, 0, 100, 100])
-        buffer = io.BytesIO()
-        pdf.save(buffer)
-    with pikepdf.open(io.BytesIO(screen_ready(buffer.getvalue(), labels))) as done:
-        nums = done.Root.PageLabels.Nums
-        assert [int(v) if isinstance(v, int) else {k: (str(x) if not isinstance(x, int) else int(x)) for k, x in v.items()}
-                for v in nums] == expected
+    nums = page_labels(labels).Nums
+    assert [int(v) if isinstance(v, int) else {k: (str(x) if not isinstance(x, int) else int(x)) for k, x in v.items()}
+            for v in nums] == expected
 
 
-def test_a_blank_page_has_the_boxes_of_the_page_before_it():
-    with pikepdf.new() as pdf:
-        pdf.add_blank_page(page_size=(200, 300))
-        pdf.pages[0].obj.TrimBox = Array([10, 10, 190, 290])
-        pdf.pages[0].obj.BleedBox = Array([5, 5, 195, 295])
-        add_blank_page(pdf)
-        blank = pdf.pages[1].obj
-        assert len(pdf.pages) == 2
-        assert [list(map(float, blank[k])) for k in ("/MediaBox", "/TrimBox", "/BleedBox")] == [
-            [0, 0, 200, 300], [10, 10, 190, 290], [5, 5, 195, 295]]
-        assert blank.Type == Name.Page and blank.Contents.read_bytes() == b"" and dict(blank.Resources) == {}
+def test_a_blank_page_has_the_trim_of_the_page_before_it_and_the_bleed_of_its_side(generic):
+    given = finish_inputs()
+    kdp = with_settings(target="kdp", marks="none")
+    empty = [n for n, label in enumerate(given.printed) if n in given.blank and n not in
+             {page for job in given.jobs for page in job.blank_pages}]  # pages the join adds between segments
+    assert empty
+    for data in (generic, kdp):
+        trims, bleeds = boxes(data, "/TrimBox"), boxes(data, "/BleedBox")
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            for n in empty:
+                page = pdf.pages[n].obj
+                assert trims[n] == trims[n - 1] == TRIM and page.Type == Name.Page and dict(page.Resources) == {}
+                assert bleeds[n] == (bleeds[n - 2] if data is kdp else bleeds[n - 1])  # a left-hand page's bleed
+    assert len(marks_drawn(generic, empty[0])) == 8 and marks_drawn(kdp, empty[0]) == []
 
 
 def test_the_screen_edition_leaves_out_blank_pages_and_keeps_the_others_folios():
     labels = ("i", "ii", "iii", "iv", "1", "2", "3", "4")
-    with pikepdf.new() as pdf:
-        for n, _ in enumerate(labels):
-            page = pdf.add_blank_page(page_size=(100 + n, 100))  # each page told apart by its width
-            page.obj.TrimBox = Array([0, 0, 100 + n, 100])
-        buffer = io.BytesIO()
-        pdf.save(buffer)
-    done = screen_ready(buffer.getvalue(), labels, frozenset({1, 5}))
+
+    def document(widths) -> bytes:
+        with pikepdf.new() as pdf:
+            for n, width in enumerate(widths):
+                page = pdf.add_blank_page(page_size=(width, 100))  # each page told apart by its width
+                page.obj.TrimBox = Array([0, 0, width, 100])
+                page.obj.BleedBox = Array([0, 0, width, 100])
+            buffer = io.BytesIO()
+            pdf.save(buffer)
+            return buffer.getvalue()
+
+    widths = [100 + n for n in range(len(labels))]
+    job = FinishJob(document(widths), document(widths), frozenset({1, 5}))
+    done = join_screen([finish_screen(job)], tuple(l for n, l in enumerate(labels) if n not in {1, 5}), job.text, font_program)
     with pikepdf.open(io.BytesIO(done)) as screen:
         assert [float(page.obj.MediaBox[2]) for page in screen.pages] == [100, 102, 103, 104, 106, 107]
     assert list(PdfReader(io.BytesIO(done)).page_labels) == ["i", "iii", "iv", "1", "3", "4"]
