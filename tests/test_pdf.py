@@ -402,6 +402,37 @@ def test_each_font_is_embedded_once_with_every_glyph_the_text_uses(refs, edition
     assert set(originals) & set(programs)
 
 
+@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
+def test_every_font_in_the_pdfs_carries_its_licence(refs, edition):
+    """The SIL Open Font License asks every copy of a font to carry its copyright notice and
+    licence: each font program embedded in a PDF has the name records of the theme's font
+    file it was cut from (the copyright, 0; the licence and its address, 13 and 14)."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from bookbuild import theme
+
+    def names(font: TTFont) -> dict[int, str]:
+        return {record.nameID: record.toUnicode() for record in font["name"].names
+                if record.nameID in (0, 13, 14) and (record.platformID, record.langID) == (3, 0x409)}
+
+    originals = {}  # as WeasyPrint names them in the PDF, e.g. Source-Serif-Pro-Bold
+    for face in theme.theme_fonts():
+        style = ("-Bold" if face.weight >= 700 else "") + ("-Italic" if face.style == "italic" else "")
+        originals[face.family.replace(" ", "-") + style] = names(TTFont(face.path))
+    assert all(set(found) == {0, 13, 14} and "Open Font License" in found[13] for found in originals.values())
+    checked = set()
+    with pikepdf.open(getattr(refs, edition)) as document:
+        for obj in document.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor" and "/FontFile2" in obj:
+                name = str(obj.FontName).split("+", 1)[-1]
+                if name in originals:
+                    assert names(TTFont(io.BytesIO(obj.FontFile2.read_bytes()))) == originals[name], name
+                    checked.add(name)
+    assert len(checked) >= 2, checked  # the body text's faces at least
+
+
 # --- preflight ----------------------------------------------------------------------------
 
 
