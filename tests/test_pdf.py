@@ -8,7 +8,8 @@ import subprocess
 
 import pikepdf
 import pytest
-from conftest import (copy_book, build_book, pdf_destinations, pdf_link_targets, pdf_page_labels, pdf_page_texts)
+from conftest import (REPO, copy_book, build_book, pdf_destinations, pdf_link_targets, pdf_page_labels,
+                      pdf_page_texts)
 from pypdf import PdfReader
 
 from inks import read_inks
@@ -257,6 +258,31 @@ def test_web_addresses_are_printed_in_footnotes(sample):
         texts = pdf_page_texts(pdf)
         page = next(n for n, text in enumerate(texts) if "Further reading" in text)
         assert "https://www.rhs.org.uk/" in " ".join(texts[page:page + 2])
+
+
+def test_web_links_are_clickable_in_the_screen_edition(sample):
+    """Each link to a web address in the manuscript is a URI link over its own words in the
+    screen PDF (PDFium reads the words under each link's rectangle); none in the print PDF."""
+    import pypdfium2
+
+    written = {}
+    for chapter in sorted((REPO / "manuscript").glob("*.md")):
+        written.update({url: " ".join(text.split()) for text, url in
+                        re.findall(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", chapter.read_text(encoding="utf-8"))})
+    assert len(written) == 4
+    clicked: dict[str, list[str]] = {}
+    document = pypdfium2.PdfDocument(str(sample.screen_pdf))
+    with pikepdf.open(sample.screen_pdf) as pdf:
+        for index, page in enumerate(pdf.pages):
+            for annotation in page.obj.get("/Annots", []):
+                action = annotation.get("/A")
+                if annotation.get("/Subtype") == "/Link" and action is not None and action.get("/S") == "/URI":
+                    left, bottom, right, top = (float(value) for value in annotation.Rect)
+                    words = document[index].get_textpage().get_text_bounded(left, bottom, right, top)
+                    clicked.setdefault(str(action.URI), []).append(" ".join(words.split()))
+    assert {url: " ".join(texts) for url, texts in clicked.items()} == written
+    with pikepdf.open(sample.print_pdf) as pdf:
+        assert not any(page.obj.get("/Annots") for page in pdf.pages)
 
 
 def test_both_pdfs_have_the_same_pages(refs):
