@@ -113,3 +113,44 @@ def test_blocks_are_numbered_in_document_order_the_same_way_for_both_editions():
     tag_blocks(root)
     assert [block.get("data-pb") for block in page_blocks(root)] == [str(n) for n in range(9)]
     assert root.find("div").get("data-pb") is None
+
+
+# Pages laid out by WeasyPrint in this process: 120px of text to a page (the heading and four
+# lines on the first), one word-group a line (<br>), a running head, a footnote, generated
+# text and an empty first line, none of which the EPUB has.
+LAID_OUT = """<html><head><style>
+@page { size: 400px 200px; margin: 40px 20px; @top-center { content: "Running head words here" } }
+body { font: 14px/20px serif; orphans: 1; widows: 1 }
+h1, p { margin: 0; font-size: 14px; line-height: 20px }
+h1::before { content: "Chapter one: " }
+.note { float: footnote }
+.part { break-before: page }
+</style></head><body>
+<section class="part" id="c001"><h1 data-pb="0">Roots and water</h1>
+<p data-pb="1">line one of the block<br>line two of the block<br>line three of the block<br>line four of the block<br>line five of the block<br>line six of the block<br>line seven of the block</p>
+<p data-pb="2">Second block starts here<br>and goes on</p></section>
+<section class="part" id="c002"><div>Text of no block first</div><p data-pb="0">Block of c002</p></section>
+<section class="part" id="c003"><p data-pb="0"><br>Here<span class="note">Footnote words never start a page</span> it is</p></section>
+</body></html>"""
+
+
+def test_the_start_of_each_laid_out_page_is_its_first_block_and_words():
+    """The words a page begins with are the first words of its first line of a numbered
+    block: not the running head, not generated text (``::before``), not a footnote; a page
+    whose first text is in no numbered block, or whose first line is empty, starts at the
+    next line that has both."""
+    import weasyprint
+
+    pages = weasyprint.HTML(string=LAID_OUT).render().pages
+    from bookbuild.pagemap import find_page_starts, page_lines
+
+    assert find_page_starts(pages) == [
+        PageStart(1, "c001", 0, "Roots and water"),
+        PageStart(2, "c001", 1, "line five of the"),  # four words of the line
+        PageStart(3, "c002", 0, "Block of c002"),
+        PageStart(4, "c003", 0, "Here it is"),
+    ]
+    lines = [line for page in pages for line in page_lines(page)]
+    assert ("c003", 0, []) in lines and ("c003", 0, ["Here", " it is"]) in lines, lines
+    assert not [line for line in lines if "Footnote" in "".join(line[2]) or "Running" in "".join(line[2])]
+    assert ("c002", None, ["Text of no block first"]) in lines
