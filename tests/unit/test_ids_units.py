@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import time
 import unicodedata
 import uuid
 
@@ -65,12 +66,23 @@ def test_file_names_of_the_editions_and_long_titles_cut_at_a_dash():
     assert ids.shortened("abc-defgh-ij", 8) == "abc"
     assert ids.shortened("abcdefghij", 8) == "abcdefgh"  # no dash: cut
     assert ids.shortened("-bcdefghij", 8) == "-bcdefgh"  # only a leading dash: cut, not emptied
+    assert ids.shortened("abcd-efgh", 9) == "abcd-efgh"  # exactly the limit: whole
+    assert ids.shortened("abcdefghi-j", 8) == "abcdefgh"  # a dash past the limit is not a place to cut
+    assert ids.shortened("-bcd-fghij", 8) == "bcd"  # no dash left at either end
 
 
 def test_the_date_the_editions_carry(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     assert ids.build_date(Metadata("T", (), "en")) == datetime.datetime(2000, 1, 1)
     assert ids.build_date(Metadata("T", (), "en", date="2024-03-05")) == datetime.datetime(2024, 3, 5)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86461")
+    monkeypatch.setenv("TZ", "America/New_York")  # the epoch is UTC wherever the build runs
+    time.tzset()
+    try:
+        assert ids.build_date(Metadata("T", (), "en", date="2024-03-05")) == datetime.datetime(1970, 1, 2, 0, 1, 1)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "86461")
     assert ids.build_date(Metadata("T", (), "en", date="2024-03-05")) == datetime.datetime(1970, 1, 2, 0, 1, 1)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
