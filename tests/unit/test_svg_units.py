@@ -7,9 +7,17 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from bookbuild import svg
 from bookbuild.svg import MAX_ELEMENTS, SvgRefused, sanitize_svg
 
 SVG = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+
+
+@pytest.fixture(autouse=True)
+def sanitised_anew():
+    """Each picture sanitised by the code as it is now: the results are kept per file's bytes
+    (``_sanitized`` is cached), and a mutation run changes the code between tests."""
+    svg._sanitized.cache_clear()
 
 
 def clean(inside: str, root_attributes: str = "") -> tuple[str, tuple[str, ...]]:
