@@ -160,10 +160,15 @@ def test_an_image_without_alt_text_is_decorative_in_check_and_build(tmp_path):
     drawn = drawn_images(screen)
     assert [tag for _, tag in drawn] == ["/Artifact", "/Figure"]  # both drawn; the decorative one is no Figure
 
-    for command in (("check",), ("--out", tmp_path / "strict")):
+    # --strict from the cache the build above left (the same editions asked for): the
+    # warning is an error all the same, and nothing is written.
+    for command in (("check",), ("--out", tmp_path / "strict", "--formats", "epub,screen")):
         strict = run_build(*command, "--book", book, "--strict")
         assert strict.returncode == 1
         assert warning.replace(": warning: ", ": error: ") in strict.stderr.splitlines(), strict.stderr
+    assert not (tmp_path / "strict").exists()
+    again = run_build("--book", book, "--out", tmp_path / "out", "--formats", "epub,screen")
+    assert again.returncode == 0 and "nothing changed since the last build" in again.stdout + again.stderr
 
 
 def test_a_book_without_a_cover_gets_a_generated_one(refs, tmp_path):

@@ -175,6 +175,28 @@ def test_epub_only_build_has_no_page_list_and_says_so(tmp_path):
     assert "no page-list" in done.stderr and len([l for l in done.stderr.splitlines() if "page-list" in l]) == 1
     nav = epub_xhtml(tmp_path / "cross-references.epub", "nav.xhtml")
     assert not [n for n in nav.iter(f"{XHTML}nav") if n.get(EPUB_TYPE) == "page-list"]
+    # Nor does its accessibility metadata claim one (a reading system would offer to go to a page).
+    opf = epub_xhtml(tmp_path / "cross-references.epub", "content.opf")
+    metas = [(m.get("property"), m.text) for m in opf.iter("{http://www.idpf.org/2007/opf}meta")]
+    features = {text for name, text in metas if name == "schema:accessibilityFeature"}
+    assert "tableOfContents" in features and not features & {"pageNavigation", "printPageNumbers"}, features
+    assert "pageBreakSource" not in dict(metas)
+
+
+def test_a_book_with_both_isbns_names_each_edition_by_its_own(tmp_path):
+    """The EPUB is identified by the EPUB's ISBN; its page-list comes from the print edition,
+    named by the print ISBN (a reader's "page 12" is the paper book's page 12)."""
+    book = copy_book("refs", tmp_path / "book")
+    with open(book / "metadata.yaml", "a", encoding="utf-8") as metadata:
+        metadata.write("isbn:\n  epub: 978-0-306-40615-7\n  print: 978-1-86197-271-2\n")
+    done = run_build("--book", book, "--out", tmp_path / "out", "--formats", "epub,print")
+    assert done.returncode == 0, done.stderr
+    opf = epub_xhtml(tmp_path / "out" / "cross-references.epub", "content.opf")
+    identifier = opf.find(".//{http://purl.org/dc/elements/1.1/}identifier")
+    assert identifier.text == "urn:isbn:9780306406157"
+    assert opf.get("unique-identifier") == identifier.get("id")
+    properties = {m.get("property"): m.text for m in opf.iter("{http://www.idpf.org/2007/opf}meta")}
+    assert properties["pageBreakSource"] == "urn:isbn:9781861972712"
 
 
 def test_body_font_is_embedded_and_used(refs):

@@ -138,10 +138,10 @@ class FolderWatch:
 
 
 @contextmanager
-def build_running(book: Path, out: Path, log: Path):
+def build_running(book: Path, out: Path, log: Path, command: list[str] | None = None, env: dict[str, str] | None = None):
     with open(log, "w") as stderr:
-        process = subprocess.Popen(build_command(book, out), stdout=subprocess.DEVNULL, stderr=stderr,
-                                   start_new_session=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        process = subprocess.Popen(command or build_command(book, out), stdout=subprocess.DEVNULL, stderr=stderr,
+                                   start_new_session=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})})
         try:
             yield process
         finally:
@@ -275,6 +275,29 @@ def test_a_build_killed_as_it_renames_the_editions_into_place_leaves_whole_files
     assert_only_hidden_temporaries_besides(out, clean)
 
 
+# build.py with the forked copy of the build that joins the laid-out chapters held once it
+# has started: it writes its pid to the file $HELD_JOIN, then waits for ever (as a copy once
+# did, blocked on sending its result to no one). A test that kills the build then kills it
+# while the copy certainly runs, however loaded the machine: no polling for a process that
+# may have come and gone between two looks.
+HELD_JOIN_BUILD = """
+import os, runpy, signal, sys
+from pathlib import Path
+from bookbuild.editions import pdf
+
+def held_join(*args, **kwargs):
+    mark = Path(os.environ["HELD_JOIN"])
+    mark.with_suffix(".partial").write_text(str(os.getpid()))
+    mark.with_suffix(".partial").replace(mark)
+    while True:
+        signal.pause()
+
+pdf.join = held_join
+sys.argv[:2] = [sys.argv[1]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
 def test_a_build_whose_own_process_is_killed_leaves_no_process_and_no_lock_behind(clean, tmp_path):
     """The OOM killer (or ``kill -9 PID``) ends the build's own process only, here while a
     forked copy of it joins the laid-out chapters (after the layout workers are done).
@@ -284,19 +307,16 @@ def test_a_build_whose_own_process_is_killed_leaves_no_process_and_no_lock_behin
     book = copy_book("refs", tmp_path / "book")
     out = tmp_path / "dist"
     old = previous_editions(out, sorted(clean))
-    with build_running(book, out, tmp_path / "killed.log") as process:
-        def forked() -> list[int]:
-            return [pid for pid in group_members(process.pid, "build.py") if pid != process.pid]
-
-        def until(condition, what: str) -> None:
-            deadline = time.monotonic() + 120
-            while not condition():
-                assert process.poll() is None and time.monotonic() < deadline, f"the build ended before {what}"
-                time.sleep(0.01)
-
-        until(lambda: len(forked()) >= 2, "its layout workers started")
-        until(lambda: not forked(), "its layout workers ended")
-        until(lambda: forked(), "it forked a copy to join the chapters")
+    launcher, mark = tmp_path / "held-join-build.py", tmp_path / "joining.pid"
+    launcher.write_text(HELD_JOIN_BUILD)
+    command = [sys.executable, str(launcher), str(REPO / "build.py"), "--book", str(book), "--out", str(out)]
+    with build_running(book, out, tmp_path / "killed.log", command, {"HELD_JOIN": str(mark)}) as process:
+        deadline = time.monotonic() + 300
+        while not mark.exists():  # written once, by a process that then waits: it stays
+            assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "killed.log").read_text()
+            time.sleep(0.05)
+        copy = int(mark.read_text())
+        assert copy != process.pid and copy in group_members(process.pid)
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
         deadline = time.monotonic() + 10

@@ -9,7 +9,7 @@ import shutil
 
 import pikepdf
 import pypdfium2
-from conftest import copy_sample, pdf_destinations, pdf_page_labels, run_build
+from conftest import copy_sample, pdf_destinations, pdf_page_labels, pdf_page_texts, run_build
 
 from drawn import render_mismatches
 
@@ -114,3 +114,31 @@ def test_numbers_filled_in_give_the_bytes_of_a_clean_build_whatever_the_jobs(tmp
     for name in editions:
         incremental = (tmp_path / "incremental" / name).read_bytes()
         assert incremental == (tmp_path / "clean-1" / name).read_bytes() == (tmp_path / "clean-2" / name).read_bytes(), name
+
+
+def test_printed_page_numbers_past_100_are_the_pages_of_their_targets(long_book):
+    """The long book (249 pages): every "(page N)" of a cross-reference and every page number
+    of the contents is the folio of the page its target is on, three-digit ones too (a number
+    that gains a digit, 99 to 100, must not print cut short). The words under each link of the
+    screen PDF, as PDFium reads them, against the page of the link's destination; the print PDF
+    prints the same numbers in the same order."""
+    labels = pdf_page_labels(long_book.screen_pdf)
+    destinations = pdf_destinations(long_book.screen_pdf)
+    document = pypdfium2.PdfDocument(str(long_book.screen_pdf))
+    compared = []
+    with pikepdf.open(long_book.screen_pdf) as pdf:
+        for index, page in enumerate(pdf.pages):
+            for annotation in page.obj.get("/Annots", []):
+                if "/Dest" not in annotation:
+                    continue
+                left, bottom, right, top = (float(value) for value in annotation.Rect)
+                words = " ".join(document[index].get_textpage().get_text_bounded(left, bottom, right, top).split())
+                printed = re.search(r"\(page (\w+)\)$", words) or re.search(r"(?:\. ){3,}(\w+)$", words)  # or the contents' leader
+                if printed:
+                    compared.append((printed.group(1), labels[destinations[str(annotation.Dest)] - 1], words))
+    assert all(number == target for number, target, _ in compared), [c for c in compared if c[0] != c[1]]
+    three_digits = [number for number, _, _ in compared if len(number) == 3 and number.isdigit()]
+    assert len(three_digits) >= 40 and len(compared) >= 120, (len(three_digits), len(compared))
+    screen, print_ = (re.findall(r"\(page (\w+)\)", " ".join(pdf_page_texts(pdf)))
+                      for pdf in (long_book.screen_pdf, long_book.print_pdf))
+    assert print_ == screen and len(screen) >= 90

@@ -8,7 +8,8 @@ import subprocess
 
 import pikepdf
 import pytest
-from conftest import (copy_book, build_book, pdf_destinations, pdf_link_targets, pdf_page_labels, pdf_page_texts)
+from conftest import (REPO, copy_book, build_book, pdf_destinations, pdf_link_targets, pdf_page_labels,
+                      pdf_page_texts)
 from pypdf import PdfReader
 
 from inks import read_inks
@@ -259,6 +260,31 @@ def test_web_addresses_are_printed_in_footnotes(sample):
         assert "https://www.rhs.org.uk/" in " ".join(texts[page:page + 2])
 
 
+def test_web_links_are_clickable_in_the_screen_edition(sample):
+    """Each link to a web address in the manuscript is a URI link over its own words in the
+    screen PDF (PDFium reads the words under each link's rectangle); none in the print PDF."""
+    import pypdfium2
+
+    written = {}
+    for chapter in sorted((REPO / "manuscript").glob("*.md")):
+        written.update({url: " ".join(text.split()) for text, url in
+                        re.findall(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", chapter.read_text(encoding="utf-8"))})
+    assert len(written) == 4
+    clicked: dict[str, list[str]] = {}
+    document = pypdfium2.PdfDocument(str(sample.screen_pdf))
+    with pikepdf.open(sample.screen_pdf) as pdf:
+        for index, page in enumerate(pdf.pages):
+            for annotation in page.obj.get("/Annots", []):
+                action = annotation.get("/A")
+                if annotation.get("/Subtype") == "/Link" and action is not None and action.get("/S") == "/URI":
+                    left, bottom, right, top = (float(value) for value in annotation.Rect)
+                    words = document[index].get_textpage().get_text_bounded(left, bottom, right, top)
+                    clicked.setdefault(str(action.URI), []).append(" ".join(words.split()))
+    assert {url: " ".join(texts) for url, texts in clicked.items()} == written
+    with pikepdf.open(sample.print_pdf) as pdf:
+        assert not any(page.obj.get("/Annots") for page in pdf.pages)
+
+
 def test_both_pdfs_have_the_same_pages(refs):
     """The same pages and folios, but for those the print edition leaves blank (which carry
     no folio) so that a chapter begins on a right-hand page."""
@@ -400,6 +426,37 @@ def test_each_font_is_embedded_once_with_every_glyph_the_text_uses(refs, edition
                     assert should <= drawn, (name, sorted(should - drawn)[:10])
     assert all(len(streams) == 1 for streams in programs.values()), programs
     assert set(originals) & set(programs)
+
+
+@pytest.mark.parametrize("edition", ["print_pdf", "screen_pdf"])
+def test_every_font_in_the_pdfs_carries_its_licence(refs, edition):
+    """The SIL Open Font License asks every copy of a font to carry its copyright notice and
+    licence: each font program embedded in a PDF has the name records of the theme's font
+    file it was cut from (the copyright, 0; the licence and its address, 13 and 14)."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from bookbuild import theme
+
+    def names(font: TTFont) -> dict[int, str]:
+        return {record.nameID: record.toUnicode() for record in font["name"].names
+                if record.nameID in (0, 13, 14) and (record.platformID, record.langID) == (3, 0x409)}
+
+    originals = {}  # as WeasyPrint names them in the PDF, e.g. Source-Serif-Pro-Bold
+    for face in theme.theme_fonts():
+        style = ("-Bold" if face.weight >= 700 else "") + ("-Italic" if face.style == "italic" else "")
+        originals[face.family.replace(" ", "-") + style] = names(TTFont(face.path))
+    assert all(set(found) == {0, 13, 14} and "Open Font License" in found[13] for found in originals.values())
+    checked = set()
+    with pikepdf.open(getattr(refs, edition)) as document:
+        for obj in document.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor" and "/FontFile2" in obj:
+                name = str(obj.FontName).split("+", 1)[-1]
+                if name in originals:
+                    assert names(TTFont(io.BytesIO(obj.FontFile2.read_bytes()))) == originals[name], name
+                    checked.add(name)
+    assert len(checked) >= 2, checked  # the body text's faces at least
 
 
 # --- preflight ----------------------------------------------------------------------------

@@ -26,6 +26,8 @@ SVG_REMOVALS = {
     "`images/hostile.svg`: <style> removed",
     "`images/hostile.svg`: <foreignObject> removed",
     "`images/hostile.svg`: <set> removed",
+    "`images/hostile.svg`: <animate> removed",
+    "`images/hostile.svg`: `fill` attribute removed",
     "`images/hostile.svg`: `onload` attribute removed",
     "`images/hostile.svg`: `onclick` attribute removed",
     "`images/hostile.svg`: reference to `https://tracker.example/pixel.png` removed",

@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zipfile
 
 import pytest
 from conftest import REPO, copy_book
@@ -165,11 +166,33 @@ def test_the_preview_reloads_itself_in_a_browser_and_keeps_the_readers_place(wat
     page.close()
 
 
-def test_the_editions_are_built_when_asked(watch):
-    # As the preview page's own script asks (a browser sends the page's origin with a POST).
-    assert watch.status("build", method="POST", headers={"Origin": watch.url.rstrip("/")})[0] == 202
+def test_a_stylesheet_edit_reaches_the_preview(watch, browser):
+    """The book's own stylesheet (styles/epub.css, made while the page is open) is part of
+    what is watched: Chromium reloads the page and draws the text with it."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(watch.url)
+    colour = "getComputedStyle(document.querySelector('main p')).color"
+    assert page.evaluate(colour) != "rgb(170, 0, 17)"
+    (watch.book / "styles").mkdir(exist_ok=True)
+    (watch.book / "styles" / "epub.css").write_text("p { color: rgb(170, 0, 17); }\n", encoding="utf-8")
+    page.wait_for_function(f"{colour} === 'rgb(170, 0, 17)'", timeout=SECONDS * 1000)
+    (watch.book / "styles" / "epub.css").write_text("/* as the theme sets it */\n", encoding="utf-8")
+    page.wait_for_function(f"{colour} !== 'rgb(170, 0, 17)'", timeout=SECONDS * 1000)
+    page.close()
+
+
+def test_the_b_key_builds_the_editions(watch, browser):
+    """The author presses `b` on the preview: the page asks the server with a POST, which
+    is accepted, and the editions and the download page are written."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(watch.url)
+    with page.expect_response(lambda response: response.url == watch.url + "build") as answered:
+        page.keyboard.press("b")
+    assert (answered.value.request.method, answered.value.status) == ("POST", 202)
+    assert page.inner_text("#preview-build") == "Building\u2026" and page.is_disabled("#preview-build")
+    page.close()
     dist = watch.book / "dist"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while not (dist / "index.html").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert sorted(p.name for p in dist.iterdir()) == [
@@ -177,6 +200,51 @@ def test_the_editions_are_built_when_asked(watch):
         "cross-references.epub", "index.html"]
     watch.wait_for("built: ", "/dist/index.html", seconds=10)
     assert watch.status("dist/cross-references.epub") == (200, "application/epub+zip")
+
+
+def test_the_build_button_asks_for_a_build(watch, browser):
+    """The button asks with a POST; once the build is done the page reloads itself with the
+    new status (waited for here: a reload during the next test would wipe what it set up)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(watch.url)
+    before = page.inner_text("#preview-status")
+    with page.expect_navigation(timeout=180_000):
+        with page.expect_response(lambda response: response.url == watch.url + "build") as answered:
+            page.click("#preview-build")
+    assert (answered.value.request.method, answered.value.status) == ("POST", 202)
+    assert page.inner_text("#preview-status").startswith("built: ") and page.inner_text("#preview-status") != before
+    page.close()
+
+
+# The page's fetch replaced by one that records what it is asked and answers never (or fails).
+RECORD_FETCH = """failing => { window.asked = [];
+    window.fetch = (url, options) => { window.asked.push([url, (options || {}).method || 'GET']);
+                                       return failing ? Promise.reject(new TypeError('offline')) : new Promise(() => {}); }; }"""
+
+
+def test_the_build_key_is_not_taken_while_typing_or_with_a_modifier_and_asks_once(watch, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(watch.url)
+    page.evaluate(RECORD_FETCH, False)
+    page.evaluate("document.body.append(Object.assign(document.createElement('input'), {id: 'typing'}))")
+    page.focus("#typing")
+    page.keyboard.type("abc")  # a `b` typed into a field is text
+    page.evaluate("document.activeElement.blur()")
+    for chord in ("Control+b", "Alt+b", "Meta+b", "Shift+B", "n"):
+        page.keyboard.press(chord)
+    assert page.evaluate("window.asked") == []
+    page.keyboard.press("b")
+    page.keyboard.press("b")  # while the first build is asked for: not again
+    page.click("#preview-build", force=True)
+    assert page.evaluate("window.asked") == [["/build", "POST"]]
+    assert page.is_disabled("#preview-build")
+    page.reload()  # a server that cannot be reached: the button can be pressed again
+    page.evaluate(RECORD_FETCH, True)
+    page.keyboard.press("b")
+    page.wait_for_function("!document.getElementById('preview-build').disabled", timeout=SECONDS * 1000)
+    page.keyboard.press("b")
+    assert page.evaluate("window.asked") == [["/build", "POST"], ["/build", "POST"]]
+    page.close()
 
 
 def test_the_preview_shows_the_print_cover_at_its_proportions_beside_the_book(watch, browser):
@@ -236,6 +304,38 @@ def test_ctrl_c_stops_it_cleanly(watch):
     assert stdout == watch.first_line  # one line on stdout, all the rest on stderr
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", watch.port), timeout=2)
+
+
+def test_with_formats_each_save_builds_the_editions_again(tmp_path):
+    """``watch --formats epub``: the EPUB is built when the preview starts and again after
+    every save, so the file in dist/ holds the words just saved (read from its chapters)."""
+    book = copy_book("refs", tmp_path / "book")
+    epub = book / "dist" / "cross-references.epub"
+
+    def epub_text() -> str:
+        try:
+            with zipfile.ZipFile(epub) as edition:
+                return " ".join(edition.read(name).decode("utf-8") for name in edition.namelist()
+                                if name.endswith(".xhtml"))
+        except (OSError, zipfile.BadZipFile, KeyError):  # not written yet, or being replaced
+            return ""
+
+    def until(condition, what: str) -> None:
+        deadline = time.monotonic() + 180  # a deadline for a hang, not a timing
+        while not condition():
+            assert watching.process.poll() is None and time.monotonic() < deadline, what
+            time.sleep(0.2)
+
+    watching = Watch(book, "--port", "0", "--formats", "epub")
+    try:
+        until(lambda: "Paragraph 8 about" in epub_text(), "the EPUB was not built when the preview started")
+        assert "Saved while watching" not in epub_text()
+        edit(book / "manuscript" / "07-seventh.md", "Paragraph 8 about", "Saved while watching. Paragraph 8 about")
+        until(lambda: "Saved while watching." in epub_text(), "the EPUB was not built again after the save")
+    finally:
+        code, _, stderr = watching.stop()
+    assert code == 0, stderr
+    assert not list((book / "dist").glob("*.pdf"))  # the formats asked for, only
 
 
 def test_a_port_in_use_is_wrong_usage(tmp_path):

@@ -1,13 +1,14 @@
-"""Mutation testing of the core modules: how many small breakages the fast tests notice.
+"""Mutation testing of the package: how many small breakages the fast tests notice.
 
-    .venv/bin/python tools/mutation.py                      every core module, then the table
-    .venv/bin/python tools/mutation.py resolve output       some of them
+    .venv/bin/python tools/mutation.py                      every module of the package, then the table
+    .venv/bin/python tools/mutation.py resolve editions/pdfx  some of them (a name unique by itself,
+                                                            such as pdfx, will do)
     .venv/bin/python tools/mutation.py --table              the table of the last run again
     .venv/bin/python tools/mutation.py --fuzz [--examples N] [--seed S]
                                                             a long, randomly seeded fuzz run
 
-Not part of `make test`: a full run takes an hour or more on two cores. mutmut (settings
-in pyproject.toml, ``[tool.mutmut]``) makes each small change ("mutant") to the core
+Not part of `make test`: a full run takes hours on two cores. mutmut (settings
+in pyproject.toml, ``[tool.mutmut]``) makes each small change ("mutant") to the package's
 modules in a copy of the code, and runs the fast tests (``tests/unit/``) that call the
 changed function, in-process: a mutant is killed when one of them fails. The run works in
 a copy of the repository (``--workdir``), so the repository can be edited meanwhile.
@@ -35,16 +36,20 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-MODULES = {  # short name -> file
-    "resolve": "bookbuild/resolve.py",
-    "output": "bookbuild/output.py",
-    "cache": "bookbuild/cache.py",
-    "pdfjoin": "bookbuild/editions/pdfjoin.py",
-    "pdfx": "bookbuild/editions/pdfx.py",
-    "preflight": "bookbuild/preflight.py",
-    "sanitize": "bookbuild/sanitize.py",
-    "resources": "bookbuild/resources.py",
-}
+PACKAGE = REPO / "bookbuild"
+
+
+def _modules() -> dict[str, str]:
+    """Every module of the package: its name (its path under bookbuild/, without .py) -> file.
+    Package markers (``__init__``, ``__main__``) hold no logic worth a row."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name not in ("__init__.py", "__main__.py"):
+            found[path.relative_to(PACKAGE).with_suffix("").as_posix()] = path.relative_to(REPO).as_posix()
+    return found
+
+
+MODULES = _modules()  # name -> file
 FAST_TESTS = "tests/unit/"
 EQUIVALENT = REPO / "tools" / "equivalent-mutants.md"
 TARGET = 80.0  # percent of mutants killed, each module
@@ -56,7 +61,7 @@ FUZZ_SEED, FUZZ_EXAMPLES = "BOOKBUILD_FUZZ_SEED", "BOOKBUILD_FUZZ_EXAMPLES"
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("modules", nargs="*", metavar="MODULE",
-                        help=f"which core modules ({', '.join(MODULES)}); all by default")
+                        help="which modules (their path under bookbuild/, without .py, or a name unique by itself); all by default")
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "bookbuild-mutation",
                         help="where the copy of the repository and mutmut's results go")
@@ -72,10 +77,13 @@ def main() -> int:
     args = parser.parse_args()
     if args.fuzz:
         return fuzz(args.seed if args.seed is not None else random.SystemRandom().randrange(2**32), args.examples)
-    unknown = set(args.modules) - set(MODULES)
-    if unknown:
-        parser.error(f"no core module {', '.join(sorted(unknown))}: choose from {', '.join(MODULES)}")
-    modules = args.modules or list(MODULES)
+    modules = []
+    for name in args.modules:
+        matching = [name] if name in MODULES else [module for module in MODULES if module.rsplit("/", 1)[-1] == name]
+        if len(matching) != 1:
+            parser.error(f"{'no' if not matching else 'more than one'} module {name}: choose from {', '.join(MODULES)}")
+        modules.append(matching[0])
+    modules = modules or list(MODULES)
     started = time.monotonic()
     if not args.table:
         run_mutmut(args.workdir, modules, args.max_children, args.tests, args.keep)
@@ -101,8 +109,13 @@ def run_mutmut(workdir: Path, modules: list[str], max_children: int, tests: list
     shutil.copytree(REPO, workdir, symlinks=True, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
         ".git", ".venv", "mutants", ".cache", "dist", "__pycache__", ".pytest_cache", ".hypothesis", ".tools",
         ".mutation-inputs"))
+    settings = workdir / "pyproject.toml"
+    # Only the modules asked for are mutated: making the mutants of the whole package takes
+    # minutes on a loaded machine, and a run of one module needs none of the others'.
+    everything = 'only_mutate = ["bookbuild/*"]'
+    assert everything in settings.read_text(), "pyproject.toml's [tool.mutmut] mutates the package otherwise"
+    settings.write_text(settings.read_text().replace(everything, f"only_mutate = {json.dumps([MODULES[m] for m in modules])}"))
     if tests:
-        settings = workdir / "pyproject.toml"
         selection = f"pytest_add_cli_args_test_selection = {json.dumps([FAST_TESTS])}"
         assert selection in settings.read_text(), "pyproject.toml's [tool.mutmut] names the fast tests otherwise"
         settings.write_text(settings.read_text().replace(selection, f"pytest_add_cli_args_test_selection = {json.dumps(tests)}"))
