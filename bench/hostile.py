@@ -28,6 +28,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from hostile_inputs import alias_bomb, use_bomb  # noqa: E402  (the tests' own hostile files)
+
 GB = 1 << 30
 
 
@@ -74,24 +78,14 @@ def _(tmp: Path):
     return run("check", "--book", root)
 
 
-def _bomb(mapping: bool) -> str:
-    if mapping:
-        lines = ["l0: &l0 {a: lol, b: lol, c: lol, d: lol, e: lol, f: lol, g: lol, h: lol, i: lol}"]
-        lines += [f"l{n}: &l{n} {{{', '.join(f'{k}: *l{n - 1}' for k in 'abcdefghi')}}}" for n in range(1, 8)]
-    else:
-        lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-        lines += [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, 8)]
-    return "\n".join(lines) + "\n"
-
-
 @case("YAML alias bomb in metadata.yaml, subjects: *bomb (build, 1 GB)")
 def _(tmp: Path):
-    return run("--book", book(tmp / "b", meta=_bomb(False) + "subjects: *l7\n"), "--formats", "epub")
+    return run("--book", book(tmp / "b", meta=alias_bomb("list") + "subjects: *l7\n"), "--formats", "epub")
 
 
 @case("YAML alias bomb in front matter (check, 1 GB)")
 def _(tmp: Path):
-    return run("check", "--book", book(tmp / "b", front=_bomb(True)))
+    return run("check", "--book", book(tmp / "b", front=alias_bomb("mapping")))
 
 
 @case("subjects: [[a, b]] (check)")
@@ -123,11 +117,8 @@ for _kind, _nested in (("blockquotes", ">" * 5000 + " deep"), ("lists", "- " * 5
 
 @case("2 KB SVG of nested <use>, 10^8 elements (build print)")
 def _(tmp: Path):
-    groups = "".join(f'<g id="l{n}">' + f'<use href="#l{n - 1}"/>' * 10 + "</g>" for n in range(1, 9))
     root = book(tmp / "b", body="![Everything](images/bomb.svg)")
-    (root / "manuscript" / "images" / "bomb.svg").write_text(
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><defs><g id="l0"><rect width="1" height="1"/></g>'
-        f'{groups}</defs><use href="#l8"/></svg>')
+    (root / "manuscript" / "images" / "bomb.svg").write_bytes(use_bomb(8))
     return run("--book", root, "--formats", "print")
 
 

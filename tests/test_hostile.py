@@ -30,6 +30,7 @@ import pytest
 from PIL import Image
 
 from conftest import REPO, epubcheck, epubcheck_summary
+from hostile_inputs import alias_bomb, use_bomb
 
 GB = 1 << 30
 LOCATED = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning): (?P<message>.+)$")
@@ -99,26 +100,15 @@ def test_a_named_pipe_in_the_book_is_refused_without_waiting_for_it(tmp_path, wh
     refused(bookbuild("check", "--book", book, seconds=60), (f"{shown}:1:1", "is a named pipe, not an ordinary file"))
 
 
-def _alias_bomb(kind: str) -> str:
-    """Ten lines that a YAML reader expands to 9^8 (43 million) items: lists, or mappings."""
-    if kind == "list":
-        lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-        lines += [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, 8)]
-    else:
-        lines = ["l0: &l0 {a: lol, b: lol, c: lol, d: lol, e: lol, f: lol, g: lol, h: lol, i: lol}"]
-        lines += [f"l{n}: &l{n} {{{', '.join(f'{k}: *l{n - 1}' for k in 'abcdefghi')}}}" for n in range(1, 8)]
-    return "\n".join(lines) + "\n"
-
-
 @pytest.mark.parametrize("where", ["metadata", "subjects", "front-matter"])
 def test_a_yaml_alias_bomb_is_refused_at_its_first_alias_within_a_gigabyte(tmp_path, where):
     """``*name`` repeats what ``&name`` marks: eight lines of them once took 10 to 14 GB, and
     ``subjects: *bomb`` wrote a content.opf of 2.8 GB."""
     if where == "front-matter":
-        book = small_book(tmp_path / "book", front=_alias_bomb("mapping"))
+        book = small_book(tmp_path / "book", front=alias_bomb("mapping"))
         place = "manuscript/001-one.md:4:"  # l1, on the chapter's fourth line, refers to l0
     else:
-        book = small_book(tmp_path / "book", meta=_alias_bomb("list") + ("subjects: *l7\n" if where == "subjects" else ""))
+        book = small_book(tmp_path / "book", meta=alias_bomb("list") + ("subjects: *l7\n" if where == "subjects" else ""))
         place = "metadata.yaml:5:"
     done = bookbuild("check", "--book", book, seconds=60, memory=GB)
     [error] = refused(done)
@@ -166,18 +156,11 @@ def test_nesting_thousands_deep_is_refused_at_its_line(tmp_path, kind, nested, p
     refused(bookbuild("--book", book, "--formats", "print", seconds=120), (place, phrase))
 
 
-def _use_bomb(levels: int) -> bytes:
-    """An SVG of 2 KB that asks for 10^levels rectangles: each level uses the one below ten times."""
-    groups = "".join(f'<g id="l{n}">' + f'<use href="#l{n - 1}"/>' * 10 + "</g>" for n in range(1, levels + 1))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs><g id="l0"><rect width="1" '
-            f'height="1"/></g>{groups}</defs><use href="#l{levels}"/></svg>').encode()
-
-
 def test_an_svg_of_nested_use_is_refused_before_it_is_laid_out(tmp_path):
     """2 KB of nested <use> is 10^8 elements: it once laid out for ever, deaf to SIGTERM."""
     book = small_book(tmp_path / "book", body="![A picture of everything](images/bomb.svg)")
-    (book / "manuscript" / "images" / "bomb.svg").write_bytes(_use_bomb(8))
-    assert len(_use_bomb(8)) < 2500
+    (book / "manuscript" / "images" / "bomb.svg").write_bytes(use_bomb(8))
+    assert len(use_bomb(8)) < 2500
     for command in (("check",), ("--formats", "print")):
         refused(bookbuild(*command, "--book", book, seconds=60),
                 ("manuscript/001-one.md:5:1", "`images/bomb.svg` draws more than 100,000 elements"))
